@@ -1,0 +1,1 @@
+//! switchboard-acd (in progress)
