@@ -1,0 +1,3 @@
+//! Scenario and conformance tests of the call-center domain, one file per behaviour.
+
+mod expressions;
