@@ -1,1 +1,89 @@
-//! in progress
+//! Switchboard's persistence.
+//!
+//! [`Store`] is the interface the rest of Switchboard keeps its configuration and records
+//! behind: call centers, their API tokens (only ever stored hashed), trunks and their inbound
+//! numbers, and server metadata. [`SqliteStore`] implements it on an embedded SQLite database
+//! with numbered migrations ([`sqlite::MIGRATIONS`]), so a fresh data directory and one written
+//! by an older release both open to the current schema.
+//!
+//! **Invariant:** the store is blocking and never runs on an actor's or the HTTP server's
+//! thread. Callers go through [`StoreHandle`], which runs each call on tokio's blocking pool.
+//!
+//! ```
+//! use switchboard_store::{NewCallCenter, Settings, SqliteStore, Store};
+//!
+//! let store = SqliteStore::open_in_memory().expect("an in-memory database opens");
+//! let cc = store
+//!     .create_callcenter(&NewCallCenter {
+//!         name: "support".into(),
+//!         ivr_url: None,
+//!         callback_url: None,
+//!         settings: Settings::default(),
+//!     }, 1_700_000_000_000)
+//!     .expect("insert works");
+//! assert_eq!(store.callcenter(&cc.id).unwrap().unwrap().name, "support");
+//! ```
+
+mod error;
+mod handle;
+mod model;
+pub mod sqlite;
+
+pub use error::StoreError;
+pub use handle::StoreHandle;
+pub use model::{
+    CallCenter, CallCenterId, CallCenterUpdate, NewCallCenter, Page, Paged, Settings, ToneRegion,
+    Transport, Trunk, TrunkDef, TrunkId,
+};
+pub use sqlite::SqliteStore;
+
+/// Everything Switchboard persists. Implementations are blocking; see [`StoreHandle`].
+pub trait Store: Send + Sync + 'static {
+    /// A value of the server's own metadata (e.g. the admin token's hash).
+    fn meta(&self, key: &str) -> Result<Option<String>, StoreError>;
+    /// Sets a metadata value, replacing any earlier one.
+    fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError>;
+
+    /// Creates a call center with a fresh id.
+    fn create_callcenter(&self, new: &NewCallCenter, now_ms: u64)
+        -> Result<CallCenter, StoreError>;
+    /// One call center.
+    fn callcenter(&self, id: &CallCenterId) -> Result<Option<CallCenter>, StoreError>;
+    /// A page of call centers, oldest first.
+    fn list_callcenters(&self, page: Page) -> Result<Paged<CallCenter>, StoreError>;
+    /// Applies the fields present in `update`; `None` when the id is unknown.
+    fn update_callcenter(
+        &self,
+        id: &CallCenterId,
+        update: &CallCenterUpdate,
+        now_ms: u64,
+    ) -> Result<Option<CallCenter>, StoreError>;
+    /// Deletes a call center and its tokens. Refused with [`StoreError::InUse`] while trunks
+    /// still deliver calls to it. `false` when the id is unknown.
+    fn delete_callcenter(&self, id: &CallCenterId) -> Result<bool, StoreError>;
+
+    /// Records an API token of a call center by its hash.
+    fn add_token(&self, cc: &CallCenterId, token_hash: &str, now_ms: u64)
+        -> Result<(), StoreError>;
+    /// Revokes a token of a call center; `false` when it was not that call center's.
+    fn revoke_token(&self, cc: &CallCenterId, token_hash: &str) -> Result<bool, StoreError>;
+    /// The call center a token hash belongs to.
+    fn token_owner(&self, token_hash: &str) -> Result<Option<CallCenterId>, StoreError>;
+
+    /// Creates a trunk. Its inbound numbers must not belong to another trunk
+    /// ([`StoreError::Conflict`]) and its call center must exist ([`StoreError::NotFound`]).
+    fn create_trunk(&self, def: &TrunkDef, now_ms: u64) -> Result<Trunk, StoreError>;
+    /// One trunk.
+    fn trunk(&self, id: &TrunkId) -> Result<Option<Trunk>, StoreError>;
+    /// A page of trunks, oldest first.
+    fn list_trunks(&self, page: Page) -> Result<Paged<Trunk>, StoreError>;
+    /// Replaces a trunk's definition; `None` when the id is unknown.
+    fn update_trunk(
+        &self,
+        id: &TrunkId,
+        def: &TrunkDef,
+        now_ms: u64,
+    ) -> Result<Option<Trunk>, StoreError>;
+    /// Deletes a trunk; `false` when the id is unknown.
+    fn delete_trunk(&self, id: &TrunkId) -> Result<bool, StoreError>;
+}

@@ -1,0 +1,728 @@
+//! The embedded SQLite implementation of [`Store`].
+//!
+//! One connection behind a mutex: SQLite serialises writers anyway, every call is short, and
+//! callers reach it only through [`crate::StoreHandle`]'s blocking pool. WAL journaling with
+//! `synchronous=NORMAL` keeps every committed write across a process kill (`kill -9`); only a
+//! power loss may drop the last transactions.
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use crate::model::{new_id, Transport};
+use crate::{
+    CallCenter, CallCenterId, CallCenterUpdate, NewCallCenter, Page, Paged, Settings, Store,
+    StoreError, Trunk, TrunkDef, TrunkId,
+};
+
+/// Schema migrations, applied in order; `PRAGMA user_version` records how many have run.
+/// Append only: never edit a migration that has shipped.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: call centers, tokens, trunks, metadata.
+    r#"
+    CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    CREATE TABLE callcenters (
+        id           TEXT PRIMARY KEY,
+        name         TEXT NOT NULL,
+        ivr_url      TEXT,
+        callback_url TEXT,
+        settings     TEXT NOT NULL,
+        created_at   INTEGER NOT NULL,
+        updated_at   INTEGER NOT NULL
+    );
+    CREATE TABLE api_tokens (
+        token_hash    TEXT PRIMARY KEY,
+        callcenter_id TEXT NOT NULL REFERENCES callcenters(id) ON DELETE CASCADE,
+        created_at    INTEGER NOT NULL
+    );
+    CREATE INDEX api_tokens_by_callcenter ON api_tokens(callcenter_id);
+    CREATE TABLE trunks (
+        id            TEXT PRIMARY KEY,
+        callcenter_id TEXT NOT NULL REFERENCES callcenters(id),
+        name          TEXT NOT NULL,
+        host          TEXT NOT NULL,
+        port          INTEGER,
+        transport     TEXT NOT NULL,
+        username      TEXT,
+        password      TEXT,
+        register      INTEGER NOT NULL,
+        from_numbers  TEXT NOT NULL,
+        created_at    INTEGER NOT NULL,
+        updated_at    INTEGER NOT NULL
+    );
+    CREATE TABLE trunk_inbound_numbers (
+        number   TEXT PRIMARY KEY,
+        trunk_id TEXT NOT NULL REFERENCES trunks(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL
+    );
+    CREATE INDEX trunk_inbound_numbers_by_trunk ON trunk_inbound_numbers(trunk_id);
+    "#,
+];
+
+/// The file name of the database inside the data directory.
+pub const DB_FILE: &str = "switchboard.db";
+
+/// [`Store`] on an embedded SQLite database.
+#[derive(Debug)]
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database in `data_dir`, and migrates it.
+    pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::DataDir {
+            path: data_dir.display().to_string(),
+            source,
+        })?;
+        let conn = Connection::open(data_dir.join(DB_FILE))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        Self::with_connection(conn)
+    }
+
+    /// A private in-memory database, for tests and examples.
+    pub fn open_in_memory() -> Result<Self, StoreError> {
+        Self::with_connection(Connection::open_in_memory()?)
+    }
+
+    fn with_connection(mut conn: Connection) -> Result<Self, StoreError> {
+        conn.pragma_update(None, "foreign_keys", true)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        migrate(&mut conn)?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    /// The schema version the database is at.
+    pub fn schema_version(&self) -> Result<u32, StoreError> {
+        Ok(self
+            .conn()
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock can only come from a bug in this module; the
+        // connection itself stays consistent (SQLite rolls back the open transaction), so
+        // carrying on with the inner value is sound.
+        self.conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let current: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let supported = u32::try_from(MIGRATIONS.len()).unwrap_or(u32::MAX);
+    if current > supported {
+        return Err(StoreError::SchemaTooNew {
+            found: current,
+            supported,
+        });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i + 1)?;
+        tx.commit()?;
+        tracing::info!(version = i + 1, "applied database migration");
+    }
+    Ok(())
+}
+
+fn ms(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+fn row_ms(row: &Row<'_>, idx: usize) -> rusqlite::Result<u64> {
+    Ok(u64::try_from(row.get::<_, i64>(idx)?).unwrap_or(0))
+}
+
+const CC_COLUMNS: &str = "id, name, ivr_url, callback_url, settings, created_at, updated_at";
+
+fn callcenter_from_row(row: &Row<'_>) -> rusqlite::Result<(CallCenter, String)> {
+    Ok((
+        CallCenter {
+            id: CallCenterId(row.get(0)?),
+            name: row.get(1)?,
+            ivr_url: row.get(2)?,
+            callback_url: row.get(3)?,
+            settings: Settings::default(),
+            created_at: row_ms(row, 5)?,
+            updated_at: row_ms(row, 6)?,
+        },
+        row.get(4)?,
+    ))
+}
+
+fn decode_settings((mut cc, json): (CallCenter, String)) -> Result<CallCenter, StoreError> {
+    cc.settings = serde_json::from_str(&json).map_err(|source| StoreError::Corrupt {
+        what: "call center settings",
+        source,
+    })?;
+    Ok(cc)
+}
+
+fn encode<T: serde::Serialize>(v: &T) -> String {
+    // Serialising our own plain structs and string vectors to JSON cannot fail.
+    serde_json::to_string(v).expect("settings and number lists serialise")
+}
+
+const TRUNK_COLUMNS: &str = "id, callcenter_id, name, host, port, transport, username, password, \
+                             register, from_numbers, created_at, updated_at";
+
+struct TrunkRow {
+    trunk: Trunk,
+    transport: String,
+    from_numbers: String,
+}
+
+fn trunk_from_row(row: &Row<'_>) -> rusqlite::Result<TrunkRow> {
+    Ok(TrunkRow {
+        trunk: Trunk {
+            id: TrunkId(row.get(0)?),
+            def: TrunkDef {
+                callcenter_id: CallCenterId(row.get(1)?),
+                name: row.get(2)?,
+                host: row.get(3)?,
+                port: row.get(4)?,
+                transport: Transport::Udp,
+                username: row.get(6)?,
+                password: row.get(7)?,
+                register: row.get(8)?,
+                from_numbers: Vec::new(),
+                inbound_numbers: Vec::new(),
+            },
+            created_at: row_ms(row, 10)?,
+            updated_at: row_ms(row, 11)?,
+        },
+        transport: row.get(5)?,
+        from_numbers: row.get(9)?,
+    })
+}
+
+fn finish_trunk(conn: &Connection, raw: TrunkRow) -> Result<Trunk, StoreError> {
+    let mut trunk = raw.trunk;
+    trunk.def.transport = Transport::parse(&raw.transport).unwrap_or_default();
+    trunk.def.from_numbers =
+        serde_json::from_str(&raw.from_numbers).map_err(|source| StoreError::Corrupt {
+            what: "trunk from_numbers",
+            source,
+        })?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT number FROM trunk_inbound_numbers WHERE trunk_id = ?1 ORDER BY position",
+    )?;
+    trunk.def.inbound_numbers = stmt
+        .query_map([trunk.id.as_str()], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(trunk)
+}
+
+/// Writes a trunk's inbound numbers, refusing numbers another trunk already has.
+fn put_inbound_numbers(
+    tx: &rusqlite::Transaction<'_>,
+    trunk: &TrunkId,
+    numbers: &[String],
+) -> Result<(), StoreError> {
+    tx.execute(
+        "DELETE FROM trunk_inbound_numbers WHERE trunk_id = ?1",
+        [trunk.as_str()],
+    )?;
+    for (pos, number) in numbers.iter().enumerate() {
+        let owner: Option<String> = tx
+            .query_row(
+                "SELECT trunk_id FROM trunk_inbound_numbers WHERE number = ?1",
+                [number],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(owner) = owner {
+            return Err(StoreError::Conflict {
+                what: "inbound number",
+                value: number.clone(),
+                owner: if owner == trunk.0 {
+                    "this trunk (listed twice)".to_owned()
+                } else {
+                    format!("trunk {owner}")
+                },
+            });
+        }
+        tx.execute(
+            "INSERT INTO trunk_inbound_numbers (number, trunk_id, position) VALUES (?1, ?2, ?3)",
+            params![number, trunk.as_str(), pos],
+        )?;
+    }
+    Ok(())
+}
+
+fn require_callcenter(conn: &Connection, id: &CallCenterId) -> Result<(), StoreError> {
+    let found: Option<i64> = conn
+        .query_row(
+            "SELECT 1 FROM callcenters WHERE id = ?1",
+            [id.as_str()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match found {
+        Some(_) => Ok(()),
+        None => Err(StoreError::NotFound {
+            what: "callcenter",
+            id: id.0.clone(),
+        }),
+    }
+}
+
+fn count(conn: &Connection, table: &str) -> Result<u64, StoreError> {
+    let n: i64 = conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+fn limit_offset(page: Page) -> (i64, i64) {
+    (
+        i64::from(page.size),
+        i64::try_from(page.offset()).unwrap_or(i64::MAX),
+    )
+}
+
+impl Store for SqliteStore {
+    fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.conn().execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )?;
+        Ok(())
+    }
+
+    fn create_callcenter(
+        &self,
+        new: &NewCallCenter,
+        now_ms: u64,
+    ) -> Result<CallCenter, StoreError> {
+        let cc = CallCenter {
+            id: CallCenterId(new_id()),
+            name: new.name.clone(),
+            ivr_url: new.ivr_url.clone(),
+            callback_url: new.callback_url.clone(),
+            settings: new.settings.clone(),
+            created_at: now_ms,
+            updated_at: now_ms,
+        };
+        self.conn().execute(
+            &format!("INSERT INTO callcenters ({CC_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
+            params![
+                cc.id.as_str(),
+                cc.name,
+                cc.ivr_url,
+                cc.callback_url,
+                encode(&cc.settings),
+                ms(cc.created_at),
+                ms(cc.updated_at)
+            ],
+        )?;
+        Ok(cc)
+    }
+
+    fn callcenter(&self, id: &CallCenterId) -> Result<Option<CallCenter>, StoreError> {
+        let row = self
+            .conn()
+            .query_row(
+                &format!("SELECT {CC_COLUMNS} FROM callcenters WHERE id = ?1"),
+                [id.as_str()],
+                callcenter_from_row,
+            )
+            .optional()?;
+        row.map(decode_settings).transpose()
+    }
+
+    fn list_callcenters(&self, page: Page) -> Result<Paged<CallCenter>, StoreError> {
+        let conn = self.conn();
+        let total = count(&conn, "callcenters")?;
+        let (limit, offset) = limit_offset(page);
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {CC_COLUMNS} FROM callcenters ORDER BY created_at, id LIMIT ?1 OFFSET ?2"
+        ))?;
+        let rows = stmt
+            .query_map(params![limit, offset], callcenter_from_row)?
+            .map(|r| decode_settings(r?))
+            .collect::<Result<_, _>>()?;
+        Ok(Paged { rows, total })
+    }
+
+    fn update_callcenter(
+        &self,
+        id: &CallCenterId,
+        update: &CallCenterUpdate,
+        now_ms: u64,
+    ) -> Result<Option<CallCenter>, StoreError> {
+        let Some(mut cc) = self.callcenter(id)? else {
+            return Ok(None);
+        };
+        if let Some(name) = &update.name {
+            cc.name.clone_from(name);
+        }
+        if let Some(url) = &update.ivr_url {
+            cc.ivr_url.clone_from(url);
+        }
+        if let Some(url) = &update.callback_url {
+            cc.callback_url.clone_from(url);
+        }
+        if let Some(settings) = &update.settings {
+            cc.settings = settings.clone();
+        }
+        cc.updated_at = now_ms;
+        self.conn().execute(
+            "UPDATE callcenters SET name = ?2, ivr_url = ?3, callback_url = ?4, settings = ?5,
+             updated_at = ?6 WHERE id = ?1",
+            params![
+                cc.id.as_str(),
+                cc.name,
+                cc.ivr_url,
+                cc.callback_url,
+                encode(&cc.settings),
+                ms(cc.updated_at)
+            ],
+        )?;
+        Ok(Some(cc))
+    }
+
+    fn delete_callcenter(&self, id: &CallCenterId) -> Result<bool, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let trunks: Vec<String> = tx
+            .prepare("SELECT id FROM trunks WHERE callcenter_id = ?1 ORDER BY id")?
+            .query_map([id.as_str()], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        if !trunks.is_empty() {
+            return Err(StoreError::InUse {
+                what: "callcenter",
+                users: format!("trunk(s) {}", trunks.join(", ")),
+            });
+        }
+        let n = tx.execute("DELETE FROM callcenters WHERE id = ?1", [id.as_str()])?;
+        tx.commit()?;
+        Ok(n > 0)
+    }
+
+    fn add_token(
+        &self,
+        cc: &CallCenterId,
+        token_hash: &str,
+        now_ms: u64,
+    ) -> Result<(), StoreError> {
+        let conn = self.conn();
+        require_callcenter(&conn, cc)?;
+        conn.execute(
+            "INSERT INTO api_tokens (token_hash, callcenter_id, created_at) VALUES (?1, ?2, ?3)",
+            params![token_hash, cc.as_str(), ms(now_ms)],
+        )?;
+        Ok(())
+    }
+
+    fn revoke_token(&self, cc: &CallCenterId, token_hash: &str) -> Result<bool, StoreError> {
+        let n = self.conn().execute(
+            "DELETE FROM api_tokens WHERE token_hash = ?1 AND callcenter_id = ?2",
+            [token_hash, cc.as_str()],
+        )?;
+        Ok(n > 0)
+    }
+
+    fn token_owner(&self, token_hash: &str) -> Result<Option<CallCenterId>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT callcenter_id FROM api_tokens WHERE token_hash = ?1",
+                [token_hash],
+                |r| r.get(0).map(CallCenterId),
+            )
+            .optional()?)
+    }
+
+    fn create_trunk(&self, new: &TrunkDef, now_ms: u64) -> Result<Trunk, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        require_callcenter(&tx, &new.callcenter_id)?;
+        let id = TrunkId(new_id());
+        tx.execute(
+            &format!(
+                "INSERT INTO trunks ({TRUNK_COLUMNS})
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)"
+            ),
+            params![
+                id.as_str(),
+                new.callcenter_id.as_str(),
+                new.name,
+                new.host,
+                new.port,
+                new.transport.as_str(),
+                new.username,
+                new.password,
+                new.register,
+                encode(&new.from_numbers),
+                ms(now_ms)
+            ],
+        )?;
+        put_inbound_numbers(&tx, &id, &new.inbound_numbers)?;
+        tx.commit()?;
+        Ok(Trunk {
+            id,
+            def: new.clone(),
+            created_at: now_ms,
+            updated_at: now_ms,
+        })
+    }
+
+    fn trunk(&self, id: &TrunkId) -> Result<Option<Trunk>, StoreError> {
+        let conn = self.conn();
+        let raw = conn
+            .query_row(
+                &format!("SELECT {TRUNK_COLUMNS} FROM trunks WHERE id = ?1"),
+                [id.as_str()],
+                trunk_from_row,
+            )
+            .optional()?;
+        raw.map(|raw| finish_trunk(&conn, raw)).transpose()
+    }
+
+    fn list_trunks(&self, page: Page) -> Result<Paged<Trunk>, StoreError> {
+        let conn = self.conn();
+        let total = count(&conn, "trunks")?;
+        let (limit, offset) = limit_offset(page);
+        let raws: Vec<TrunkRow> = conn
+            .prepare_cached(&format!(
+                "SELECT {TRUNK_COLUMNS} FROM trunks ORDER BY created_at, id LIMIT ?1 OFFSET ?2"
+            ))?
+            .query_map(params![limit, offset], trunk_from_row)?
+            .collect::<Result<_, _>>()?;
+        let rows = raws
+            .into_iter()
+            .map(|raw| finish_trunk(&conn, raw))
+            .collect::<Result<_, _>>()?;
+        Ok(Paged { rows, total })
+    }
+
+    fn update_trunk(
+        &self,
+        id: &TrunkId,
+        new: &TrunkDef,
+        now_ms: u64,
+    ) -> Result<Option<Trunk>, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let created_at: Option<i64> = tx
+            .query_row(
+                "SELECT created_at FROM trunks WHERE id = ?1",
+                [id.as_str()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(created_at) = created_at else {
+            return Ok(None);
+        };
+        require_callcenter(&tx, &new.callcenter_id)?;
+        tx.execute(
+            "UPDATE trunks SET callcenter_id = ?2, name = ?3, host = ?4, port = ?5, transport = ?6,
+             username = ?7, password = ?8, register = ?9, from_numbers = ?10, updated_at = ?11
+             WHERE id = ?1",
+            params![
+                id.as_str(),
+                new.callcenter_id.as_str(),
+                new.name,
+                new.host,
+                new.port,
+                new.transport.as_str(),
+                new.username,
+                new.password,
+                new.register,
+                encode(&new.from_numbers),
+                ms(now_ms)
+            ],
+        )?;
+        put_inbound_numbers(&tx, id, &new.inbound_numbers)?;
+        tx.commit()?;
+        Ok(Some(Trunk {
+            id: id.clone(),
+            def: new.clone(),
+            created_at: u64::try_from(created_at).unwrap_or(0),
+            updated_at: now_ms,
+        }))
+    }
+
+    fn delete_trunk(&self, id: &TrunkId) -> Result<bool, StoreError> {
+        let n = self
+            .conn()
+            .execute("DELETE FROM trunks WHERE id = ?1", [id.as_str()])?;
+        Ok(n > 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cc(store: &SqliteStore, name: &str) -> CallCenter {
+        store
+            .create_callcenter(
+                &NewCallCenter {
+                    name: name.into(),
+                    ivr_url: Some("http://127.0.0.1:9000/ivr".into()),
+                    callback_url: None,
+                    settings: Settings::default(),
+                },
+                1,
+            )
+            .unwrap()
+    }
+
+    fn trunk(cc: &CallCenterId, numbers: &[&str]) -> TrunkDef {
+        TrunkDef {
+            name: "carrier".into(),
+            host: "127.0.0.2".into(),
+            port: Some(5060),
+            transport: Transport::Udp,
+            username: Some("u".into()),
+            password: Some("p".into()),
+            register: false,
+            from_numbers: vec!["4000".into()],
+            callcenter_id: cc.clone(),
+            inbound_numbers: numbers.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn migrations_run_once_and_record_the_version() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        assert_eq!(store.schema_version().unwrap() as usize, MIGRATIONS.len());
+        migrate(&mut store.conn()).unwrap();
+        assert_eq!(store.schema_version().unwrap() as usize, MIGRATIONS.len());
+    }
+
+    #[test]
+    fn refuses_a_newer_schema() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "user_version", 999).unwrap();
+        let err = SqliteStore::with_connection(conn).unwrap_err();
+        assert!(matches!(err, StoreError::SchemaTooNew { found: 999, .. }));
+    }
+
+    #[test]
+    fn callcenter_crud_and_paging() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        let a = cc(&store, "a");
+        let _b = cc(&store, "b");
+        let c = cc(&store, "c");
+        let page = store.list_callcenters(Page { no: 2, size: 2 }).unwrap();
+        assert_eq!(page.total, 3);
+        assert_eq!(page.rows.len(), 1);
+        let updated = store
+            .update_callcenter(
+                &a.id,
+                &CallCenterUpdate {
+                    name: Some("renamed".into()),
+                    ivr_url: Some(None),
+                    ..Default::default()
+                },
+                9,
+            )
+            .unwrap()
+            .unwrap();
+        assert_eq!(updated.name, "renamed");
+        assert_eq!(updated.ivr_url, None);
+        assert_eq!(updated.updated_at, 9);
+        assert_eq!(store.callcenter(&a.id).unwrap().unwrap(), updated);
+        assert!(store.delete_callcenter(&c.id).unwrap());
+        assert!(!store.delete_callcenter(&c.id).unwrap());
+        assert!(store.callcenter(&c.id).unwrap().is_none());
+    }
+
+    #[test]
+    fn tokens_belong_to_one_callcenter_and_go_with_it() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        let a = cc(&store, "a");
+        let b = cc(&store, "b");
+        store.add_token(&a.id, "h1", 1).unwrap();
+        assert_eq!(store.token_owner("h1").unwrap(), Some(a.id.clone()));
+        assert!(
+            !store.revoke_token(&b.id, "h1").unwrap(),
+            "b cannot revoke a's token"
+        );
+        assert!(matches!(
+            store.add_token(&CallCenterId("nope".into()), "h2", 1),
+            Err(StoreError::NotFound { .. })
+        ));
+        assert!(store.delete_callcenter(&a.id).unwrap());
+        assert_eq!(store.token_owner("h1").unwrap(), None);
+    }
+
+    #[test]
+    fn trunk_crud_and_inbound_number_uniqueness() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        let a = cc(&store, "a");
+        let t = store
+            .create_trunk(&trunk(&a.id, &["8001", "8002"]), 5)
+            .unwrap();
+        assert_eq!(store.trunk(&t.id).unwrap().unwrap(), t);
+        let clash = store.create_trunk(&trunk(&a.id, &["8002"]), 5).unwrap_err();
+        assert!(matches!(clash, StoreError::Conflict { .. }), "{clash}");
+        let twice = store
+            .create_trunk(&trunk(&a.id, &["9", "9"]), 5)
+            .unwrap_err();
+        assert!(matches!(twice, StoreError::Conflict { .. }));
+        // A failed create leaves nothing behind.
+        assert_eq!(
+            store.list_trunks(Page { no: 1, size: 10 }).unwrap().total,
+            1
+        );
+
+        let mut def = trunk(&a.id, &["8002", "8003"]);
+        def.name = "renamed".into();
+        let updated = store.update_trunk(&t.id, &def, 5).unwrap().unwrap();
+        assert_eq!(updated.def.inbound_numbers, vec!["8002", "8003"]);
+        assert_eq!(store.trunk(&t.id).unwrap().unwrap().def.name, "renamed");
+
+        let in_use = store.delete_callcenter(&a.id).unwrap_err();
+        assert!(matches!(in_use, StoreError::InUse { .. }));
+        assert!(store.delete_trunk(&t.id).unwrap());
+        assert!(store.delete_callcenter(&a.id).unwrap());
+    }
+
+    #[test]
+    fn trunk_needs_an_existing_callcenter() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        let err = store
+            .create_trunk(&trunk(&CallCenterId("missing".into()), &[]), 5)
+            .unwrap_err();
+        assert!(matches!(
+            err,
+            StoreError::NotFound {
+                what: "callcenter",
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn survives_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let id = {
+            let store = SqliteStore::open(dir.path()).unwrap();
+            store.set_meta("k", "v").unwrap();
+            cc(&store, "persisted").id
+        };
+        let store = SqliteStore::open(dir.path()).unwrap();
+        assert_eq!(store.meta("k").unwrap().as_deref(), Some("v"));
+        assert_eq!(store.callcenter(&id).unwrap().unwrap().name, "persisted");
+    }
+}
