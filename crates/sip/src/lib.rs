@@ -1,1 +1,5 @@
-//! switchboard-sip (in progress)
+//! The SIP core of Switchboard: messages, transactions, dialogs, digest authentication,
+//! registrar bindings and SDP offer/answer.
+
+pub mod message;
+pub mod rfc;

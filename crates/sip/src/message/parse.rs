@@ -1,0 +1,409 @@
+//! Bytes → [`Message`], with limits and the validation a UA needs before trusting a message.
+
+use bytes::Bytes;
+
+use super::header::{CSeq, Contact, Method, NameAddr, Via};
+use super::params::{is_token, split_top_level};
+use super::uri::Uri;
+use super::{Headers, Message, ParseError, Request, Response};
+use crate::rfc;
+
+/// Resource limits applied before anything else is parsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest message accepted, in bytes.
+    pub max_message: usize,
+    /// Most header field values (after splitting lists).
+    pub max_headers: usize,
+    /// Longest header line, before unfolding.
+    pub max_header_line: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_message: rfc::MAX_DATAGRAM,
+            max_headers: 256,
+            max_header_line: 8 * 1024,
+        }
+    }
+}
+
+/// Parses one message with [`Limits::default`]. Octets after `Content-Length` are ignored,
+/// as RFC 3261 §18.3 requires for datagrams; a message without Content-Length takes the
+/// rest of the buffer as body (legal for UDP only — stream callers frame first with
+/// [`crate::framing`]).
+pub fn parse(bytes: &[u8]) -> Result<Message, ParseError> {
+    parse_with(bytes, &Limits::default())
+}
+
+/// Parses one message with explicit limits.
+pub fn parse_with(bytes: &[u8], limits: &Limits) -> Result<Message, ParseError> {
+    if bytes.len() > limits.max_message {
+        return Err(ParseError::TooLarge {
+            size: bytes.len(),
+            limit: limits.max_message,
+        });
+    }
+    // §7.5: CRLFs before the start-line are ignored.
+    let start = bytes.iter().position(|&b| b != b'\r' && b != b'\n').unwrap_or(bytes.len());
+    let bytes = &bytes[start..];
+    let head_end = find(bytes, b"\r\n\r\n").ok_or(ParseError::UnterminatedHeaders)?;
+    let head = std::str::from_utf8(&bytes[..head_end]).map_err(|_| ParseError::NotUtf8)?;
+    let rest = &bytes[head_end + 4..];
+
+    let mut lines = head.split("\r\n");
+    let start_line = lines.next().unwrap_or_default();
+    check_line(start_line, limits)?;
+    let headers = parse_header_lines(lines, limits)?;
+    let body = body_of(&headers, rest)?;
+    let mut headers = headers;
+    headers.remove("Content-Length");
+
+    let message = if start_line.starts_with("SIP/") || start_line.starts_with("sip/") {
+        let (status, reason) = parse_status_line(start_line)?;
+        Message::Response(Response { status, reason, headers, body })
+    } else {
+        let (method, uri) = parse_request_line(start_line)?;
+        Message::Request(Request { method, uri, headers, body })
+    };
+    validate(&message)?;
+    Ok(message)
+}
+
+pub(crate) fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+fn check_line(line: &str, limits: &Limits) -> Result<(), ParseError> {
+    if line.len() > limits.max_header_line {
+        return Err(ParseError::HeaderLineTooLong {
+            length: line.len(),
+            limit: limits.max_header_line,
+        });
+    }
+    if line.contains(['\r', '\n', '\0']) {
+        return Err(ParseError::InvalidHeaderLine { line: truncate(line) });
+    }
+    Ok(())
+}
+
+fn truncate(s: &str) -> String {
+    s.chars().take(80).collect()
+}
+
+fn parse_request_line(line: &str) -> Result<(Method, Uri), ParseError> {
+    // Exactly one SP between the three elements (§7.1; RFC 4475 §3.1.2.9/10).
+    let parts: Vec<&str> = line.split(' ').collect();
+    let [method, uri, version] = parts[..] else {
+        return Err(ParseError::InvalidStartLine { line: truncate(line) });
+    };
+    check_version(version)?;
+    let method = Method::parse(method)?;
+    let uri = Uri::parse(uri)?;
+    // A Request-URI must not carry headers (§19.1.5; RFC 4475 §3.1.2.11).
+    if uri.headers.is_some() {
+        return Err(ParseError::InvalidUri {
+            uri: truncate(&uri.to_string()),
+            reason: "headers are not allowed in a Request-URI",
+        });
+    }
+    Ok((method, uri))
+}
+
+fn check_version(version: &str) -> Result<(), ParseError> {
+    if version.eq_ignore_ascii_case(rfc::SIP_VERSION) {
+        Ok(())
+    } else {
+        Err(ParseError::UnsupportedVersion { version: truncate(version) })
+    }
+}
+
+fn parse_status_line(line: &str) -> Result<(u16, String), ParseError> {
+    let mut parts = line.splitn(3, ' ');
+    let version = parts.next().unwrap_or_default();
+    check_version(version)?;
+    let code = parts.next().unwrap_or_default();
+    let status = (code.len() == 3 && code.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| code.parse::<u16>().ok())
+        .flatten()
+        .filter(|c| (100..=699).contains(c))
+        .ok_or_else(|| ParseError::InvalidStatus { code: truncate(code) })?;
+    Ok((status, parts.next().unwrap_or_default().to_owned()))
+}
+
+/// Compact forms, RFC 3261 §7.3.3 and the extensions that define one.
+fn expand_compact(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "i" | "I" => "Call-ID",
+        "m" | "M" => "Contact",
+        "e" | "E" => "Content-Encoding",
+        "l" | "L" => "Content-Length",
+        "c" | "C" => "Content-Type",
+        "f" | "F" => "From",
+        "s" | "S" => "Subject",
+        "k" | "K" => "Supported",
+        "t" | "T" => "To",
+        "v" | "V" => "Via",
+        "o" | "O" => "Event",
+        "u" | "U" => "Allow-Events",
+        "r" | "R" => "Refer-To",
+        "b" | "B" => "Referred-By",
+        "x" | "X" => "Session-Expires",
+        _ => return None,
+    })
+}
+
+/// Canonical spelling of the headers we read, so lookups and output look the same.
+const CANONICAL: &[&str] = &[
+    "Via", "From", "To", "Call-ID", "CSeq", "Contact", "Max-Forwards", "Expires",
+    "Min-Expires", "Content-Length", "Content-Type", "Route", "Record-Route", "Allow",
+    "Supported", "Require", "Proxy-Require", "Unsupported", "User-Agent", "Server",
+    "Authorization", "Proxy-Authorization", "WWW-Authenticate", "Proxy-Authenticate",
+    "Date", "Accept",
+];
+
+/// Headers whose values are comma-separated lists (§7.3.1). Authorization-style headers
+/// and Date carry commas inside a single value and are never split.
+const LIST_HEADERS: &[&str] = &[
+    "Via", "Contact", "Route", "Record-Route", "Allow", "Supported", "Require",
+    "Proxy-Require", "Unsupported", "Accept", "Accept-Encoding", "Accept-Language",
+    "Allow-Events", "Content-Encoding", "Content-Language", "In-Reply-To", "Path",
+    "Service-Route", "Error-Info", "Call-Info", "Alert-Info", "Warning",
+];
+
+fn canonical_name(raw: &str) -> String {
+    if let Some(full) = expand_compact(raw) {
+        return full.to_owned();
+    }
+    CANONICAL
+        .iter()
+        .find(|c| c.eq_ignore_ascii_case(raw))
+        .map_or_else(|| raw.to_owned(), |c| (*c).to_owned())
+}
+
+fn parse_header_lines<'a>(
+    lines: impl Iterator<Item = &'a str>,
+    limits: &Limits,
+) -> Result<Headers, ParseError> {
+    // Unfold continuation lines (§7.3.1): a line starting with SP/HTAB continues the last.
+    let mut unfolded: Vec<String> = Vec::new();
+    for line in lines {
+        check_line(line, limits)?;
+        if line.starts_with([' ', '\t']) {
+            let last = unfolded
+                .last_mut()
+                .ok_or_else(|| ParseError::InvalidHeaderLine { line: truncate(line) })?;
+            last.push(' ');
+            last.push_str(line.trim_start_matches([' ', '\t']));
+        } else {
+            unfolded.push(line.to_owned());
+        }
+    }
+    let mut headers = Headers::default();
+    for line in &unfolded {
+        let (name, value) = line
+            .split_once(':')
+            .ok_or_else(|| ParseError::InvalidHeaderLine { line: truncate(line) })?;
+        let name = name.trim_end_matches([' ', '\t']);
+        if !is_token(name) {
+            return Err(ParseError::InvalidHeaderLine { line: truncate(line) });
+        }
+        let name = canonical_name(name);
+        let value = value.trim_matches([' ', '\t']);
+        if LIST_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(&name)) {
+            let parts = split_top_level(value, b',').ok_or_else(|| ParseError::InvalidHeader {
+                name: "list",
+                value: truncate(value),
+            })?;
+            for part in parts {
+                let part = part.trim_matches([' ', '\t']);
+                if part.is_empty() {
+                    return Err(ParseError::EmptyListElement { name });
+                }
+                headers.push(&name, part);
+            }
+        } else {
+            headers.push(&name, value);
+        }
+        if headers.len() > limits.max_headers {
+            return Err(ParseError::TooManyHeaders { limit: limits.max_headers });
+        }
+    }
+    Ok(headers)
+}
+
+fn body_of(headers: &Headers, rest: &[u8]) -> Result<Bytes, ParseError> {
+    if headers.get_all("Content-Length").nth(1).is_some() {
+        return Err(ParseError::DuplicateHeader { name: "Content-Length" });
+    }
+    let Some(cl) = headers.get("Content-Length") else {
+        return Ok(Bytes::copy_from_slice(rest));
+    };
+    let declared = parse_content_length(cl)?;
+    if declared > rest.len() {
+        return Err(ParseError::ContentLengthMismatch {
+            declared,
+            available: rest.len(),
+        });
+    }
+    Ok(Bytes::copy_from_slice(&rest[..declared]))
+}
+
+pub(crate) fn parse_content_length(v: &str) -> Result<usize, ParseError> {
+    let v = v.trim();
+    if v.is_empty() || v.len() > 9 || !v.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ParseError::InvalidHeader {
+            name: "Content-Length",
+            value: truncate(v),
+        });
+    }
+    v.parse().map_err(|_| ParseError::InvalidHeader {
+        name: "Content-Length",
+        value: truncate(v),
+    })
+}
+
+const SINGLE: &[&str] = &[
+    "From", "To", "Call-ID", "CSeq", "Max-Forwards", "Content-Length", "Content-Type", "Expires",
+];
+
+fn validate(message: &Message) -> Result<(), ParseError> {
+    let h = message.headers();
+    for name in ["Via", "From", "To", "Call-ID", "CSeq"] {
+        if h.get(name).is_none() {
+            return Err(ParseError::MissingHeader { name });
+        }
+    }
+    for name in SINGLE {
+        if h.get_all(name).nth(1).is_some() {
+            return Err(ParseError::DuplicateHeader { name });
+        }
+    }
+    for v in h.get_all("Via") {
+        Via::parse(v)?;
+    }
+    for name in ["From", "To"] {
+        NameAddr::parse(h.get(name).unwrap_or_default())?;
+    }
+    for name in ["Route", "Record-Route"] {
+        for v in h.get_all(name) {
+            NameAddr::parse(v)?;
+        }
+    }
+    validate_contacts(h)?;
+    validate_scalars(h)?;
+    let cseq = CSeq::parse(h.get("CSeq").unwrap_or_default())?;
+    if let Message::Request(r) = message {
+        if r.method != cseq.method {
+            return Err(ParseError::CSeqMethodMismatch {
+                method: r.method.to_string(),
+                cseq: cseq.method.to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn validate_contacts(h: &Headers) -> Result<(), ParseError> {
+    let contacts: Vec<Contact> = h.get_all("Contact").map(Contact::parse).collect::<Result<_, _>>()?;
+    if contacts.len() > 1 && contacts.contains(&Contact::Star) {
+        return Err(ParseError::InvalidHeader {
+            name: "Contact",
+            value: "* mixed with addresses".into(),
+        });
+    }
+    Ok(())
+}
+
+fn validate_scalars(h: &Headers) -> Result<(), ParseError> {
+    let call_id = h.get("Call-ID").unwrap_or_default();
+    if call_id.is_empty() || call_id.contains([' ', '\t']) {
+        return Err(ParseError::InvalidHeader {
+            name: "Call-ID",
+            value: truncate(call_id),
+        });
+    }
+    if let Some(mf) = h.get("Max-Forwards") {
+        let ok = mf.len() <= 3 && mf.bytes().all(|b| b.is_ascii_digit()) && mf.parse::<u8>().is_ok();
+        if !ok {
+            return Err(ParseError::InvalidHeader {
+                name: "Max-Forwards",
+                value: truncate(mf),
+            });
+        }
+    }
+    if let Some(exp) = h.get("Expires") {
+        if super::parse_delta(exp).is_none() {
+            return Err(ParseError::InvalidHeader {
+                name: "Expires",
+                value: truncate(exp),
+            });
+        }
+    }
+    // SIP-date is always GMT (§20.17; RFC 4475 §3.1.2.12).
+    if let Some(date) = h.get("Date") {
+        if !date.ends_with(" GMT") {
+            return Err(ParseError::InvalidHeader {
+                name: "Date",
+                value: truncate(date),
+            });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::SipHeaders;
+
+    const INVITE: &str = "INVITE sip:bob@example.com SIP/2.0\r\n\
+        v: SIP/2.0/UDP a.example.com;branch=z9hG4bK1, SIP/2.0/UDP b.example.com;branch=z9hG4bK2\r\n\
+        f: \"A\" <sip:a@example.com>;tag=1\r\n\
+        t: sip:bob@example.com\r\n\
+        i: abc@host\r\n\
+        CSeq: 1 INVITE\r\n\
+        m: <sip:a@10.0.0.1>;expires=60, <sip:a@10.0.0.2>\r\n\
+        l: 4\r\n\r\nbodyEXTRA";
+
+    #[test]
+    fn compact_forms_and_lists_are_normalised() {
+        let Message::Request(r) = parse(INVITE.as_bytes()).unwrap() else { panic!("request") };
+        assert_eq!(r.vias().len(), 2);
+        assert_eq!(r.vias()[1].host, "b.example.com");
+        assert_eq!(r.call_id(), Some("abc@host"));
+        assert_eq!(r.contacts().len(), 2);
+        assert_eq!(r.contacts()[0].expires(), Some(60));
+        assert_eq!(&r.body[..], b"body");
+        assert!(r.headers.get("Content-Length").is_none());
+    }
+
+    #[test]
+    fn limits_are_enforced() {
+        let small = Limits { max_message: 10, ..Limits::default() };
+        assert!(matches!(parse_with(INVITE.as_bytes(), &small), Err(ParseError::TooLarge { .. })));
+        let few = Limits { max_headers: 3, ..Limits::default() };
+        assert!(matches!(parse_with(INVITE.as_bytes(), &few), Err(ParseError::TooManyHeaders { .. })));
+        let short = Limits { max_header_line: 20, ..Limits::default() };
+        assert!(matches!(
+            parse_with(INVITE.as_bytes(), &short),
+            Err(ParseError::HeaderLineTooLong { .. })
+        ));
+    }
+
+    #[test]
+    fn folded_lines_are_unfolded() {
+        let msg = INVITE.replace("CSeq: 1 INVITE\r\n", "CSeq: 1\r\n  INVITE\r\n");
+        let Message::Request(r) = parse(msg.as_bytes()).unwrap() else { panic!("request") };
+        assert_eq!(r.cseq().unwrap().method, Method::Invite);
+    }
+
+    #[test]
+    fn status_line_forms() {
+        assert_eq!(parse_status_line("SIP/2.0 100 ").unwrap(), (100, String::new()));
+        assert!(parse_status_line("SIP/2.0 4294967301 no").is_err());
+        assert!(parse_status_line("SIP/2.0 099 no").is_err());
+        assert!(parse_status_line("SIP/7.0 200 OK").is_err());
+    }
+}
