@@ -3,3 +3,5 @@
 
 pub mod message;
 pub mod rfc;
+pub mod framing;
+pub mod transport;

@@ -11,7 +11,7 @@
 mod build;
 mod header;
 mod params;
-mod parse;
+pub(crate) mod parse;
 mod uri;
 
 pub use header::{CSeq, Contact, Method, NameAddr, Via};
