@@ -68,6 +68,11 @@ impl KeySet {
         KeySet(self.0 | (1 << key.0))
     }
 
+    /// The keys in either set.
+    pub fn union(self, other: KeySet) -> Self {
+        KeySet(self.0 | other.0)
+    }
+
     /// Whether `key` is in the set.
     pub fn contains(self, key: DtmfKey) -> bool {
         self.0 & (1 << key.0) != 0
