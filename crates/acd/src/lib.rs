@@ -23,5 +23,9 @@
 //! # Ok::<(), switchboard_acd::expr::ExprError>(())
 //! ```
 
+pub mod agent;
+pub mod conversation;
+pub mod enqueue;
 pub mod expr;
+pub mod routing;
 pub mod skill;

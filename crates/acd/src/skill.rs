@@ -139,7 +139,10 @@ mod tests {
     #[test]
     fn set_keeps_order_and_replaces() {
         let mut s = SkillSet::from_pairs([(SkillId(5), 1), (SkillId(2), 7), (SkillId(5), 9)]);
-        assert_eq!(s.iter().collect::<Vec<_>>(), vec![(SkillId(2), 7), (SkillId(5), 9)]);
+        assert_eq!(
+            s.iter().collect::<Vec<_>>(),
+            vec![(SkillId(2), 7), (SkillId(5), 9)]
+        );
         assert_eq!(s.score(SkillId(5)), Some(9));
         assert_eq!(s.score(SkillId(3)), None);
         for k in 0..40 {

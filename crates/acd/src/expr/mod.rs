@@ -329,18 +329,34 @@ mod tests {
         let a = agent(&mut i, &[("vip", 3), ("en", 4)]);
         assert_eq!(s.eval(&a), Ok(10.0));
         let err = SortExpr::compile(r#"has("vip")"#, &mut i).unwrap_err();
-        assert!(matches!(err, ExprError::Type { expected: Type::Number, found: Type::Boolean, .. }));
+        assert!(matches!(
+            err,
+            ExprError::Type {
+                expected: Type::Number,
+                found: Type::Boolean,
+                ..
+            }
+        ));
     }
 
     #[test]
     fn limits_hold() {
         let mut i = SkillInterner::new();
         let deep = format!("{}1{}", "(".repeat(200), ")".repeat(200));
-        assert!(matches!(SortExpr::compile(&deep, &mut i), Err(ExprError::TooDeep { .. })));
+        assert!(matches!(
+            SortExpr::compile(&deep, &mut i),
+            Err(ExprError::TooDeep { .. })
+        ));
         let long = "1+".repeat(3000) + "1";
-        assert!(matches!(SortExpr::compile(&long, &mut i), Err(ExprError::TooLong { .. })));
+        assert!(matches!(
+            SortExpr::compile(&long, &mut i),
+            Err(ExprError::TooLong { .. })
+        ));
         let chain = "1+".repeat(1000) + "1";
-        assert!(SortExpr::compile(&chain, &mut i).is_ok(), "left chains are shallow");
+        assert!(
+            SortExpr::compile(&chain, &mut i).is_ok(),
+            "left chains are shallow"
+        );
     }
 
     #[test]

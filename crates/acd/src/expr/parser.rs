@@ -187,7 +187,10 @@ impl<'a> Parser<'a> {
                 Ok(inner)
             }
             Tok::Ident(name) => self.call(&name, t.start),
-            _ => Err(self.unexpected(&t, "an operand (number, string, `get(..)`, `has(..)`, `(`, `-` or `!`)")),
+            _ => Err(self.unexpected(
+                &t,
+                "an operand (number, string, `get(..)`, `has(..)`, `(`, `-` or `!`)",
+            )),
         }
     }
 
@@ -216,7 +219,11 @@ impl<'a> Parser<'a> {
             return Err(self.unexpected(&close, "`)`"));
         }
         let id = self.skills.intern(&skill);
-        Ok(if name == "get" { Node::Get(id) } else { Node::Has(id) })
+        Ok(if name == "get" {
+            Node::Get(id)
+        } else {
+            Node::Has(id)
+        })
     }
 
     fn expect_type(&self, node: &Node, want: Type, start: usize) -> Result<(), ExprError> {

@@ -7,8 +7,13 @@ use switchboard_acd::skill::{SkillInterner, SkillSet};
 /// Sample agents: `alice` is a strong English billing agent, `bob` has billing disabled (so it
 /// is missing from his set) and is a VIP, `carol` has nothing.
 fn agents(i: &mut SkillInterner) -> [SkillSet; 3] {
-    let mut s = |pairs: &[(&str, i32)]| SkillSet::from_pairs(pairs.iter().map(|(n, v)| (i.intern(n), *v)));
-    [s(&[("billing", 8), ("en", 5)]), s(&[("vip", 3), ("en", 1)]), s(&[])]
+    let mut s =
+        |pairs: &[(&str, i32)]| SkillSet::from_pairs(pairs.iter().map(|(n, v)| (i.intern(n), *v)));
+    [
+        s(&[("billing", 8), ("en", 5)]),
+        s(&[("vip", 3), ("en", 1)]),
+        s(&[]),
+    ]
 }
 
 /// `expect` is one of `true`/`false`/`error` per agent for `where`.
@@ -45,13 +50,22 @@ fn check_bad(src: &str, column: usize, message: &str) {
 
 #[test]
 fn where_values() {
-    check_where(r#"has("billing") && get("billing") >= 5;"#, ["true", "false", "false"]);
+    check_where(
+        r#"has("billing") && get("billing") >= 5;"#,
+        ["true", "false", "false"],
+    );
     check_where(r#"has("billing") || has("vip")"#, ["true", "true", "false"]);
     check_where(r#"!has("vip")"#, ["true", "false", "true"]);
-    check_where(r#"get("en") == 5 || get("en") != 1 && get("vip") > 2"#, ["true", "false", "false"]);
+    check_where(
+        r#"get("en") == 5 || get("en") != 1 && get("vip") > 2"#,
+        ["true", "false", "false"],
+    );
     check_where(r#"get("en") * 2 % 3 == 1"#, ["true", "false", "false"]);
     check_where(r#"10 / get("en") > 5"#, ["false", "true", "error"]);
-    check_where(r#"get("billing") % get("vip") < 1"#, ["error", "true", "error"]);
+    check_where(
+        r#"get("billing") % get("vip") < 1"#,
+        ["error", "true", "error"],
+    );
     check_where(r#"has('en') == true"#, ["true", "true", "false"]);
     check_where(r#"'a\'b' == "a'b""#, ["true", "true", "true"]);
     check_where(r#"-get("en") <= -1.5"#, ["true", "false", "false"]);
@@ -62,7 +76,10 @@ fn where_values() {
 
 #[test]
 fn sort_values() {
-    check_sort(r#"get("vip")*2 + get("en")"#, [Some(5.0), Some(7.0), Some(0.0)]);
+    check_sort(
+        r#"get("vip")*2 + get("en")"#,
+        [Some(5.0), Some(7.0), Some(0.0)],
+    );
     check_sort(r#"get("billing") / 4;"#, [Some(2.0), Some(0.0), Some(0.0)]);
     check_sort(r#"100 / get("en")"#, [Some(20.0), Some(100.0), None]);
     check_sort(".5 + 0.25", [Some(0.75), Some(0.75), Some(0.75)]);
@@ -75,24 +92,88 @@ fn malformed_with_exact_positions() {
         36,
         "line 1, column 36: expected an operand (number, string, `get(..)`, `has(..)`, `(`, `-` or `!`), found end of expression",
     );
-    check_bad(r#"has("a") & has("b")"#, 10, "line 1, column 10: expected `&&`, found `&`");
-    check_bad(r#"get("a") = 1"#, 10, "line 1, column 10: expected `==`, found `=`");
-    check_bad(r#"get("a") + 1"#, 1, "line 1, column 1: expected a boolean, found a number");
-    check_bad(r#"has("a") + 1 > 0"#, 1, "line 1, column 1: expected a number, found a boolean");
-    check_bad(r#"get("a") > 1 && get("b")"#, 17, "line 1, column 17: expected a boolean, found a number");
-    check_bad(r#"has("a") == 1"#, 13, "line 1, column 13: expected a boolean, found a number");
-    check_bad(r#"score("a") > 1"#, 1, "line 1, column 1: unknown function `score`, expected `get` or `has`");
-    check_bad(r#"get(a) > 1"#, 5, "line 1, column 5: expected a skill name as a string literal, found `a`");
-    check_bad(r#"get("a" > 1"#, 9, "line 1, column 9: expected `)`, found `>`");
-    check_bad(r#"(get("a") > 1"#, 14, "line 1, column 14: expected `)`, found end of expression");
-    check_bad(r#"has("a") has("b")"#, 10, "line 1, column 10: expected an operator or end of expression, found `has`");
-    check_bad(r#"has("a");;"#, 10, "line 1, column 10: expected end of expression, found `;`");
-    check_bad(r#"has("ab"#, 5, "line 1, column 5: string literal is not closed");
-    check_bad(r#"has("a\q")"#, 7, r#"line 1, column 7: unknown escape `\q`, expected one of \\ \" \' \n \t"#);
-    check_bad("get(\"é\") > 1 #", 14, "line 1, column 14: expected an operator, operand or parenthesis, found `#`");
+    check_bad(
+        r#"has("a") & has("b")"#,
+        10,
+        "line 1, column 10: expected `&&`, found `&`",
+    );
+    check_bad(
+        r#"get("a") = 1"#,
+        10,
+        "line 1, column 10: expected `==`, found `=`",
+    );
+    check_bad(
+        r#"get("a") + 1"#,
+        1,
+        "line 1, column 1: expected a boolean, found a number",
+    );
+    check_bad(
+        r#"has("a") + 1 > 0"#,
+        1,
+        "line 1, column 1: expected a number, found a boolean",
+    );
+    check_bad(
+        r#"get("a") > 1 && get("b")"#,
+        17,
+        "line 1, column 17: expected a boolean, found a number",
+    );
+    check_bad(
+        r#"has("a") == 1"#,
+        13,
+        "line 1, column 13: expected a boolean, found a number",
+    );
+    check_bad(
+        r#"score("a") > 1"#,
+        1,
+        "line 1, column 1: unknown function `score`, expected `get` or `has`",
+    );
+    check_bad(
+        r#"get(a) > 1"#,
+        5,
+        "line 1, column 5: expected a skill name as a string literal, found `a`",
+    );
+    check_bad(
+        r#"get("a" > 1"#,
+        9,
+        "line 1, column 9: expected `)`, found `>`",
+    );
+    check_bad(
+        r#"(get("a") > 1"#,
+        14,
+        "line 1, column 14: expected `)`, found end of expression",
+    );
+    check_bad(
+        r#"has("a") has("b")"#,
+        10,
+        "line 1, column 10: expected an operator or end of expression, found `has`",
+    );
+    check_bad(
+        r#"has("a");;"#,
+        10,
+        "line 1, column 10: expected end of expression, found `;`",
+    );
+    check_bad(
+        r#"has("ab"#,
+        5,
+        "line 1, column 5: string literal is not closed",
+    );
+    check_bad(
+        r#"has("a\q")"#,
+        7,
+        r#"line 1, column 7: unknown escape `\q`, expected one of \\ \" \' \n \t"#,
+    );
+    check_bad(
+        "get(\"é\") > 1 #",
+        14,
+        "line 1, column 14: expected an operator, operand or parenthesis, found `#`",
+    );
     check_bad("has(\"a\") &&\n  get(\"b\") >", 13, "line 2, column 13: expected an operand (number, string, `get(..)`, `has(..)`, `(`, `-` or `!`), found end of expression");
     check_bad("", 1, "line 1, column 1: expected an operand (number, string, `get(..)`, `has(..)`, `(`, `-` or `!`), found end of expression");
-    check_bad(r#""a" > "b""#, 1, "line 1, column 1: expected a number, found a string");
+    check_bad(
+        r#""a" > "b""#,
+        1,
+        "line 1, column 1: expected a number, found a string",
+    );
 }
 
 #[test]
