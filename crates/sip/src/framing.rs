@@ -103,8 +103,12 @@ pub fn next_message(buf: &mut BytesMut) -> Result<Option<Bytes>, FramingError> {
 fn content_length(head: &[u8]) -> Result<usize, FramingError> {
     // Header names are ASCII; a non-UTF-8 line cannot be Content-Length, so skip it.
     for line in head.split(|&b| b == b'\n') {
-        let Ok(line) = std::str::from_utf8(line) else { continue };
-        let Some((name, value)) = line.split_once(':') else { continue };
+        let Ok(line) = std::str::from_utf8(line) else {
+            continue;
+        };
+        let Some((name, value)) = line.split_once(':') else {
+            continue;
+        };
         let name = name.trim();
         if name.eq_ignore_ascii_case("Content-Length") || name.eq_ignore_ascii_case("l") {
             return parse_content_length(value.trim()).map_err(|_| {
@@ -148,14 +152,23 @@ mod tests {
     #[test]
     fn missing_or_bad_content_length_is_an_error() {
         let mut buf = BytesMut::from(&b"OPTIONS sip:a@b SIP/2.0\r\n\r\n"[..]);
-        assert_eq!(next_frame(&mut buf), Err(FramingError::MissingContentLength));
+        assert_eq!(
+            next_frame(&mut buf),
+            Err(FramingError::MissingContentLength)
+        );
         let mut buf = BytesMut::from(&b"OPTIONS sip:a@b SIP/2.0\r\nContent-Length: -1\r\n\r\n"[..]);
-        assert!(matches!(next_frame(&mut buf), Err(FramingError::InvalidContentLength { .. })));
+        assert!(matches!(
+            next_frame(&mut buf),
+            Err(FramingError::InvalidContentLength { .. })
+        ));
     }
 
     #[test]
     fn oversized_headers_are_refused() {
         let mut buf = BytesMut::from(&vec![b'a'; MAX_MESSAGE + 1][..]);
-        assert!(matches!(next_frame(&mut buf), Err(FramingError::HeadersTooLong { .. })));
+        assert!(matches!(
+            next_frame(&mut buf),
+            Err(FramingError::HeadersTooLong { .. })
+        ));
     }
 }

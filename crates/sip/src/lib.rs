@@ -1,7 +1,8 @@
 //! The SIP core of Switchboard: messages, transactions, dialogs, digest authentication,
 //! registrar bindings and SDP offer/answer.
 
+pub mod framing;
 pub mod message;
 pub mod rfc;
-pub mod framing;
+pub mod transaction;
 pub mod transport;

@@ -193,7 +193,10 @@ mod tests {
         let via = Via::parse("SIP/2.0/TLS pc.example.com;branch=z9hG4bK1").unwrap();
         assert_eq!(
             response_target(&via, Transport::Tls),
-            ResponseTarget::Resolve { host: "pc.example.com".into(), port: 5061 }
+            ResponseTarget::Resolve {
+                host: "pc.example.com".into(),
+                port: 5061
+            }
         );
     }
 }

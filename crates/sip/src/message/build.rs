@@ -148,7 +148,9 @@ mod tests {
         let raw = "OPTIONS sip:x@example.com SIP/2.0\r\nVia: SIP/2.0/UDP a;branch=z9hG4bK1\r\n\
             Via: SIP/2.0/UDP b;branch=z9hG4bK2\r\nFrom: <sip:a@b>;tag=f\r\nTo: <sip:x@example.com>\r\n\
             Call-ID: c1\r\nCSeq: 7 OPTIONS\r\nContent-Length: 0\r\n\r\n";
-        let Message::Request(req) = parse(raw.as_bytes()).unwrap() else { panic!("request") };
+        let Message::Request(req) = parse(raw.as_bytes()).unwrap() else {
+            panic!("request")
+        };
         let resp = Response::from_request(&req, 200, Some("t1"));
         assert_eq!(resp.vias().len(), 2);
         assert_eq!(resp.to().unwrap().tag(), Some("t1"));

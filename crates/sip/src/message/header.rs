@@ -290,7 +290,10 @@ pub(crate) fn parse_delta(s: &str) -> Option<u32> {
     if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    Some(s.parse::<u64>().map_or(u32::MAX, |v| u32::try_from(v).unwrap_or(u32::MAX)))
+    Some(
+        s.parse::<u64>()
+            .map_or(u32::MAX, |v| u32::try_from(v).unwrap_or(u32::MAX)),
+    )
 }
 
 /// One Via value (RFC 3261 §20.42).
@@ -374,7 +377,13 @@ impl Via {
 
 impl fmt::Display for Via {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SIP/2.0/{} {}{}", self.transport, self.sent_by(), self.params)
+        write!(
+            f,
+            "SIP/2.0/{} {}{}",
+            self.transport,
+            self.sent_by(),
+            self.params
+        )
     }
 }
 

@@ -19,8 +19,8 @@ pub use params::Params;
 pub use parse::{parse, parse_with, Limits};
 pub use uri::{Scheme, Uri};
 
-pub(crate) use header::parse_delta;
 pub use build::default_reason;
+pub(crate) use header::parse_delta;
 
 use bytes::Bytes;
 
@@ -186,7 +186,11 @@ impl Headers {
     /// Replaces every value of `name` by one value, at the position of the first.
     pub fn set(&mut self, name: &str, value: impl Into<String>) {
         let value = value.into();
-        match self.0.iter().position(|(n, _)| n.eq_ignore_ascii_case(name)) {
+        match self
+            .0
+            .iter()
+            .position(|(n, _)| n.eq_ignore_ascii_case(name))
+        {
             Some(i) => {
                 self.0[i].1 = value;
                 let mut seen = 0;
@@ -284,7 +288,10 @@ pub trait SipHeaders {
 
     /// Every Via, top first.
     fn vias(&self) -> Vec<Via> {
-        self.headers().get_all("Via").filter_map(|v| Via::parse(v).ok()).collect()
+        self.headers()
+            .get_all("Via")
+            .filter_map(|v| Via::parse(v).ok())
+            .collect()
     }
     /// The top Via.
     fn top_via(&self) -> Option<Via> {
@@ -292,11 +299,15 @@ pub trait SipHeaders {
     }
     /// From.
     fn from(&self) -> Option<NameAddr> {
-        self.headers().get("From").and_then(|v| NameAddr::parse(v).ok())
+        self.headers()
+            .get("From")
+            .and_then(|v| NameAddr::parse(v).ok())
     }
     /// To.
     fn to(&self) -> Option<NameAddr> {
-        self.headers().get("To").and_then(|v| NameAddr::parse(v).ok())
+        self.headers()
+            .get("To")
+            .and_then(|v| NameAddr::parse(v).ok())
     }
     /// Call-ID.
     fn call_id(&self) -> Option<&str> {
@@ -308,15 +319,22 @@ pub trait SipHeaders {
     }
     /// Every Contact value.
     fn contacts(&self) -> Vec<Contact> {
-        self.headers().get_all("Contact").filter_map(|v| Contact::parse(v).ok()).collect()
+        self.headers()
+            .get_all("Contact")
+            .filter_map(|v| Contact::parse(v).ok())
+            .collect()
     }
     /// Expires, in seconds.
     fn expires(&self) -> Option<u32> {
-        self.headers().get("Expires").and_then(|v| parse_delta(v.trim()))
+        self.headers()
+            .get("Expires")
+            .and_then(|v| parse_delta(v.trim()))
     }
     /// Max-Forwards.
     fn max_forwards(&self) -> Option<u8> {
-        self.headers().get("Max-Forwards").and_then(|v| v.trim().parse().ok())
+        self.headers()
+            .get("Max-Forwards")
+            .and_then(|v| v.trim().parse().ok())
     }
     /// Content-Type.
     fn content_type(&self) -> Option<&str> {
@@ -336,11 +354,17 @@ pub trait SipHeaders {
     }
     /// Record-Route entries, top first.
     fn record_route(&self) -> Vec<NameAddr> {
-        self.headers().get_all("Record-Route").filter_map(|v| NameAddr::parse(v).ok()).collect()
+        self.headers()
+            .get_all("Record-Route")
+            .filter_map(|v| NameAddr::parse(v).ok())
+            .collect()
     }
     /// Route entries, top first.
     fn route(&self) -> Vec<NameAddr> {
-        self.headers().get_all("Route").filter_map(|v| NameAddr::parse(v).ok()).collect()
+        self.headers()
+            .get_all("Route")
+            .filter_map(|v| NameAddr::parse(v).ok())
+            .collect()
     }
 }
 

@@ -23,7 +23,11 @@ impl Params {
     /// Sets `name`, replacing an existing value in place or appending.
     pub fn set(&mut self, name: &str, value: Option<&str>) {
         let value = value.map(str::to_owned);
-        match self.0.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+        match self
+            .0
+            .iter_mut()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        {
             Some(slot) => slot.1 = value,
             None => self.0.push((name.to_owned(), value)),
         }
@@ -133,7 +137,8 @@ pub(crate) fn parse_params(s: &str, sep: char) -> Result<Params, ParseError> {
             } else {
                 !v.is_empty()
                     && v.bytes().all(|b| {
-                        is_token_char(b) || matches!(b, b'[' | b']' | b':' | b'&' | b'$' | b'/' | b'=' | b'@')
+                        is_token_char(b)
+                            || matches!(b, b'[' | b']' | b':' | b'&' | b'$' | b'/' | b'=' | b'@')
                     })
             };
             if !ok {

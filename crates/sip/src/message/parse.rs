@@ -46,7 +46,10 @@ pub fn parse_with(bytes: &[u8], limits: &Limits) -> Result<Message, ParseError> 
         });
     }
     // §7.5: CRLFs before the start-line are ignored.
-    let start = bytes.iter().position(|&b| b != b'\r' && b != b'\n').unwrap_or(bytes.len());
+    let start = bytes
+        .iter()
+        .position(|&b| b != b'\r' && b != b'\n')
+        .unwrap_or(bytes.len());
     let bytes = &bytes[start..];
     let head_end = find(bytes, b"\r\n\r\n").ok_or(ParseError::UnterminatedHeaders)?;
     let head = std::str::from_utf8(&bytes[..head_end]).map_err(|_| ParseError::NotUtf8)?;
@@ -62,10 +65,20 @@ pub fn parse_with(bytes: &[u8], limits: &Limits) -> Result<Message, ParseError> 
 
     let message = if start_line.starts_with("SIP/") || start_line.starts_with("sip/") {
         let (status, reason) = parse_status_line(start_line)?;
-        Message::Response(Response { status, reason, headers, body })
+        Message::Response(Response {
+            status,
+            reason,
+            headers,
+            body,
+        })
     } else {
         let (method, uri) = parse_request_line(start_line)?;
-        Message::Request(Request { method, uri, headers, body })
+        Message::Request(Request {
+            method,
+            uri,
+            headers,
+            body,
+        })
     };
     validate(&message)?;
     Ok(message)
@@ -83,7 +96,9 @@ fn check_line(line: &str, limits: &Limits) -> Result<(), ParseError> {
         });
     }
     if line.contains(['\r', '\n', '\0']) {
-        return Err(ParseError::InvalidHeaderLine { line: truncate(line) });
+        return Err(ParseError::InvalidHeaderLine {
+            line: truncate(line),
+        });
     }
     Ok(())
 }
@@ -96,7 +111,9 @@ fn parse_request_line(line: &str) -> Result<(Method, Uri), ParseError> {
     // Exactly one SP between the three elements (§7.1; RFC 4475 §3.1.2.9/10).
     let parts: Vec<&str> = line.split(' ').collect();
     let [method, uri, version] = parts[..] else {
-        return Err(ParseError::InvalidStartLine { line: truncate(line) });
+        return Err(ParseError::InvalidStartLine {
+            line: truncate(line),
+        });
     };
     check_version(version)?;
     let method = Method::parse(method)?;
@@ -115,7 +132,9 @@ fn check_version(version: &str) -> Result<(), ParseError> {
     if version.eq_ignore_ascii_case(rfc::SIP_VERSION) {
         Ok(())
     } else {
-        Err(ParseError::UnsupportedVersion { version: truncate(version) })
+        Err(ParseError::UnsupportedVersion {
+            version: truncate(version),
+        })
     }
 }
 
@@ -128,7 +147,9 @@ fn parse_status_line(line: &str) -> Result<(u16, String), ParseError> {
         .then(|| code.parse::<u16>().ok())
         .flatten()
         .filter(|c| (100..=699).contains(c))
-        .ok_or_else(|| ParseError::InvalidStatus { code: truncate(code) })?;
+        .ok_or_else(|| ParseError::InvalidStatus {
+            code: truncate(code),
+        })?;
     Ok((status, parts.next().unwrap_or_default().to_owned()))
 }
 
@@ -156,20 +177,59 @@ fn expand_compact(name: &str) -> Option<&'static str> {
 
 /// Canonical spelling of the headers we read, so lookups and output look the same.
 const CANONICAL: &[&str] = &[
-    "Via", "From", "To", "Call-ID", "CSeq", "Contact", "Max-Forwards", "Expires",
-    "Min-Expires", "Content-Length", "Content-Type", "Route", "Record-Route", "Allow",
-    "Supported", "Require", "Proxy-Require", "Unsupported", "User-Agent", "Server",
-    "Authorization", "Proxy-Authorization", "WWW-Authenticate", "Proxy-Authenticate",
-    "Date", "Accept",
+    "Via",
+    "From",
+    "To",
+    "Call-ID",
+    "CSeq",
+    "Contact",
+    "Max-Forwards",
+    "Expires",
+    "Min-Expires",
+    "Content-Length",
+    "Content-Type",
+    "Route",
+    "Record-Route",
+    "Allow",
+    "Supported",
+    "Require",
+    "Proxy-Require",
+    "Unsupported",
+    "User-Agent",
+    "Server",
+    "Authorization",
+    "Proxy-Authorization",
+    "WWW-Authenticate",
+    "Proxy-Authenticate",
+    "Date",
+    "Accept",
 ];
 
 /// Headers whose values are comma-separated lists (§7.3.1). Authorization-style headers
 /// and Date carry commas inside a single value and are never split.
 const LIST_HEADERS: &[&str] = &[
-    "Via", "Contact", "Route", "Record-Route", "Allow", "Supported", "Require",
-    "Proxy-Require", "Unsupported", "Accept", "Accept-Encoding", "Accept-Language",
-    "Allow-Events", "Content-Encoding", "Content-Language", "In-Reply-To", "Path",
-    "Service-Route", "Error-Info", "Call-Info", "Alert-Info", "Warning",
+    "Via",
+    "Contact",
+    "Route",
+    "Record-Route",
+    "Allow",
+    "Supported",
+    "Require",
+    "Proxy-Require",
+    "Unsupported",
+    "Accept",
+    "Accept-Encoding",
+    "Accept-Language",
+    "Allow-Events",
+    "Content-Encoding",
+    "Content-Language",
+    "In-Reply-To",
+    "Path",
+    "Service-Route",
+    "Error-Info",
+    "Call-Info",
+    "Alert-Info",
+    "Warning",
 ];
 
 fn canonical_name(raw: &str) -> String {
@@ -193,7 +253,9 @@ fn parse_header_lines<'a>(
         if line.starts_with([' ', '\t']) {
             let last = unfolded
                 .last_mut()
-                .ok_or_else(|| ParseError::InvalidHeaderLine { line: truncate(line) })?;
+                .ok_or_else(|| ParseError::InvalidHeaderLine {
+                    line: truncate(line),
+                })?;
             last.push(' ');
             last.push_str(line.trim_start_matches([' ', '\t']));
         } else {
@@ -204,10 +266,14 @@ fn parse_header_lines<'a>(
     for line in &unfolded {
         let (name, value) = line
             .split_once(':')
-            .ok_or_else(|| ParseError::InvalidHeaderLine { line: truncate(line) })?;
+            .ok_or_else(|| ParseError::InvalidHeaderLine {
+                line: truncate(line),
+            })?;
         let name = name.trim_end_matches([' ', '\t']);
         if !is_token(name) {
-            return Err(ParseError::InvalidHeaderLine { line: truncate(line) });
+            return Err(ParseError::InvalidHeaderLine {
+                line: truncate(line),
+            });
         }
         let name = canonical_name(name);
         let value = value.trim_matches([' ', '\t']);
@@ -227,7 +293,9 @@ fn parse_header_lines<'a>(
             headers.push(&name, value);
         }
         if headers.len() > limits.max_headers {
-            return Err(ParseError::TooManyHeaders { limit: limits.max_headers });
+            return Err(ParseError::TooManyHeaders {
+                limit: limits.max_headers,
+            });
         }
     }
     Ok(headers)
@@ -235,7 +303,9 @@ fn parse_header_lines<'a>(
 
 fn body_of(headers: &Headers, rest: &[u8]) -> Result<Bytes, ParseError> {
     if headers.get_all("Content-Length").nth(1).is_some() {
-        return Err(ParseError::DuplicateHeader { name: "Content-Length" });
+        return Err(ParseError::DuplicateHeader {
+            name: "Content-Length",
+        });
     }
     let Some(cl) = headers.get("Content-Length") else {
         return Ok(Bytes::copy_from_slice(rest));
@@ -265,7 +335,14 @@ pub(crate) fn parse_content_length(v: &str) -> Result<usize, ParseError> {
 }
 
 const SINGLE: &[&str] = &[
-    "From", "To", "Call-ID", "CSeq", "Max-Forwards", "Content-Length", "Content-Type", "Expires",
+    "From",
+    "To",
+    "Call-ID",
+    "CSeq",
+    "Max-Forwards",
+    "Content-Length",
+    "Content-Type",
+    "Expires",
 ];
 
 fn validate(message: &Message) -> Result<(), ParseError> {
@@ -306,7 +383,10 @@ fn validate(message: &Message) -> Result<(), ParseError> {
 }
 
 fn validate_contacts(h: &Headers) -> Result<(), ParseError> {
-    let contacts: Vec<Contact> = h.get_all("Contact").map(Contact::parse).collect::<Result<_, _>>()?;
+    let contacts: Vec<Contact> = h
+        .get_all("Contact")
+        .map(Contact::parse)
+        .collect::<Result<_, _>>()?;
     if contacts.len() > 1 && contacts.contains(&Contact::Star) {
         return Err(ParseError::InvalidHeader {
             name: "Contact",
@@ -325,7 +405,8 @@ fn validate_scalars(h: &Headers) -> Result<(), ParseError> {
         });
     }
     if let Some(mf) = h.get("Max-Forwards") {
-        let ok = mf.len() <= 3 && mf.bytes().all(|b| b.is_ascii_digit()) && mf.parse::<u8>().is_ok();
+        let ok =
+            mf.len() <= 3 && mf.bytes().all(|b| b.is_ascii_digit()) && mf.parse::<u8>().is_ok();
         if !ok {
             return Err(ParseError::InvalidHeader {
                 name: "Max-Forwards",
@@ -369,7 +450,9 @@ mod tests {
 
     #[test]
     fn compact_forms_and_lists_are_normalised() {
-        let Message::Request(r) = parse(INVITE.as_bytes()).unwrap() else { panic!("request") };
+        let Message::Request(r) = parse(INVITE.as_bytes()).unwrap() else {
+            panic!("request")
+        };
         assert_eq!(r.vias().len(), 2);
         assert_eq!(r.vias()[1].host, "b.example.com");
         assert_eq!(r.call_id(), Some("abc@host"));
@@ -381,11 +464,26 @@ mod tests {
 
     #[test]
     fn limits_are_enforced() {
-        let small = Limits { max_message: 10, ..Limits::default() };
-        assert!(matches!(parse_with(INVITE.as_bytes(), &small), Err(ParseError::TooLarge { .. })));
-        let few = Limits { max_headers: 3, ..Limits::default() };
-        assert!(matches!(parse_with(INVITE.as_bytes(), &few), Err(ParseError::TooManyHeaders { .. })));
-        let short = Limits { max_header_line: 20, ..Limits::default() };
+        let small = Limits {
+            max_message: 10,
+            ..Limits::default()
+        };
+        assert!(matches!(
+            parse_with(INVITE.as_bytes(), &small),
+            Err(ParseError::TooLarge { .. })
+        ));
+        let few = Limits {
+            max_headers: 3,
+            ..Limits::default()
+        };
+        assert!(matches!(
+            parse_with(INVITE.as_bytes(), &few),
+            Err(ParseError::TooManyHeaders { .. })
+        ));
+        let short = Limits {
+            max_header_line: 20,
+            ..Limits::default()
+        };
         assert!(matches!(
             parse_with(INVITE.as_bytes(), &short),
             Err(ParseError::HeaderLineTooLong { .. })
@@ -395,13 +493,18 @@ mod tests {
     #[test]
     fn folded_lines_are_unfolded() {
         let msg = INVITE.replace("CSeq: 1 INVITE\r\n", "CSeq: 1\r\n  INVITE\r\n");
-        let Message::Request(r) = parse(msg.as_bytes()).unwrap() else { panic!("request") };
+        let Message::Request(r) = parse(msg.as_bytes()).unwrap() else {
+            panic!("request")
+        };
         assert_eq!(r.cseq().unwrap().method, Method::Invite);
     }
 
     #[test]
     fn status_line_forms() {
-        assert_eq!(parse_status_line("SIP/2.0 100 ").unwrap(), (100, String::new()));
+        assert_eq!(
+            parse_status_line("SIP/2.0 100 ").unwrap(),
+            (100, String::new())
+        );
         assert!(parse_status_line("SIP/2.0 4294967301 no").is_err());
         assert!(parse_status_line("SIP/2.0 099 no").is_err());
         assert!(parse_status_line("SIP/7.0 200 OK").is_err());

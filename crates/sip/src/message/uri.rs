@@ -75,7 +75,9 @@ impl Uri {
             uri: truncate(s),
             reason,
         };
-        if s.bytes().any(|b| b.is_ascii_whitespace() || b < 0x21 || b == 0x7f) {
+        if s.bytes()
+            .any(|b| b.is_ascii_whitespace() || b < 0x21 || b == 0x7f)
+        {
             return Err(bad("contains whitespace or control characters"));
         }
         let (scheme, rest) = s.split_once(':').ok_or(bad("missing scheme"))?;
@@ -254,7 +256,11 @@ fn valid_chars(s: &str, allowed: fn(u8) -> bool) -> bool {
 
 /// `unreserved` of RFC 3261 §25.1.
 pub(crate) fn is_unreserved(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')')
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')'
+        )
 }
 
 fn is_user_char(b: u8) -> bool {
@@ -266,7 +272,11 @@ fn is_password_char(b: u8) -> bool {
 }
 
 fn is_header_char(b: u8) -> bool {
-    is_unreserved(b) || matches!(b, b'[' | b']' | b'/' | b'?' | b':' | b'+' | b'$' | b'&' | b'=')
+    is_unreserved(b)
+        || matches!(
+            b,
+            b'[' | b']' | b'/' | b'?' | b':' | b'+' | b'$' | b'&' | b'='
+        )
 }
 
 impl fmt::Display for Uri {
@@ -309,7 +319,10 @@ mod tests {
         assert_eq!(u.port, Some(5070));
         assert_eq!(u.params.get("transport"), Some(Some("tcp")));
         assert!(u.params.contains("lr"));
-        assert_eq!(u.to_string(), "sip:alice:pw@example.com:5070;transport=tcp;lr");
+        assert_eq!(
+            u.to_string(),
+            "sip:alice:pw@example.com:5070;transport=tcp;lr"
+        );
     }
 
     #[test]

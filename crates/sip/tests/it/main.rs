@@ -1,1 +1,11 @@
+//! Scenario and conformance tests, one file per behaviour, named by RFC section.
 
+mod support;
+
+mod rfc3261_17_1_1_client_invite;
+mod rfc3261_17_1_2_client_non_invite;
+mod rfc3261_17_2_1_server_invite;
+mod rfc3261_17_2_2_server_non_invite;
+mod rfc3261_17_2_3_matching;
+mod rfc3261_9_2_cancel;
+mod rfc6026_accepted;

@@ -1,0 +1,227 @@
+//! Server transactions: INVITE (§17.2.1, RFC 6026 §8.5–8.7) and non-INVITE (§17.2.2).
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+
+use crate::message::{Method, Request, Response, SipHeaders};
+use crate::transport::{response_target, ResponseTarget, Transport};
+
+use super::client::Ctx;
+use super::key::ServerKey;
+use super::{Event, Timer, TransactionError, TransactionId};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ServerState {
+    Trying,
+    Proceeding,
+    Completed,
+    Confirmed,
+    Accepted,
+    Terminated,
+}
+
+impl ServerState {
+    fn name(self) -> &'static str {
+        match self {
+            ServerState::Trying => "Trying",
+            ServerState::Proceeding => "Proceeding",
+            ServerState::Completed => "Completed",
+            ServerState::Confirmed => "Confirmed",
+            ServerState::Accepted => "Accepted",
+            ServerState::Terminated => "Terminated",
+        }
+    }
+}
+
+/// What became of an ACK that matched an INVITE server transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AckOutcome {
+    Absorbed,
+    ToTu,
+}
+
+#[derive(Debug)]
+pub(crate) struct ServerTxn {
+    pub id: TransactionId,
+    pub state: ServerState,
+    pub timers: Vec<(Timer, Instant)>,
+    pub key: ServerKey,
+    pub last_status: Option<u16>,
+    pub to_tag: Option<String>,
+    invite: bool,
+    dest: SocketAddr,
+    transport: Transport,
+    interval: Duration,
+    last: Option<Bytes>,
+}
+
+impl ServerTxn {
+    /// A server transaction for a new request, already stamped with `received`/`rport`.
+    pub fn new(
+        id: TransactionId,
+        key: ServerKey,
+        request: Request,
+        source: SocketAddr,
+        transport: Transport,
+        t1: Duration,
+    ) -> Self {
+        let invite = request.method == Method::Invite;
+        // §18.2.2: streams answer on the connection (the source); datagrams per Via. A Via
+        // naming a host we would have to resolve falls back to the source address.
+        let dest = match (transport.is_reliable(), request.top_via()) {
+            (false, Some(via)) => match response_target(&via, transport) {
+                ResponseTarget::Addr(addr) => addr,
+                ResponseTarget::Resolve { .. } => source,
+            },
+            _ => source,
+        };
+        ServerTxn {
+            id,
+            state: if invite {
+                ServerState::Proceeding
+            } else {
+                ServerState::Trying
+            },
+            timers: Vec::new(),
+            key,
+            last_status: None,
+            to_tag: None,
+            invite,
+            dest,
+            transport,
+            interval: t1,
+            last: None,
+        }
+    }
+
+    fn arm(&mut self, timer: Timer, at: Instant) {
+        self.timers.retain(|(t, _)| *t != timer);
+        self.timers.push((timer, at));
+    }
+
+    fn terminate(&mut self) {
+        self.state = ServerState::Terminated;
+        self.timers.clear();
+    }
+
+    /// `true` once a final response has been sent.
+    pub fn answered(&self) -> bool {
+        self.last_status.is_some_and(|s| s >= 200)
+    }
+
+    fn resend_last(&self, ctx: &mut Ctx<'_>) {
+        if let Some(bytes) = &self.last {
+            ctx.transmit(self.dest, self.transport, bytes.clone());
+        }
+    }
+
+    /// The same request arrived again.
+    pub fn on_retransmit(&mut self, ctx: &mut Ctx<'_>) {
+        match self.state {
+            // §17.2.1 and §17.2.2: answer a retransmission with the last response sent.
+            ServerState::Proceeding | ServerState::Completed => self.resend_last(ctx),
+            // Trying has nothing to resend; Accepted absorbs (RFC 6026 §8.7); Confirmed
+            // absorbs.
+            _ => {}
+        }
+    }
+
+    /// An ACK matched this INVITE transaction.
+    pub fn on_ack(&mut self, ctx: &mut Ctx<'_>) -> AckOutcome {
+        match self.state {
+            ServerState::Completed => {
+                self.timers.clear();
+                if self.transport.is_reliable() {
+                    self.terminate();
+                } else {
+                    self.state = ServerState::Confirmed;
+                    self.arm(Timer::I, ctx.now + ctx.cfg.t4);
+                }
+                AckOutcome::Absorbed
+            }
+            ServerState::Accepted => AckOutcome::ToTu,
+            _ => AckOutcome::Absorbed,
+        }
+    }
+
+    /// The TU sends `response`.
+    pub fn respond(
+        &mut self,
+        response: Response,
+        ctx: &mut Ctx<'_>,
+    ) -> Result<(), TransactionError> {
+        let status = response.status;
+        let allowed = match self.state {
+            ServerState::Trying | ServerState::Proceeding => true,
+            ServerState::Accepted => (200..300).contains(&status),
+            _ => false,
+        };
+        if !allowed {
+            return Err(TransactionError::ResponseNotAllowed {
+                id: self.id,
+                status,
+                state: self.state.name(),
+            });
+        }
+        let bytes = response.to_bytes();
+        ctx.transmit(self.dest, self.transport, bytes.clone());
+        self.last = Some(bytes);
+        self.last_status = Some(status);
+        if let Some(tag) = response.to().and_then(|t| t.tag().map(str::to_owned)) {
+            self.to_tag = Some(tag);
+        }
+        if status < 200 {
+            if !self.invite {
+                self.state = ServerState::Proceeding;
+            }
+        } else if self.invite {
+            self.after_invite_final(status, ctx);
+        } else if self.transport.is_reliable() {
+            self.terminate();
+        } else {
+            self.state = ServerState::Completed;
+            self.arm(Timer::J, ctx.now + 64 * ctx.cfg.t1);
+        }
+        Ok(())
+    }
+
+    fn after_invite_final(&mut self, status: u16, ctx: &mut Ctx<'_>) {
+        if status < 300 {
+            if self.state != ServerState::Accepted {
+                self.state = ServerState::Accepted;
+                self.arm(Timer::L, ctx.now + 64 * ctx.cfg.t1);
+            }
+            return;
+        }
+        self.state = ServerState::Completed;
+        if !self.transport.is_reliable() {
+            self.interval = ctx.cfg.t1;
+            self.arm(Timer::G, ctx.now + self.interval);
+        }
+        self.arm(Timer::H, ctx.now + 64 * ctx.cfg.t1);
+    }
+
+    /// `timer` fired.
+    pub fn on_timer(&mut self, timer: Timer, ctx: &mut Ctx<'_>) {
+        match timer {
+            Timer::G => {
+                self.resend_last(ctx);
+                self.interval = (self.interval * 2).min(ctx.cfg.t2);
+                self.arm(Timer::G, ctx.now + self.interval);
+            }
+            Timer::H => {
+                ctx.event(Event::Timeout { id: self.id, timer });
+                self.terminate();
+            }
+            _ => self.terminate(),
+        }
+    }
+
+    /// The transport failed (§17.2.4).
+    pub fn on_transport_error(&mut self, ctx: &mut Ctx<'_>) {
+        ctx.event(Event::TransportError { id: self.id });
+        self.terminate();
+    }
+}

@@ -1,0 +1,90 @@
+//! RFC 3261 §9.2: CANCEL at the server, including the race with a 200.
+
+use sb_testkit::FakeClock;
+use switchboard_sip::message::{Message, Request};
+use switchboard_sip::transaction::{Event, Input, TransactionLayer};
+use switchboard_sip::transport::Transport;
+
+use crate::support::*;
+
+fn rx(r: Request) -> Input {
+    Input::Received {
+        message: Message::Request(r),
+        source: peer(),
+        transport: Transport::Udp,
+    }
+}
+
+#[test]
+fn cancel_of_pending_invite_is_answered_and_reported() {
+    let clock = FakeClock::new();
+    let mut layer = TransactionLayer::default();
+    let invite = request("INVITE", "z9hG4bKc1", "");
+    let invite_id = layer
+        .handle_input(clock.now(), rx(invite.clone()))
+        .unwrap()
+        .unwrap();
+    drain(&mut layer);
+    layer
+        .handle_input(clock.now(), rx(request("CANCEL", "z9hG4bKc1", "")))
+        .unwrap();
+    let out = drain(&mut layer);
+    assert_eq!(status_of(transmits(&out)[0]), Some(200));
+    assert!(events(&out)
+        .iter()
+        .any(|e| matches!(e, Event::Cancelled { invite, .. } if *invite == invite_id)));
+    layer
+        .respond(
+            clock.now(),
+            invite_id,
+            response_to(&invite, 487, Some("b1")),
+        )
+        .unwrap();
+    assert_eq!(status_of(transmits(&drain(&mut layer))[0]), Some(487));
+}
+
+#[test]
+fn cancel_racing_200_gets_200_but_cancels_nothing() {
+    let clock = FakeClock::new();
+    let mut layer = TransactionLayer::default();
+    let invite = request("INVITE", "z9hG4bKc2", "");
+    let invite_id = layer
+        .handle_input(clock.now(), rx(invite.clone()))
+        .unwrap()
+        .unwrap();
+    layer
+        .respond(
+            clock.now(),
+            invite_id,
+            response_to(&invite, 200, Some("b1")),
+        )
+        .unwrap();
+    drain(&mut layer);
+    layer
+        .handle_input(clock.now(), rx(request("CANCEL", "z9hG4bKc2", "")))
+        .unwrap();
+    let out = drain(&mut layer);
+    let Message::Response(ok) = sent(transmits(&out)[0]) else {
+        panic!("response")
+    };
+    assert_eq!(ok.status, 200);
+    assert!(
+        ok.headers.get("To").unwrap().contains("tag=b1"),
+        "same To tag as the INVITE's answer"
+    );
+    assert!(!events(&out)
+        .iter()
+        .any(|e| matches!(e, Event::Cancelled { .. })));
+}
+
+#[test]
+fn cancel_without_invite_gets_481() {
+    let clock = FakeClock::new();
+    let mut layer = TransactionLayer::default();
+    layer
+        .handle_input(clock.now(), rx(request("CANCEL", "z9hG4bKc3", "")))
+        .unwrap();
+    let out = drain(&mut layer);
+    assert_eq!(status_of(transmits(&out)[0]), Some(481));
+    assert!(events(&out).is_empty());
+}
