@@ -1,1 +1,56 @@
-//! placeholder
+//! Size, depth and element-count limits, and bytes that are not UTF-8.
+
+use switchboard_ivr::parse::{MAX_DEPTH, MAX_DOCUMENT_BYTES, MAX_ELEMENTS};
+
+fn messages(result: Result<switchboard_ivr::model::Response, switchboard_ivr::Diagnostics>) -> Vec<String> {
+    result
+        .expect_err("must be refused")
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
+#[test]
+fn a_document_over_the_size_limit_is_refused_before_parsing() {
+    let padding = " ".repeat(MAX_DOCUMENT_BYTES);
+    let doc = format!("<response><hangup/></response>{padding}");
+    assert_eq!(
+        messages(switchboard_ivr::parse(&doc)),
+        [format!(
+            "1:1: document is {} bytes, the limit is {MAX_DOCUMENT_BYTES}",
+            doc.len()
+        )]
+    );
+}
+
+#[test]
+fn nesting_beyond_the_depth_limit_is_refused() {
+    let depth = MAX_DEPTH + 1;
+    let doc = format!("{}{}", "<a>".repeat(depth), "</a>".repeat(depth));
+    let column = 3 * MAX_DEPTH + 1;
+    assert_eq!(
+        messages(switchboard_ivr::parse(&doc)),
+        [format!("1:{column}: elements nest deeper than {MAX_DEPTH} levels")]
+    );
+}
+
+#[test]
+fn too_many_elements_are_refused() {
+    let doc = format!("<response>{}</response>", "<x/>".repeat(MAX_ELEMENTS));
+    let got = messages(switchboard_ivr::parse(&doc));
+    assert_eq!(got, [format!("1:{}: document has more than {MAX_ELEMENTS} elements", 11 + 4 * (MAX_ELEMENTS - 1))]);
+}
+
+#[test]
+fn bytes_that_are_not_utf8_are_a_diagnostic() {
+    let got = messages(switchboard_ivr::parse_bytes(b"<response>\n  <play>\xff</play></response>"));
+    assert_eq!(got, ["2:9: malformed XML: document is not valid UTF-8"]);
+}
+
+#[test]
+fn an_empty_document_has_no_root() {
+    assert_eq!(
+        messages(switchboard_ivr::parse("  \n")),
+        ["2:1: expected root element <response>, found no element"]
+    );
+}
