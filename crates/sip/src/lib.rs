@@ -1,6 +1,7 @@
 //! The SIP core of Switchboard: messages, transactions, dialogs, digest authentication,
 //! registrar bindings and SDP offer/answer.
 
+pub mod auth;
 pub mod dialog;
 pub mod framing;
 pub mod message;

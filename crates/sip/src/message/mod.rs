@@ -21,6 +21,7 @@ pub use uri::{Scheme, Uri};
 
 pub use build::default_reason;
 pub(crate) use header::parse_delta;
+pub(crate) use params::{is_token, is_token_char};
 
 use bytes::Bytes;
 

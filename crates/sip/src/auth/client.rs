@@ -1,0 +1,125 @@
+//! The UAC side: answering 401/407 challenges (RFC 7616 §3.4, RFC 3261 §22.2–22.3).
+
+use std::collections::HashMap;
+
+use super::digest::{response, Algorithm, DigestInput};
+use super::params::{write_params, AuthParams};
+use super::AuthError;
+
+/// Credentials for one account, with a nonce count per nonce.
+#[derive(Debug, Clone)]
+pub struct DigestClient {
+    username: String,
+    password: String,
+    nc: HashMap<String, u32>,
+}
+
+/// The header to add to the retried request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authorization {
+    /// `Authorization` for a 401, `Proxy-Authorization` for a 407.
+    pub header: &'static str,
+    /// The value.
+    pub value: String,
+}
+
+impl DigestClient {
+    /// An account.
+    pub fn new(username: &str, password: &str) -> Self {
+        DigestClient {
+            username: username.to_owned(),
+            password: password.to_owned(),
+            nc: HashMap::new(),
+        }
+    }
+
+    /// Answers the challenge values of a 401 (`proxy == false`) or 407 for `method` on
+    /// `uri`, choosing the strongest algorithm offered. `cnonce` comes from the caller's
+    /// RNG.
+    pub fn authorize(
+        &mut self,
+        challenges: &[&str],
+        proxy: bool,
+        method: &str,
+        uri: &str,
+        cnonce: &str,
+    ) -> Result<Authorization, AuthError> {
+        let mut best: Option<(Algorithm, AuthParams)> = None;
+        for value in challenges {
+            let Ok(p) = AuthParams::parse(value) else {
+                continue;
+            };
+            if !p.is_digest() {
+                continue;
+            }
+            let Some(alg) = Algorithm::parse(p.get("algorithm")) else {
+                continue;
+            };
+            if best
+                .as_ref()
+                .is_none_or(|(b, _)| alg.strength() > b.strength())
+            {
+                best = Some((alg, p));
+            }
+        }
+        let (algorithm, challenge) = best.ok_or(AuthError::UnsupportedAlgorithm)?;
+        let realm = challenge
+            .get("realm")
+            .ok_or(AuthError::MissingParam { name: "realm" })?;
+        let nonce = challenge
+            .get("nonce")
+            .ok_or(AuthError::MissingParam { name: "nonce" })?;
+        let qop = match challenge.get("qop") {
+            None => None,
+            Some(list) if list.split(',').any(|q| q.trim() == "auth") => Some("auth"),
+            Some(_) => return Err(AuthError::UnsupportedQop),
+        };
+        let nc = if qop.is_some() {
+            let n = self.nc.entry(nonce.to_owned()).or_insert(0);
+            *n += 1;
+            *n
+        } else {
+            0
+        };
+        let input = DigestInput {
+            algorithm,
+            username: &self.username,
+            realm,
+            password: &self.password,
+            nonce,
+            cnonce,
+            nc,
+            qop,
+            method,
+            uri,
+        };
+        let resp = response(&input);
+        let nc_hex = format!("{nc:08x}");
+        let mut params = vec![
+            ("username", self.username.as_str(), true),
+            ("realm", realm, true),
+            ("nonce", nonce, true),
+            ("uri", uri, true),
+            ("response", resp.as_str(), true),
+            ("algorithm", algorithm.as_str(), false),
+        ];
+        if let Some(q) = qop {
+            params.extend([
+                ("qop", q, false),
+                ("nc", nc_hex.as_str(), false),
+                ("cnonce", cnonce, true),
+            ]);
+        }
+        if let Some(opaque) = challenge.get("opaque") {
+            params.push(("opaque", opaque, true));
+        }
+        Ok(Authorization {
+            header: if proxy {
+                "Proxy-Authorization"
+            } else {
+                "Authorization"
+            },
+            value: write_params(&params),
+        })
+    }
+}
