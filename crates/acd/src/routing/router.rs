@@ -150,7 +150,12 @@ impl Router {
             Input::OfferAnswered { task } => {
                 let agent = self.offering(task)?;
                 self.finish(task);
-                self.agents.update(agent, |a| a.offer = None);
+                // Answered means talking: not routable until the engine reports idle again,
+                // even if an idle report raced with the ringing.
+                self.agents.update(agent, |a| {
+                    a.offer = None;
+                    a.available = false;
+                });
                 if let Some(a) = self.agents.get(agent) {
                     self.outputs.push_back(Output::TaskSucceeded {
                         task,
@@ -167,16 +172,20 @@ impl Router {
                     .tasks
                     .get(&task)
                     .ok_or(RouterError::UnknownTask(task))?;
-                let withdrawn = match t.stage {
-                    Stage::Offering { agent, .. } => self.release(agent),
+                let rung = match t.stage {
+                    Stage::Offering { agent, .. } => Some(agent),
                     Stage::Waiting { .. } => None,
                 };
+                let withdrawn = rung.and_then(|agent| self.release(agent));
                 self.finish(task);
                 self.outputs.push_back(Output::TaskFailed {
                     task,
                     cause,
                     withdrawn,
                 });
+                if let Some(agent) = rung {
+                    self.agent_freed(now, agent);
+                }
             }
         }
         Ok(())
