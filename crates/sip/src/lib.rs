@@ -5,6 +5,7 @@ pub mod auth;
 pub mod dialog;
 pub mod framing;
 pub mod message;
+pub mod registrar;
 pub mod rfc;
 pub mod transaction;
 pub mod transport;
