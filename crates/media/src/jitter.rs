@@ -398,12 +398,14 @@ impl JitterBuffer {
         if self.window_ticks < self.cfg.window_frames {
             return;
         }
-        // The lowest backlog of the window is what jitter never needed: trim half of the
+        // Right after a tick a buffer on target holds `target - 1` frames ahead. The
+        // lowest backlog of the window is what jitter never needed: trim half of the
         // excess per window (fast sender clock, or after a storm calmed down).
-        let excess = self.window_min.saturating_sub(self.target);
+        let level = self.target.saturating_sub(1);
+        let excess = self.window_min.saturating_sub(level);
         if excess >= 2 {
             self.drop_budget = excess / 2;
-        } else if self.window_max < self.target {
+        } else if self.window_max < level {
             // Persistently short (slow sender clock): hold playout for one frame.
             if let Playout::Playing { next } = self.playout {
                 self.playout = Playout::Buffering { next: Some(next) };

@@ -201,7 +201,7 @@ impl ToneGenerator {
                 if dual {
                     v += self.osc[1].next();
                 }
-                *s = (v * COMPONENT_AMPLITUDE >> 15) as i16;
+                *s = ((v * COMPONENT_AMPLITUDE) >> 15) as i16;
             } else {
                 *s = 0;
             }
