@@ -7,5 +7,6 @@ pub mod framing;
 pub mod message;
 pub mod registrar;
 pub mod rfc;
+pub mod sdp;
 pub mod transaction;
 pub mod transport;
