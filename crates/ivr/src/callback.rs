@@ -154,14 +154,24 @@ mod tests {
 
     #[test]
     fn adds_a_query_string_when_there_is_none() {
-        let url = next_url(&next("http://h/p", None), "c 1", &Action::Hangup, &done(&[], None));
+        let url = next_url(
+            &next("http://h/p", None),
+            "c 1",
+            &Action::Hangup,
+            &done(&[], None),
+        );
         assert_eq!(url, "http://h/p?call_id=c%201&type=hangup");
     }
 
     #[test]
     fn adds_error_only_on_error_and_keeps_the_fragment_last() {
         let d = done(&[("keys", "")], Some(ActionError::PlayFailed));
-        let url = next_url(&next("http://h/p?a=1#frag", Some("t/1")), "c", &Action::Hangup, &d);
+        let url = next_url(
+            &next("http://h/p?a=1#frag", Some("t/1")),
+            "c",
+            &Action::Hangup,
+            &d,
+        );
         assert_eq!(
             url,
             "http://h/p?a=1&call_id=c&type=hangup&tag=t%2F1&error=play_failed&keys=#frag"

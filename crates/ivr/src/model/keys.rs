@@ -85,9 +85,7 @@ impl KeySet {
 
     /// The keys, in RFC 4733 event order.
     pub fn iter(self) -> impl Iterator<Item = DtmfKey> {
-        (0u8..16)
-            .map(DtmfKey)
-            .filter(move |k| self.contains(*k))
+        (0u8..16).map(DtmfKey).filter(move |k| self.contains(*k))
     }
 }
 

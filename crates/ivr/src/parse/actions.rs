@@ -292,7 +292,11 @@ fn record(ck: &mut Checker<'_>, el: &Element<'_>) -> Record {
 }
 
 /// A limit in seconds where 0 means none.
-fn limit(ck: &mut Checker<'_>, attrs: &Attrs<'_, '_>, name: &'static str) -> Option<std::time::Duration> {
+fn limit(
+    ck: &mut Checker<'_>,
+    attrs: &Attrs<'_, '_>,
+    name: &'static str,
+) -> Option<std::time::Duration> {
     let range = (0, MAX_CALL_DURATION_S);
     let d = attrs.seconds(ck, name, range, DEFAULT_MAX_CALL_DURATION_S);
     (!d.is_zero()).then_some(d)
@@ -306,7 +310,12 @@ fn dial(ck: &mut Checker<'_>, el: &Element<'_>) -> Dial {
         numbers: Vec::new(),
         from: attrs.phone(ck, "from"),
         max_call_duration: limit(ck, &attrs, "max_call_duration"),
-        max_dial_duration: attrs.seconds(ck, "max_dial_duration", ring_range, DEFAULT_MAX_DIAL_DURATION_S),
+        max_dial_duration: attrs.seconds(
+            ck,
+            "max_dial_duration",
+            ring_range,
+            DEFAULT_MAX_DIAL_DURATION_S,
+        ),
         ringback_stop: if stop == 1 {
             RingbackStop::EarlyMedia
         } else {
@@ -424,8 +433,16 @@ fn send_dtmf(ck: &mut Checker<'_>, el: &Element<'_>) -> Option<SendDtmf> {
 
 /// Keeps `<enqueue>` as its source text; the validator's positions (relative to that text)
 /// are mapped into the whole document.
-fn enqueue(ck: &mut Checker<'_>, el: &Element<'_>, validator: Option<EnqueueValidator<'_>>) -> EnqueueXml {
-    let xml = ck.text().get(el.start..el.end).unwrap_or_default().to_owned();
+fn enqueue(
+    ck: &mut Checker<'_>,
+    el: &Element<'_>,
+    validator: Option<EnqueueValidator<'_>>,
+) -> EnqueueXml {
+    let xml = ck
+        .text()
+        .get(el.start..el.end)
+        .unwrap_or_default()
+        .to_owned();
     let start = ck.position(el.start);
     if let Some(validate) = validator {
         for (line, column, message) in validate(&xml) {

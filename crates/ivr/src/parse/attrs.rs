@@ -266,7 +266,11 @@ pub(crate) fn is_http_url(url: &str) -> bool {
 }
 
 /// A media source: an http(s) URL, or a file name that cannot leave the media directory.
-pub(crate) fn source(ck: &mut Checker<'_>, el: &Element<'_>, element: &'static str) -> Option<Source> {
+pub(crate) fn source(
+    ck: &mut Checker<'_>,
+    el: &Element<'_>,
+    element: &'static str,
+) -> Option<Source> {
     let Some((text, at)) = content(ck, el) else {
         missing(ck, el, element, Expected::MediaSource);
         return None;

@@ -68,7 +68,12 @@ pub(crate) fn build<'a>(text: &'a str, checker: &mut Checker<'_>) -> Option<Elem
         };
         match event {
             Event::Start(_) | Event::Empty(_) if count >= MAX_ELEMENTS => {
-                checker.report(before, Problem::TooManyElements { limit: MAX_ELEMENTS });
+                checker.report(
+                    before,
+                    Problem::TooManyElements {
+                        limit: MAX_ELEMENTS,
+                    },
+                );
                 return None;
             }
             Event::Start(start) => {

@@ -89,7 +89,10 @@ fn hanging_up_while_dialling_cancels_the_dial() {
     let effects = run.input(Input::CallerHungUp);
     assert_eq!(effects[0], Effect::CancelDial);
     assert_eq!(events(&effects), ["ivr.dial_end", "ivr.call_end"]);
-    assert_eq!(finished(&effects).outputs.get("dial_result"), Some("caller_hangup"));
+    assert_eq!(
+        finished(&effects).outputs.get("dial_result"),
+        Some("caller_hangup")
+    );
 }
 
 #[test]
@@ -106,7 +109,10 @@ fn connect_alone_bridges_with_its_prompt() {
     );
     assert_eq!(events(&effects), ["ivr.connect_begin"]);
     let effects = run.input(Input::ConnectEnded { duration: secs(61) });
-    assert_eq!(finished(&effects).outputs.get("connect_duration"), Some("61"));
+    assert_eq!(
+        finished(&effects).outputs.get("connect_duration"),
+        Some("61")
+    );
 }
 
 #[test]

@@ -10,7 +10,11 @@ fn flag_bogus(xml: &str) -> Vec<(u32, u32, String)> {
         if let Some(col) = line.find("bogus") {
             let line_no = u32::try_from(i + 1).expect("short");
             let col_no = u32::try_from(line[..col].chars().count() + 1).expect("short");
-            found.push((line_no, col_no, "unknown attribute `bogus` on <skill>".to_owned()));
+            found.push((
+                line_no,
+                col_no,
+                "unknown attribute `bogus` on <skill>".to_owned(),
+            ));
         }
     }
     found

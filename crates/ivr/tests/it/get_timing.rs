@@ -30,7 +30,11 @@ fn the_prompt_plays_play_repeat_times_before_the_first_key_timer_starts() {
     let (mut run, effects) = Run::start(&with_prompt(r##"play_repeat="3" first_key_timeout="4""##));
     let mut id = one_play(&effects);
     for _ in 0..2 {
-        assert_eq!(run.session.poll_timeout(), None, "no key timer while prompting");
+        assert_eq!(
+            run.session.poll_timeout(),
+            None,
+            "no key timer while prompting"
+        );
         run.clock.advance(secs(7));
         id = one_play(&run.input(Input::PlaybackDone(id)));
     }
@@ -63,7 +67,10 @@ fn a_key_that_is_neither_valid_nor_finishing_does_not_break_the_prompt() {
     let (mut run, effects) = Run::start(&with_prompt(r##"valid_keys="12""##));
     let id = one_play(&effects);
     assert!(run.input(Input::Dtmf('9')).is_empty());
-    assert!(run.input(Input::Dtmf('x')).is_empty(), "not a DTMF key at all");
+    assert!(
+        run.input(Input::Dtmf('x')).is_empty(),
+        "not a DTMF key at all"
+    );
     assert!(run.input(Input::PlaybackDone(id)).is_empty());
     assert_eq!(run.session.timer(), Some(Timer::FirstKey));
 }
@@ -73,7 +80,10 @@ fn without_if_break_on_key_keys_during_the_prompt_are_discarded() {
     let (mut run, effects) = Run::start(&with_prompt(r##"if_break_on_key="false""##));
     let id = one_play(&effects);
     assert!(run.input(Input::Dtmf('1')).is_empty());
-    assert!(run.input(Input::Dtmf('#')).is_empty(), "not even a finish key ends it");
+    assert!(
+        run.input(Input::Dtmf('#')).is_empty(),
+        "not even a finish key ends it"
+    );
     run.clock.advance(secs(2));
     assert!(run.input(Input::PlaybackDone(id)).is_empty());
     run.input(Input::Dtmf('2'));
@@ -89,7 +99,11 @@ fn continues_keys_timeout_restarts_at_each_key() {
     assert_eq!(run.timeout_in(), Some(secs(3)));
     run.clock.advance(ms(2_900));
     assert!(run.input(Input::Dtmf('2')).is_empty());
-    assert_eq!(run.timeout_in(), Some(secs(3)), "the second key restarts the timer");
+    assert_eq!(
+        run.timeout_in(),
+        Some(secs(3)),
+        "the second key restarts the timer"
+    );
     assert!(run.advance(ms(2_999)).is_empty());
     let effects = run.advance(ms(1));
     assert_eq!(finished(&effects).outputs.get("keys"), Some("12"));
@@ -115,7 +129,10 @@ fn max_keys_ends_collection_at_once() {
     }
     let effects = run.input(Input::Dtmf('1'));
     assert_eq!(finished(&effects).outputs.get("keys"), Some("4321"));
-    assert!(run.input(Input::Dtmf('0')).is_empty(), "nothing after the end");
+    assert!(
+        run.input(Input::Dtmf('0')).is_empty(),
+        "nothing after the end"
+    );
 }
 
 #[test]
@@ -138,7 +155,8 @@ fn a_finish_key_first_gives_empty_keys() {
 
 #[test]
 fn a_key_both_valid_and_finishing_finishes() {
-    let doc = r##"<response><get valid_keys="0123456789#" finish_keys="#" max_keys="5"/></response>"##;
+    let doc =
+        r##"<response><get valid_keys="0123456789#" finish_keys="#" max_keys="5"/></response>"##;
     let (mut run, _) = Run::start(doc);
     run.input(Input::Dtmf('5'));
     let effects = run.input(Input::Dtmf('#'));
@@ -183,7 +201,10 @@ fn the_prompt_is_announced_with_the_keys_that_may_cut_it() {
     let Some(Effect::Play { finish_on_keys, .. }) = effects.first() else {
         panic!("a prompt first: {effects:?}");
     };
-    assert!(finish_on_keys.is_empty(), "nothing may cut an unbreakable prompt");
+    assert!(
+        finish_on_keys.is_empty(),
+        "nothing may cut an unbreakable prompt"
+    );
 }
 
 #[test]
@@ -193,10 +214,7 @@ fn a_playlist_prompt_plays_each_item_each_round() {
     let (mut run, effects) = Run::start(doc);
     let mut sources = Vec::new();
     let mut last = effects;
-    loop {
-        let Some(Effect::Play { id, source, .. }) = last.first().cloned() else {
-            break;
-        };
+    while let Some(Effect::Play { id, source, .. }) = last.first().cloned() {
         sources.push(source);
         last = run.input(Input::PlaybackDone(id));
     }

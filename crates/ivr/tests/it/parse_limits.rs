@@ -2,7 +2,9 @@
 
 use switchboard_ivr::parse::{MAX_DEPTH, MAX_DOCUMENT_BYTES, MAX_ELEMENTS};
 
-fn messages(result: Result<switchboard_ivr::model::Response, switchboard_ivr::Diagnostics>) -> Vec<String> {
+fn messages(
+    result: Result<switchboard_ivr::model::Response, switchboard_ivr::Diagnostics>,
+) -> Vec<String> {
     result
         .expect_err("must be refused")
         .iter()
@@ -30,7 +32,9 @@ fn nesting_beyond_the_depth_limit_is_refused() {
     let column = 3 * MAX_DEPTH + 1;
     assert_eq!(
         messages(switchboard_ivr::parse(&doc)),
-        [format!("1:{column}: elements nest deeper than {MAX_DEPTH} levels")]
+        [format!(
+            "1:{column}: elements nest deeper than {MAX_DEPTH} levels"
+        )]
     );
 }
 
@@ -38,12 +42,20 @@ fn nesting_beyond_the_depth_limit_is_refused() {
 fn too_many_elements_are_refused() {
     let doc = format!("<response>{}</response>", "<x/>".repeat(MAX_ELEMENTS));
     let got = messages(switchboard_ivr::parse(&doc));
-    assert_eq!(got, [format!("1:{}: document has more than {MAX_ELEMENTS} elements", 11 + 4 * (MAX_ELEMENTS - 1))]);
+    assert_eq!(
+        got,
+        [format!(
+            "1:{}: document has more than {MAX_ELEMENTS} elements",
+            11 + 4 * (MAX_ELEMENTS - 1)
+        )]
+    );
 }
 
 #[test]
 fn bytes_that_are_not_utf8_are_a_diagnostic() {
-    let got = messages(switchboard_ivr::parse_bytes(b"<response>\n  <play>\xff</play></response>"));
+    let got = messages(switchboard_ivr::parse_bytes(
+        b"<response>\n  <play>\xff</play></response>",
+    ));
     assert_eq!(got, ["2:9: malformed XML: document is not valid UTF-8"]);
 }
 

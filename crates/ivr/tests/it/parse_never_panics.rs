@@ -121,7 +121,8 @@ fn drain(session: &mut Session) -> (usize, Vec<switchboard_ivr::interp::PlayId>)
 
 /// Valid documents with one action each, attributes varied.
 fn action_document() -> impl Strategy<Value = String> {
-    let action = prop_oneof![
+    let action =
+        prop_oneof![
         (1u8..=10, "[0-9#*]{0,3}").prop_map(|(r, k)| format!(
             r#"<play repeat="{r}" finish_keys="{}">a.wav</play>"#, dedup(&k))),
         (1u8..=3).prop_map(|r| format!(

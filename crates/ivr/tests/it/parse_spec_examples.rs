@@ -131,7 +131,11 @@ fn get_defaults_with_a_playlist_prompt() {
 #[test]
 fn get_without_prompt() {
     let doc = r##"<response><get max_keys="11" finish_keys=""/></response>"##;
-    let Ok(Response { action: Action::Get(get), .. }) = switchboard_ivr::parse(doc) else {
+    let Ok(Response {
+        action: Action::Get(get),
+        ..
+    }) = switchboard_ivr::parse(doc)
+    else {
         panic!("valid get");
     };
     assert!(get.prompt.is_empty());
@@ -297,11 +301,21 @@ fn enqueue_of_spec_section_8_is_kept_as_source_text() {
 #[test]
 fn self_closing_enqueue_is_kept_too() {
     let doc = r##"<response><enqueue user_data="x"/></response>"##;
-    let Ok(Response { action: Action::Enqueue(e), .. }) = switchboard_ivr::parse(doc) else {
+    let Ok(Response {
+        action: Action::Enqueue(e),
+        ..
+    }) = switchboard_ivr::parse(doc)
+    else {
         panic!("valid enqueue");
     };
     assert_eq!(e.xml, r##"<enqueue user_data="x"/>"##);
-    assert_eq!(e.start, Position { line: 1, column: 11 });
+    assert_eq!(
+        e.start,
+        Position {
+            line: 1,
+            column: 11
+        }
+    );
 }
 
 #[test]

@@ -26,7 +26,10 @@ fn a_finish_key_stops_the_playback_and_is_the_keys_output() {
     let effects = run.input(Input::Dtmf('#'));
     assert_eq!(effects[0], Effect::StopPlay { id });
     assert_eq!(finished(&effects).outputs.get("keys"), Some("#"));
-    assert!(run.input(Input::PlaybackDone(id)).is_empty(), "late completion ignored");
+    assert!(
+        run.input(Input::PlaybackDone(id)).is_empty(),
+        "late completion ignored"
+    );
 }
 
 #[test]
@@ -46,7 +49,10 @@ fn a_stale_completion_does_not_advance_the_playlist() {
     let (mut run, effects) = Run::start(doc);
     let first = one_play(&effects);
     let second = one_play(&run.input(Input::PlaybackDone(first)));
-    assert!(run.input(Input::PlaybackDone(first)).is_empty(), "repeated completion");
+    assert!(
+        run.input(Input::PlaybackDone(first)).is_empty(),
+        "repeated completion"
+    );
     let effects = run.input(Input::PlaybackDone(second));
     assert_eq!(finished(&effects).outputs.get("keys"), Some(""));
 }
@@ -71,10 +77,15 @@ fn a_playlist_repeats_as_a_whole() {
 fn a_failed_prompt_ends_the_play_with_an_error() {
     let (mut run, effects) = Run::start("<response><play>missing.wav</play></response>");
     let id = one_play(&effects);
-    let effects = run.input(Input::Failed(switchboard_ivr::interp::ActionError::PlayFailed));
+    let effects = run.input(Input::Failed(
+        switchboard_ivr::interp::ActionError::PlayFailed,
+    ));
     assert_eq!(effects[0], Effect::StopPlay { id });
     let done = finished(&effects);
-    assert_eq!(done.error.map(|e| e.to_string()).as_deref(), Some("play_failed"));
+    assert_eq!(
+        done.error.map(|e| e.to_string()).as_deref(),
+        Some("play_failed")
+    );
     let Some(Effect::Event(_, params)) = effects.get(1) else {
         panic!("an event: {effects:?}");
     };

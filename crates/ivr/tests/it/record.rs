@@ -23,7 +23,11 @@ fn the_beep_plays_first_and_max_duration_counts_from_its_end() {
     assert_eq!(run.session.poll_timeout(), None);
     run.clock.advance(ms(400));
     let effects = run.input(Input::PlaybackDone(*id));
-    let [Effect::StartRecording { max_duration, finish_on_keys }] = effects.as_slice() else {
+    let [Effect::StartRecording {
+        max_duration,
+        finish_on_keys,
+    }] = effects.as_slice()
+    else {
         panic!("recording starts: {effects:?}");
     };
     assert_eq!(*max_duration, secs(30));
@@ -34,7 +38,8 @@ fn the_beep_plays_first_and_max_duration_counts_from_its_end() {
 
 #[test]
 fn max_duration_stops_the_recording() {
-    let (mut run, _) = Run::start(r#"<response><record beeping="false" max_duration="10"/></response>"#);
+    let (mut run, _) =
+        Run::start(r#"<response><record beeping="false" max_duration="10"/></response>"#);
     assert!(run.advance(ms(9_999)).is_empty());
     assert_eq!(run.advance(ms(1)), [Effect::StopRecording]);
     let effects = run.input(recording_id());
@@ -62,7 +67,11 @@ fn a_finish_key_stops_the_recording() {
     run.input(Input::PlaybackDone(one_play(&effects)));
     assert!(run.input(Input::Dtmf('1')).is_empty(), "not a finish key");
     assert_eq!(run.input(Input::Dtmf('#')), [Effect::StopRecording]);
-    assert_eq!(run.session.poll_timeout(), None, "the limit no longer matters");
+    assert_eq!(
+        run.session.poll_timeout(),
+        None,
+        "the limit no longer matters"
+    );
     assert!(run.input(Input::Dtmf('#')).is_empty(), "asked once");
     let done = run.input(recording_id());
     assert_eq!(finished(&done).outputs.get("record_id"), Some("rec-1"));
@@ -106,7 +115,9 @@ fn hanging_up_during_the_beep_ends_without_a_recording() {
 #[test]
 fn a_recording_that_fails_reports_the_error() {
     let (mut run, _) = Run::start(r#"<response><record beeping="false"/></response>"#);
-    let effects = run.input(Input::Failed(switchboard_ivr::interp::ActionError::RecordFailed));
+    let effects = run.input(Input::Failed(
+        switchboard_ivr::interp::ActionError::RecordFailed,
+    ));
     assert_eq!(effects[0], Effect::StopRecording);
     assert_eq!(
         finished(&effects).error,

@@ -66,7 +66,9 @@ impl Run {
     /// Time until the armed timer, if any.
     pub fn timeout_in(&self) -> Option<Duration> {
         let now: Instant = self.clock.now();
-        self.session.poll_timeout().map(|at| at.saturating_duration_since(now))
+        self.session
+            .poll_timeout()
+            .map(|at| at.saturating_duration_since(now))
     }
 }
 
