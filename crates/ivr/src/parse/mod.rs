@@ -4,7 +4,7 @@ mod actions;
 mod attrs;
 mod tree;
 
-use crate::diag::{Diagnostic, Diagnostics, Position, Problem, SyntaxProblem};
+use crate::diag::{Diagnostic, Diagnostics, LineIndex, Position, Problem, SyntaxProblem};
 use crate::model::{Action, Next, Response};
 use attrs::{content, elements, is_http_url, Attrs};
 use tree::Element;
@@ -76,6 +76,7 @@ fn run(text: &str, validator: Option<EnqueueValidator<'_>>) -> Result<Response, 
 /// Collects diagnostics while a document is checked.
 pub(crate) struct Checker<'t> {
     text: &'t str,
+    lines: LineIndex,
     found: Vec<Diagnostic>,
 }
 
@@ -83,6 +84,7 @@ impl<'t> Checker<'t> {
     fn new(text: &'t str) -> Self {
         Self {
             text,
+            lines: LineIndex::new(text),
             found: Vec::new(),
         }
     }
@@ -92,7 +94,7 @@ impl<'t> Checker<'t> {
     }
 
     pub(crate) fn position(&self, offset: usize) -> Position {
-        Position::of_offset(self.text, offset)
+        self.lines.position(self.text, offset)
     }
 
     /// Records a problem at a byte offset.

@@ -66,3 +66,12 @@ fn an_empty_document_has_no_root() {
         ["2:1: expected root element <response>, found no element"]
     );
 }
+
+#[test]
+fn every_one_of_many_mistakes_is_reported() {
+    let doc = format!("<response>\n{}</response>", "  <say/>\n".repeat(1_000));
+    let got = messages(switchboard_ivr::parse(&doc));
+    assert_eq!(got.len(), 1_001, "1000 unknown elements and no action");
+    assert!(got[0].starts_with("1:1: <response> has no action"));
+    assert!(got[1_000].starts_with("1001:3: unknown element <say> in <response>"));
+}
