@@ -12,11 +12,13 @@ mod build;
 mod header;
 mod params;
 pub(crate) mod parse;
+mod semantics;
 mod uri;
 
 pub use header::{CSeq, Contact, Method, NameAddr, Via};
 pub use params::Params;
 pub use parse::{parse, parse_with, Limits};
+pub use semantics::{check_request, RequestError};
 pub use uri::{Scheme, Uri};
 
 pub use build::default_reason;

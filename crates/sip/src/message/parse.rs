@@ -95,7 +95,9 @@ fn check_line(line: &str, limits: &Limits) -> Result<(), ParseError> {
             limit: limits.max_header_line,
         });
     }
-    if line.contains(['\r', '\n', '\0']) {
+    // Raw control characters are legal inside quoted-pairs (RFC 4475 §3.1.1.2), so only
+    // stray line breaks are refused here.
+    if line.contains(['\r', '\n']) {
         return Err(ParseError::InvalidHeaderLine {
             line: truncate(line),
         });
@@ -405,8 +407,9 @@ fn validate_scalars(h: &Headers) -> Result<(), ParseError> {
         });
     }
     if let Some(mf) = h.get("Max-Forwards") {
+        // Leading zeros are legal (1*DIGIT; RFC 4475 §3.1.1.1); the value must fit 0-255.
         let ok =
-            mf.len() <= 3 && mf.bytes().all(|b| b.is_ascii_digit()) && mf.parse::<u8>().is_ok();
+            mf.len() <= 10 && mf.bytes().all(|b| b.is_ascii_digit()) && mf.parse::<u8>().is_ok();
         if !ok {
             return Err(ParseError::InvalidHeader {
                 name: "Max-Forwards",

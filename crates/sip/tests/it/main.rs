@@ -11,5 +11,6 @@ mod rfc3261_17_2_2_server_non_invite;
 mod rfc3261_17_2_3_matching;
 mod rfc3261_9_2_cancel;
 mod rfc3264_offer_answer;
+mod rfc4475_torture;
 mod rfc6026_accepted;
 mod rfc7616_digest;
