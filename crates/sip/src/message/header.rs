@@ -257,6 +257,8 @@ impl fmt::Display for NameAddr {
 }
 
 /// One Contact value: `*` or an address (RFC 3261 §20.10).
+// `*` is rare and short-lived; boxing the common case would cost an allocation per contact.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Contact {
     /// `Contact: *`, only legal in REGISTER with `Expires: 0` (§10.2.2).

@@ -343,7 +343,7 @@ pub trait SipHeaders {
     fn content_type(&self) -> Option<&str> {
         self.headers().get("Content-Type")
     }
-    /// Authorization (raw; parse with [`crate::auth::Credentials::parse`]).
+    /// Authorization (raw; parse with [`crate::auth::AuthParams::parse`]).
     fn authorization(&self) -> Option<&str> {
         self.headers().get("Authorization")
     }

@@ -132,7 +132,8 @@ fn unreason_and_noreason_responses() {
 #[test]
 fn invalid_messages_are_refused_with_the_right_error() {
     use ParseError as E;
-    let cases: &[(&str, fn(&ParseError) -> bool)] = &[
+    type Expect = fn(&ParseError) -> bool;
+    let cases: &[(&str, Expect)] = &[
         ("badinv01", |e| {
             matches!(e, E::EmptyListElement { .. } | E::InvalidParam { .. })
         }),
