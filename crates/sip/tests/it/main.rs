@@ -2,6 +2,7 @@
 
 mod support;
 
+mod proptest_roundtrip;
 mod rfc3261_10_3_registrar;
 mod rfc3261_12_dialog;
 mod rfc3261_17_1_1_client_invite;
