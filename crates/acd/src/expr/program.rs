@@ -10,6 +10,8 @@ use crate::skill::{SkillId, SkillSet};
 
 /// Deepest operand stack a program may need; programs are rejected at compile time beyond it.
 pub(crate) const STACK: usize = 64;
+/// The stack most programs run on.
+const SMALL_STACK: usize = 8;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Op {
@@ -29,13 +31,19 @@ pub(crate) enum Op {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Program {
     ops: Vec<Op>,
+    /// Deepest stack the program reaches; picks a small stack for the common case.
+    depth: usize,
 }
 
 impl Program {
     /// Lowers a typed tree; `None` when it would need more than [`STACK`] slots.
     pub(crate) fn compile(node: &Node) -> Option<Self> {
-        let mut p = Program { ops: Vec::new() };
+        let mut p = Program {
+            ops: Vec::new(),
+            depth: 0,
+        };
         let max = p.emit(node, 0)?;
+        p.depth = max;
         (max <= STACK).then_some(p)
     }
 
@@ -89,7 +97,19 @@ impl Program {
     /// Runs the program against one agent's skills.
     #[inline]
     pub(crate) fn run(&self, skills: &SkillSet) -> Result<f64, EvalError> {
-        let mut stack = [0.0f64; STACK];
+        // Zeroing a 64-slot stack per agent costs as much as a short program: nearly every
+        // real condition fits in 8 slots.
+        if self.depth <= SMALL_STACK {
+            self.run_on::<SMALL_STACK>(skills)
+        } else {
+            self.run_on::<STACK>(skills)
+        }
+    }
+
+    /// The interpreter on an `N`-slot stack; `N >= self.depth` (checked by the caller).
+    #[inline]
+    fn run_on<const N: usize>(&self, skills: &SkillSet) -> Result<f64, EvalError> {
+        let mut stack = [0.0f64; N];
         let mut sp = 0usize;
         let mut pc = 0usize;
         let ops = self.ops.as_slice();
