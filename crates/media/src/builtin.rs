@@ -91,8 +91,15 @@ mod tests {
     fn every_builtin_decodes_and_is_short() {
         for n in 0..10 {
             let d = digit(n).unwrap();
-            assert!((200..1500).contains(&d.duration_ms()), "{n}: {}", d.duration_ms());
-            assert!(d.samples().iter().any(|&s| s.abs() > 3000), "{n} is audible");
+            assert!(
+                (200..1500).contains(&d.duration_ms()),
+                "{n}: {}",
+                d.duration_ms()
+            );
+            assert!(
+                d.samples().iter().any(|&s| s.abs() > 3000),
+                "{n} is audible"
+            );
         }
         assert_eq!(digit(10), None);
         assert_eq!(beep().duration_ms(), 250);
@@ -130,7 +137,10 @@ mod tests {
                 .map(|c| digit(c.to_digit(10).unwrap() as u8).unwrap().duration_ms())
                 .sum::<u64>()
             + 250;
-        assert!((frames * 20).abs_diff(expected) <= 40, "{frames} frames vs {expected} ms");
+        assert!(
+            (frames * 20).abs_diff(expected) <= 40,
+            "{frames} frames vs {expected} ms"
+        );
         assert_eq!(
             play_num(None, "12x", None).unwrap_err(),
             PlayNumError::NotADigit {

@@ -104,8 +104,12 @@ pub struct JitterStats {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Playout {
     /// Waiting to hold `target` frames; `next` is known after an underrun.
-    Buffering { next: Option<u64> },
-    Playing { next: u64 },
+    Buffering {
+        next: Option<u64>,
+    },
+    Playing {
+        next: u64,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -311,7 +315,11 @@ impl JitterBuffer {
     }
 
     fn lowest_held(&self) -> Option<u64> {
-        self.slots.iter().map(|s| s.ext).filter(|&e| e != EMPTY).min()
+        self.slots
+            .iter()
+            .map(|s| s.ext)
+            .filter(|&e| e != EMPTY)
+            .min()
     }
 
     /// Frames from `next` up to the highest received.

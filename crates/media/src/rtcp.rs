@@ -334,8 +334,9 @@ pub fn write_sender_report(
     for b in blocks {
         sr = sr.add_report_block(b.to_builder());
     }
-    let sdes = Sdes::builder()
-        .add_chunk(SdesChunk::builder(sender.ssrc()).add_item(SdesItem::builder(SdesItem::CNAME, cname)));
+    let sdes = Sdes::builder().add_chunk(
+        SdesChunk::builder(sender.ssrc()).add_item(SdesItem::builder(SdesItem::CNAME, cname)),
+    );
     Ok(Compound::builder()
         .add_packet(sr)
         .add_packet(sdes)
@@ -353,8 +354,9 @@ pub fn write_receiver_report(
     for b in blocks {
         rr = rr.add_report_block(b.to_builder());
     }
-    let sdes = Sdes::builder()
-        .add_chunk(SdesChunk::builder(our_ssrc).add_item(SdesItem::builder(SdesItem::CNAME, cname)));
+    let sdes = Sdes::builder().add_chunk(
+        SdesChunk::builder(our_ssrc).add_item(SdesItem::builder(SdesItem::CNAME, cname)),
+    );
     Ok(Compound::builder()
         .add_packet(rr)
         .add_packet(sdes)
@@ -401,12 +403,16 @@ pub fn parse_compound(bytes: &[u8]) -> Result<RtcpSummary, RtcpError> {
                     octet_count: sr.octet_count(),
                 });
                 for b in sr.report_blocks() {
-                    summary.blocks.push((sr.ssrc(), ReportBlockValues::from_block(&b)));
+                    summary
+                        .blocks
+                        .push((sr.ssrc(), ReportBlockValues::from_block(&b)));
                 }
             }
             Packet::Rr(rr) => {
                 for b in rr.report_blocks() {
-                    summary.blocks.push((rr.ssrc(), ReportBlockValues::from_block(&b)));
+                    summary
+                        .blocks
+                        .push((rr.ssrc(), ReportBlockValues::from_block(&b)));
                 }
             }
             Packet::Bye(bye) => summary.byes.extend(bye.ssrcs()),
@@ -442,11 +448,17 @@ mod tests {
             if i % 5 == 0 {
                 continue;
             }
-            st.update(clock.now(), &pkt(65530u16.wrapping_add(i), u32::from(i) * 160));
+            st.update(
+                clock.now(),
+                &pkt(65530u16.wrapping_add(i), u32::from(i) * 160),
+            );
         }
         let q = st.quality();
         // Probation swallowed the first packet; base is 65531, max 65530+19 wrapped.
-        assert_eq!(st.extended_max(), (1 << 16) + u64::from(65530u16.wrapping_add(19)));
+        assert_eq!(
+            st.extended_max(),
+            (1 << 16) + u64::from(65530u16.wrapping_add(19))
+        );
         assert_eq!(q.expected, 19);
         assert_eq!(q.lost, 3);
         assert_eq!(q.jitter_ms, 0, "perfectly paced packets have no jitter");
@@ -507,8 +519,8 @@ mod tests {
         let mut rtp = [0u8; 200];
         tx.write_frame(&[0; 160], &mut rtp).unwrap();
         let mut buf = [0u8; 512];
-        let n = write_sender_report(&tx, clock.unix_ms(), &[block], "sb@example", &mut buf)
-            .unwrap();
+        let n =
+            write_sender_report(&tx, clock.unix_ms(), &[block], "sb@example", &mut buf).unwrap();
         let s = parse_compound(&buf[..n]).unwrap();
         assert_eq!(s.senders.len(), 1);
         assert_eq!(s.senders[0].ssrc, 7);

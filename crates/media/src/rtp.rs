@@ -302,7 +302,10 @@ mod tests {
         let n = tx.write_frame(&[0xFF; 160], &mut buf).unwrap();
         let p = RtpPacket::parse(&buf[..n]).unwrap();
         assert!(p.marker);
-        assert_eq!((p.seq, p.timestamp, p.ssrc), (65535, u32::MAX - 100, 0x1234_5678));
+        assert_eq!(
+            (p.seq, p.timestamp, p.ssrc),
+            (65535, u32::MAX - 100, 0x1234_5678)
+        );
         let n = tx.write_frame(&[0xFF; 160], &mut buf).unwrap();
         let p = RtpPacket::parse(&buf[..n]).unwrap();
         assert!(!p.marker);

@@ -165,7 +165,10 @@ impl ToneGenerator {
     pub fn from_spec(spec: ToneSpec) -> Self {
         Self {
             spec,
-            osc: [Oscillator::new(spec.freqs[0]), Oscillator::new(spec.freqs[1])],
+            osc: [
+                Oscillator::new(spec.freqs[0]),
+                Oscillator::new(spec.freqs[1]),
+            ],
             pos: 0,
             finished: false,
         }

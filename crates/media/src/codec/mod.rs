@@ -128,7 +128,8 @@ mod tests {
     fn silence_bytes_decode_to_near_zero() {
         for c in Codec::ALL {
             let mut out = [100i16; FRAME_SAMPLES];
-            c.decode_frame(&[c.silence_byte(); FRAME_SAMPLES], &mut out).unwrap();
+            c.decode_frame(&[c.silence_byte(); FRAME_SAMPLES], &mut out)
+                .unwrap();
             assert!(out.iter().all(|&s| s.abs() <= 8), "{c:?}");
         }
     }

@@ -100,10 +100,7 @@ impl InbandDetector {
 
 /// Index and amplitude of the dominant entry, or None if the runner-up is too close.
 fn strongest(amps: &[f64; 4]) -> Option<(usize, f64)> {
-    let (best, &a) = amps
-        .iter()
-        .enumerate()
-        .max_by(|x, y| x.1.total_cmp(y.1))?;
+    let (best, &a) = amps.iter().enumerate().max_by(|x, y| x.1.total_cmp(y.1))?;
     let runner_up = amps
         .iter()
         .enumerate()

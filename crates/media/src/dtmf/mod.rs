@@ -104,6 +104,9 @@ mod tests {
         assert_eq!(Digit::from_char('x'), None);
         assert_eq!(Digit::from_event(16), None);
         assert_eq!(Digit::from_char('a').map(|d| d.as_char()), Some('A'));
-        assert_eq!(Digit::from_char('5').unwrap().frequencies(), (770.0, 1336.0));
+        assert_eq!(
+            Digit::from_char('5').unwrap().frequencies(),
+            (770.0, 1336.0)
+        );
     }
 }

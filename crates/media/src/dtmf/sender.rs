@@ -63,8 +63,8 @@ impl DtmfSender {
         }
         let marker = !self.started;
         self.started = true;
-        let end = self.sent >= self.total
-            || self.sent.saturating_add(FRAME_SAMPLES as u16) >= self.total;
+        let end =
+            self.sent >= self.total || self.sent.saturating_add(FRAME_SAMPLES as u16) >= self.total;
         if end {
             self.sent = self.total;
             self.ends_left -= 1;
@@ -99,7 +99,9 @@ mod tests {
         assert_eq!(ends, [false, false, false, false, true, true, true]);
         assert!(packets[0].marker);
         assert!(packets[1..].iter().all(|p| !p.marker));
-        assert!(packets.iter().all(|p| p.timestamp == 4242 && p.event.event == 5));
+        assert!(packets
+            .iter()
+            .all(|p| p.timestamp == 4242 && p.event.event == 5));
         assert!(tx.is_done());
     }
 

@@ -119,7 +119,12 @@ mod tests {
 
     #[test]
     fn the_spec_table() {
-        let table = [(1, true, true), (2, false, true), (3, true, false), (4, false, false)];
+        let table = [
+            (1, true, true),
+            (2, false, true),
+            (3, true, false),
+            (4, false, false),
+        ];
         for (n, plays, hears) in table {
             let m = VoiceMode::from_number(n).unwrap();
             assert_eq!((m.number(), m.plays_to(), m.hears()), (n, plays, hears));

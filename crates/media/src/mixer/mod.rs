@@ -293,7 +293,11 @@ impl Mixer {
 
     /// Stops a playback, to a member or to the conversation.
     pub fn stop_play(&mut self, play: PlayId) -> Result<(), MixerError> {
-        if self.conversation_play.as_ref().is_some_and(|(p, _)| *p == play) {
+        if self
+            .conversation_play
+            .as_ref()
+            .is_some_and(|(p, _)| *p == play)
+        {
             self.conversation_play = None;
             self.done(play, PlayTarget::Conversation, PlayEnd::Stopped);
             return Ok(());
@@ -529,7 +533,8 @@ mod tests {
     #[test]
     fn commands_are_checked() {
         let mut mx = Mixer::new(MixerConfig { max_members: 1 });
-        mx.add_member(MemberId(1), VoiceMode::Both, Codec::Pcmu).unwrap();
+        mx.add_member(MemberId(1), VoiceMode::Both, Codec::Pcmu)
+            .unwrap();
         assert_eq!(
             mx.add_member(MemberId(1), VoiceMode::Both, Codec::Pcmu),
             Err(MixerError::DuplicateMember { id: MemberId(1) })
@@ -562,7 +567,11 @@ mod tests {
             .unwrap();
         for _ in 0..2 {
             let out = mx.mix([(a, None)]);
-            assert_eq!(out.pcm(a).unwrap()[0], 500, "mode 4 still hears its own prompt");
+            assert_eq!(
+                out.pcm(a).unwrap()[0],
+                500,
+                "mode 4 still hears its own prompt"
+            );
         }
         assert!(mx.poll_event().is_none());
         let out = mx.mix([(a, None)]);

@@ -83,7 +83,9 @@ mod tests {
     fn sine(freq: f64, rate: u32, secs: f64) -> Vec<i16> {
         let n = (f64::from(rate) * secs) as usize;
         (0..n)
-            .map(|i| (8000.0 * (std::f64::consts::TAU * freq * i as f64 / f64::from(rate)).sin()) as i16)
+            .map(|i| {
+                (8000.0 * (std::f64::consts::TAU * freq * i as f64 / f64::from(rate)).sin()) as i16
+            })
             .collect()
     }
 

@@ -154,7 +154,9 @@ mod tests {
 
     #[test]
     fn round_trips_in_every_encoding() {
-        let pcm: Vec<i16> = (0..999).map(|i| ((i * 37) % 20000 - 10000) as i16).collect();
+        let pcm: Vec<i16> = (0..999)
+            .map(|i| ((i * 37) % 20000 - 10000) as i16)
+            .collect();
         let exact = decode(&encode(&pcm, WavEncoding::Pcm16)).unwrap();
         assert_eq!(exact, pcm);
         for enc in [WavEncoding::Ulaw, WavEncoding::Alaw] {
