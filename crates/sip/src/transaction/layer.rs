@@ -210,6 +210,10 @@ impl TransactionLayer {
     }
 
     fn on_response(&mut self, now: Instant, response: Response, source: SocketAddr) {
+        // §18.1.2: a response with more than one Via was meant for a proxy; a UA drops it.
+        if response.headers.get_all("Via").nth(1).is_some() {
+            return;
+        }
         let key = response.top_via().and_then(|via| {
             Some(ClientKey {
                 branch: via.branch()?.to_owned(),

@@ -88,3 +88,87 @@ fn cancel_without_invite_gets_481() {
     assert_eq!(status_of(transmits(&out)[0]), Some(481));
     assert!(events(&out).is_empty());
 }
+
+#[test]
+fn client_cancel_racing_200_keeps_both_transactions_apart() {
+    use switchboard_sip::dialog::cancel_for;
+    let clock = FakeClock::new();
+    let mut layer = TransactionLayer::default();
+    let invite = request("INVITE", "z9hG4bKrace", "");
+    let udp = Transport::Udp;
+    let send = |r: Request| Input::SendRequest {
+        request: r,
+        dest: peer(),
+        transport: udp,
+    };
+    let inv_id = layer
+        .handle_input(clock.now(), send(invite.clone()))
+        .unwrap()
+        .unwrap();
+    let recv = |r| Input::Received {
+        message: Message::Response(r),
+        source: peer(),
+        transport: udp,
+    };
+    layer
+        .handle_input(clock.now(), recv(response_to(&invite, 180, Some("b1"))))
+        .unwrap();
+    let cancel = cancel_for(&invite);
+    let cancel_id = layer
+        .handle_input(clock.now(), send(cancel.clone()))
+        .unwrap()
+        .unwrap();
+    drain(&mut layer);
+    // The callee answered before it saw the CANCEL: 200 to the INVITE, then 200 to the CANCEL.
+    layer
+        .handle_input(clock.now(), recv(response_to(&invite, 200, Some("b1"))))
+        .unwrap();
+    layer
+        .handle_input(clock.now(), recv(response_to(&cancel, 200, Some("b1"))))
+        .unwrap();
+    let out = drain(&mut layer);
+    assert!(
+        transmits(&out).is_empty(),
+        "no ACK from the transaction for a 2xx"
+    );
+    let answered: Vec<_> = events(&out)
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Response { id, response } => Some((*id, response.status)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(answered, vec![(inv_id, 200), (cancel_id, 200)]);
+}
+
+#[test]
+fn responses_with_two_vias_are_dropped() {
+    let clock = FakeClock::new();
+    let mut layer = TransactionLayer::default();
+    let options = request("OPTIONS", "z9hG4bKtwo", "");
+    layer
+        .handle_input(
+            clock.now(),
+            Input::SendRequest {
+                request: options.clone(),
+                dest: peer(),
+                transport: Transport::Udp,
+            },
+        )
+        .unwrap();
+    drain(&mut layer);
+    let mut resp = response_to(&options, 200, Some("t"));
+    resp.headers
+        .push("Via", "SIP/2.0/UDP proxy.example.com;branch=z9hG4bKp");
+    layer
+        .handle_input(
+            clock.now(),
+            Input::Received {
+                message: Message::Response(resp),
+                source: peer(),
+                transport: Transport::Udp,
+            },
+        )
+        .unwrap();
+    assert!(drain(&mut layer).is_empty());
+}
