@@ -1,1 +1,90 @@
-//! in progress
+//! Switchboard's HTTP facade (actix-web).
+//!
+//! It authenticates callers (admin token or a call center's token), extracts parameters from
+//! JSON, form bodies and query strings alike, answers in the envelope of SPEC §2, and
+//! describes itself at `/v1/openapi.json`. It holds no domain logic: configuration goes to the
+//! [`sb_store::Store`] through its blocking-pool handle, and call-center operations go to the
+//! engine's actors as messages.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use actix_web::{App, HttpServer};
+//! use switchboard_api::{AppState, SystemClock};
+//! use sb_store::{SqliteStore, StoreHandle};
+//!
+//! # async fn run() -> std::io::Result<()> {
+//! let store = StoreHandle::new(SqliteStore::open_in_memory().expect("opens"));
+//! let state = AppState::new(store, "my-admin-token", Arc::new(SystemClock));
+//! HttpServer::new(move || App::new().configure(state.clone().configure()))
+//!     .bind("127.0.0.1:8080")?
+//!     .run()
+//!     .await
+//! # }
+//! ```
+
+use std::sync::Arc;
+
+use actix_web::web;
+use sb_store::StoreHandle;
+
+pub mod admin;
+pub mod auth;
+mod coerce;
+pub mod envelope;
+pub mod openapi;
+pub mod params;
+pub mod routes;
+pub mod tenant;
+pub mod trunks;
+pub mod validate;
+
+pub use envelope::{ApiError, Envelope};
+
+/// Wall-clock time for the records the API writes, injected so tests control it.
+pub trait Clock: Send + Sync + std::fmt::Debug {
+    /// Milliseconds since the Unix epoch.
+    fn unix_ms(&self) -> u64;
+}
+
+/// The operating system's clock.
+#[derive(Debug, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn unix_ms(&self) -> u64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+            .unwrap_or(0)
+    }
+}
+
+/// What every handler can reach.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// Persistence.
+    pub store: StoreHandle,
+    /// SHA-256 (hex) of the admin token.
+    pub admin_token_hash: String,
+    /// Wall clock for records.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl AppState {
+    /// State with the given admin token (kept only as its hash).
+    pub fn new(store: StoreHandle, admin_token: &str, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            store,
+            admin_token_hash: auth::hash_token(admin_token),
+            clock,
+        }
+    }
+
+    /// An actix-web configuration function mounting every route with this state.
+    pub fn configure(self) -> impl FnOnce(&mut web::ServiceConfig) {
+        move |cfg| {
+            cfg.app_data(web::Data::new(self));
+            routes::configure(cfg);
+        }
+    }
+}

@@ -45,7 +45,7 @@ pub(crate) fn new_id() -> String {
 }
 
 /// Which country's call-progress tones (dial tone, ringback, busy) callers and agents hear.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
 #[non_exhaustive]
 pub enum ToneRegion {
     /// China: 450 Hz.
@@ -58,7 +58,7 @@ pub enum ToneRegion {
 }
 
 /// Per-call-center settings. Every field has a default, so `{}` is a valid value.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
     /// Consecutive failed fetches after which an agent goes to `away/no_answer` (SPEC §4).

@@ -1,0 +1,71 @@
+//! The OpenAPI document, generated from the handlers' `#[utoipa::path]` attributes and
+//! served at `/v1/openapi.json`.
+
+use actix_web::HttpResponse;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::{admin, tenant, trunks};
+
+/// The API's OpenAPI description.
+#[derive(Debug, OpenApi)]
+#[openapi(
+    info(
+        title = "Switchboard API",
+        description = "Call-center softswitch API. Every response is the envelope \
+            `{\"code\", \"msg\", \"data\"}`: code `000000` on success, otherwise a stable \
+            six-digit code whose first three digits are the HTTP status. Parameters may be sent \
+            as a JSON body, a form body or a query string. Every `/v1/callcenter/{callcenter_id}/…` \
+            path also exists without the id segment (`/v1/callcenter/…`), meaning the call \
+            center of the API token.",
+        license(name = "MIT OR Apache-2.0")
+    ),
+    paths(
+        admin::create, admin::list, admin::get, admin::update, admin::delete,
+        admin::issue_token, admin::revoke_token,
+        trunks::create, trunks::list, trunks::get, trunks::update, trunks::delete,
+        tenant::own,
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "admin", description = "Call centers, their tokens, and trunks (admin token)"),
+        (name = "callcenter", description = "A call center's own resources (its API token)"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        for name in ["admin", "callcenter"] {
+            components.add_security_scheme(
+                name,
+                SecurityScheme::Http(
+                    HttpBuilder::new()
+                        .scheme(HttpAuthScheme::Bearer)
+                        .description(Some(if name == "admin" {
+                            "The admin token (printed at first start, or --admin-token)"
+                        } else {
+                            "A call center's API token"
+                        }))
+                        .build(),
+                ),
+            );
+        }
+    }
+}
+
+/// The document as JSON text.
+pub fn json() -> String {
+    ApiDoc::openapi()
+        .to_pretty_json()
+        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
+
+pub(crate) async fn serve() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(json())
+}

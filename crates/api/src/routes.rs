@@ -1,0 +1,97 @@
+//! The routing table: one place that says which handler answers which path.
+//!
+//! Every call-center route is written once in [`callcenter_routes`] and mounted under both
+//! path forms of SPEC §2: `/v1/callcenter/{callcenter_id}/…` and the short
+//! `/v1/callcenter/…`. The long form's id only matches 32 hex digits, so a short-form path,
+//! which always starts with a word such as `agent`, never reads as a long-form one.
+
+use actix_web::{web, HttpRequest, HttpResponse, Route};
+
+use crate::envelope::ApiError;
+use crate::{admin, tenant, trunks};
+
+/// The long form's call-center segment.
+pub const LONG_FORM: &str = "/{callcenter_id:[0-9a-f]{32}}";
+
+/// A resource whose other methods are answered 405 in the envelope.
+fn resource(path: &str, routes: Vec<Route>) -> actix_web::Resource {
+    routes
+        .into_iter()
+        .fold(web::resource(path), |r, route| r.route(route))
+        .default_service(web::to(method_not_allowed))
+}
+
+/// Mounts every route.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/healthz", vec![web::get().to(healthz)]))
+        .service(resource(
+            "/v1/openapi.json",
+            vec![web::get().to(crate::openapi::serve)],
+        ))
+        .service(resource(
+            "/v1/callcenters",
+            vec![web::post().to(admin::create), web::get().to(admin::list)],
+        ))
+        .service(resource(
+            "/v1/callcenters/{id}",
+            vec![
+                web::get().to(admin::get),
+                web::post().to(admin::update),
+                web::delete().to(admin::delete),
+            ],
+        ))
+        .service(resource(
+            "/v1/callcenters/{id}/tokens",
+            vec![web::post().to(admin::issue_token)],
+        ))
+        .service(resource(
+            "/v1/callcenters/{id}/tokens/{token}",
+            vec![web::delete().to(admin::revoke_token)],
+        ))
+        .service(resource(
+            "/v1/trunks",
+            vec![web::post().to(trunks::create), web::get().to(trunks::list)],
+        ))
+        .service(resource(
+            "/v1/trunks/{id}",
+            vec![
+                web::get().to(trunks::get),
+                web::post().to(trunks::update),
+                web::delete().to(trunks::delete),
+            ],
+        ))
+        .service(
+            web::scope("/v1/callcenter")
+                .configure(|cfg| {
+                    for prefix in [LONG_FORM, ""] {
+                        callcenter_routes(cfg, prefix);
+                    }
+                })
+                .default_service(web::to(no_route)),
+        )
+        .default_service(web::to(no_route));
+}
+
+/// Every call-center route, under `prefix` (the long form's id segment, or nothing).
+fn callcenter_routes(cfg: &mut web::ServiceConfig, prefix: &str) {
+    let at = |path: &str| format!("{prefix}{path}");
+    cfg.service(resource(&at(""), vec![web::get().to(tenant::own)]));
+}
+
+async fn healthz() -> HttpResponse {
+    crate::envelope::ok(serde_json::json!({"status": "ok"}))
+}
+
+async fn no_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NoRoute {
+        method: req.method().to_string(),
+        path: req.path().to_owned(),
+    })
+}
+
+async fn method_not_allowed(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::MethodNotAllowed {
+        method: req.method().to_string(),
+        path: req.path().to_owned(),
+    })
+}

@@ -1,0 +1,8 @@
+//! API behaviour tests: each module is one concern, driven through the real routing table.
+
+mod auth;
+mod callcenters;
+mod common;
+mod errors;
+mod params;
+mod trunks;
