@@ -164,7 +164,8 @@ impl NameAddr {
             reason,
         };
         let (display_name, rest) = if let Some(stripped) = s.strip_prefix('"') {
-            let end = closing_quote(stripped).ok_or(bad("unterminated quoted display name"))?;
+            let end =
+                closing_quote(stripped).ok_or_else(|| bad("unterminated quoted display name"))?;
             let rest = stripped[end + 1..].trim_start_matches([' ', '\t']);
             if !rest.starts_with('<') {
                 return Err(bad("quoted display name not followed by <uri>"));
@@ -181,7 +182,7 @@ impl NameAddr {
                 return Self::parse_addr_spec(s).map_err(|_| bad("invalid addr-spec"));
             }
         };
-        let inner_end = rest.find('>').ok_or(bad("missing >"))?;
+        let inner_end = rest.find('>').ok_or_else(|| bad("missing >"))?;
         let uri = Uri::parse(&rest[1..inner_end])?;
         let params = parse_header_params(&rest[inner_end + 1..])?;
         Ok(NameAddr {
@@ -241,9 +242,11 @@ fn parse_header_params(s: &str) -> Result<Params, ParseError> {
     if s.is_empty() {
         return Ok(Params::default());
     }
-    let rest = s.strip_prefix(';').ok_or(ParseError::InvalidParam {
-        param: s.chars().take(80).collect(),
-    })?;
+    let rest = s
+        .strip_prefix(';')
+        .ok_or_else(|| ParseError::InvalidParam {
+            param: s.chars().take(80).collect(),
+        })?;
     parse_params(rest, ';')
 }
 

@@ -10,6 +10,7 @@
 
 mod build;
 mod header;
+mod names;
 mod params;
 pub(crate) mod parse;
 mod semantics;
@@ -24,6 +25,8 @@ pub use uri::{Scheme, Uri};
 pub use build::default_reason;
 pub(crate) use header::parse_delta;
 pub(crate) use params::{is_token, is_token_char};
+
+use std::borrow::Cow;
 
 use bytes::Bytes;
 
@@ -160,7 +163,7 @@ pub enum ParseError {
 /// `Content-Length` is framing, not content: the parser checks it and drops it, and the
 /// serialiser writes it from the body, so the two can never disagree.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Headers(Vec<(String, String)>);
+pub struct Headers(Vec<(Cow<'static, str>, String)>);
 
 impl Headers {
     /// The first value of `name` (case-insensitive, full name).
@@ -176,14 +179,18 @@ impl Headers {
             .map(|(_, v)| v.as_str())
     }
 
-    /// Appends a value.
+    /// Appends a value. Known names are stored in their canonical spelling.
     pub fn push(&mut self, name: &str, value: impl Into<String>) {
-        self.0.push((name.to_owned(), value.into()));
+        self.0.push((names::canonical(name).0, value.into()));
+    }
+
+    pub(crate) fn push_name(&mut self, name: Cow<'static, str>, value: String) {
+        self.0.push((name, value));
     }
 
     /// Inserts a value before all others (used for Via, §8.1.1.7).
     pub fn push_front(&mut self, name: &str, value: impl Into<String>) {
-        self.0.insert(0, (name.to_owned(), value.into()));
+        self.0.insert(0, (names::canonical(name).0, value.into()));
     }
 
     /// Replaces every value of `name` by one value, at the position of the first.
@@ -216,7 +223,7 @@ impl Headers {
 
     /// Iterates `(name, value)` in wire order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.0.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+        self.0.iter().map(|(n, v)| (n.as_ref(), v.as_str()))
     }
 
     /// Number of values.

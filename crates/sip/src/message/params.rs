@@ -116,7 +116,7 @@ pub(crate) fn split_top_level(s: &str, sep: u8) -> Option<Vec<&str>> {
 /// strings; whitespace around `=` and the separators is allowed (SWS of §25.1).
 pub(crate) fn parse_params(s: &str, sep: char) -> Result<Params, ParseError> {
     let mut out = Params::default();
-    let parts = split_top_level(s, sep as u8).ok_or(ParseError::InvalidParam {
+    let parts = split_top_level(s, sep as u8).ok_or_else(|| ParseError::InvalidParam {
         param: s.chars().take(80).collect(),
     })?;
     for part in parts {

@@ -1,8 +1,11 @@
 //! Bytes → [`Message`], with limits and the validation a UA needs before trusting a message.
 
+use std::borrow::Cow;
+
 use bytes::Bytes;
 
 use super::header::{CSeq, Contact, Method, NameAddr, Via};
+use super::names::canonical;
 use super::params::{is_token, split_top_level};
 use super::uri::Uri;
 use super::{Headers, Message, ParseError, Request, Response};
@@ -155,101 +158,13 @@ fn parse_status_line(line: &str) -> Result<(u16, String), ParseError> {
     Ok((status, parts.next().unwrap_or_default().to_owned()))
 }
 
-/// Compact forms, RFC 3261 §7.3.3 and the extensions that define one.
-fn expand_compact(name: &str) -> Option<&'static str> {
-    Some(match name {
-        "i" | "I" => "Call-ID",
-        "m" | "M" => "Contact",
-        "e" | "E" => "Content-Encoding",
-        "l" | "L" => "Content-Length",
-        "c" | "C" => "Content-Type",
-        "f" | "F" => "From",
-        "s" | "S" => "Subject",
-        "k" | "K" => "Supported",
-        "t" | "T" => "To",
-        "v" | "V" => "Via",
-        "o" | "O" => "Event",
-        "u" | "U" => "Allow-Events",
-        "r" | "R" => "Refer-To",
-        "b" | "B" => "Referred-By",
-        "x" | "X" => "Session-Expires",
-        _ => return None,
-    })
-}
-
-/// Canonical spelling of the headers we read, so lookups and output look the same.
-const CANONICAL: &[&str] = &[
-    "Via",
-    "From",
-    "To",
-    "Call-ID",
-    "CSeq",
-    "Contact",
-    "Max-Forwards",
-    "Expires",
-    "Min-Expires",
-    "Content-Length",
-    "Content-Type",
-    "Route",
-    "Record-Route",
-    "Allow",
-    "Supported",
-    "Require",
-    "Proxy-Require",
-    "Unsupported",
-    "User-Agent",
-    "Server",
-    "Authorization",
-    "Proxy-Authorization",
-    "WWW-Authenticate",
-    "Proxy-Authenticate",
-    "Date",
-    "Accept",
-];
-
-/// Headers whose values are comma-separated lists (§7.3.1). Authorization-style headers
-/// and Date carry commas inside a single value and are never split.
-const LIST_HEADERS: &[&str] = &[
-    "Via",
-    "Contact",
-    "Route",
-    "Record-Route",
-    "Allow",
-    "Supported",
-    "Require",
-    "Proxy-Require",
-    "Unsupported",
-    "Accept",
-    "Accept-Encoding",
-    "Accept-Language",
-    "Allow-Events",
-    "Content-Encoding",
-    "Content-Language",
-    "In-Reply-To",
-    "Path",
-    "Service-Route",
-    "Error-Info",
-    "Call-Info",
-    "Alert-Info",
-    "Warning",
-];
-
-fn canonical_name(raw: &str) -> String {
-    if let Some(full) = expand_compact(raw) {
-        return full.to_owned();
-    }
-    CANONICAL
-        .iter()
-        .find(|c| c.eq_ignore_ascii_case(raw))
-        .map_or_else(|| raw.to_owned(), |c| (*c).to_owned())
-}
-
 fn parse_header_lines<'a>(
     lines: impl Iterator<Item = &'a str>,
     limits: &Limits,
 ) -> Result<Headers, ParseError> {
     // Unfold continuation lines (§7.3.1): a line starting with SP/HTAB continues the last.
-    let mut unfolded: Vec<String> = Vec::new();
+    // Only folded lines allocate.
+    let mut unfolded: Vec<Cow<'a, str>> = Vec::new();
     for line in lines {
         check_line(line, limits)?;
         if line.starts_with([' ', '\t']) {
@@ -258,10 +173,11 @@ fn parse_header_lines<'a>(
                 .ok_or_else(|| ParseError::InvalidHeaderLine {
                     line: truncate(line),
                 })?;
-            last.push(' ');
-            last.push_str(line.trim_start_matches([' ', '\t']));
+            let joined = last.to_mut();
+            joined.push(' ');
+            joined.push_str(line.trim_start_matches([' ', '\t']));
         } else {
-            unfolded.push(line.to_owned());
+            unfolded.push(Cow::Borrowed(line));
         }
     }
     let mut headers = Headers::default();
@@ -277,22 +193,12 @@ fn parse_header_lines<'a>(
                 line: truncate(line),
             });
         }
-        let name = canonical_name(name);
+        let (name, is_list) = canonical(name);
         let value = value.trim_matches([' ', '\t']);
-        if LIST_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(&name)) {
-            let parts = split_top_level(value, b',').ok_or_else(|| ParseError::InvalidHeader {
-                name: "list",
-                value: truncate(value),
-            })?;
-            for part in parts {
-                let part = part.trim_matches([' ', '\t']);
-                if part.is_empty() {
-                    return Err(ParseError::EmptyListElement { name });
-                }
-                headers.push(&name, part);
-            }
+        if is_list {
+            push_list(&mut headers, name, value)?;
         } else {
-            headers.push(&name, value);
+            headers.push_name(name, value.to_owned());
         }
         if headers.len() > limits.max_headers {
             return Err(ParseError::TooManyHeaders {
@@ -301,6 +207,27 @@ fn parse_header_lines<'a>(
         }
     }
     Ok(headers)
+}
+
+fn push_list(
+    headers: &mut Headers,
+    name: Cow<'static, str>,
+    value: &str,
+) -> Result<(), ParseError> {
+    let parts = split_top_level(value, b',').ok_or_else(|| ParseError::InvalidHeader {
+        name: "list",
+        value: truncate(value),
+    })?;
+    for part in parts {
+        let part = part.trim_matches([' ', '\t']);
+        if part.is_empty() {
+            return Err(ParseError::EmptyListElement {
+                name: name.into_owned(),
+            });
+        }
+        headers.push_name(name.clone(), part.to_owned());
+    }
+    Ok(())
 }
 
 fn body_of(headers: &Headers, rest: &[u8]) -> Result<Bytes, ParseError> {

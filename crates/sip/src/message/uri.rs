@@ -80,8 +80,8 @@ impl Uri {
         {
             return Err(bad("contains whitespace or control characters"));
         }
-        let (scheme, rest) = s.split_once(':').ok_or(bad("missing scheme"))?;
-        let scheme = parse_scheme(scheme).ok_or(bad("invalid scheme"))?;
+        let (scheme, rest) = s.split_once(':').ok_or_else(|| bad("missing scheme"))?;
+        let scheme = parse_scheme(scheme).ok_or_else(|| bad("invalid scheme"))?;
         if rest.is_empty() {
             return Err(bad("empty after scheme"));
         }
@@ -131,11 +131,14 @@ fn parse_scheme(s: &str) -> Option<Scheme> {
     {
         return None;
     }
-    Some(match s.to_ascii_lowercase().as_str() {
-        "sip" => Scheme::Sip,
-        "sips" => Scheme::Sips,
-        "tel" => Scheme::Tel,
-        other => Scheme::Other(other.to_owned()),
+    Some(if s.eq_ignore_ascii_case("sip") {
+        Scheme::Sip
+    } else if s.eq_ignore_ascii_case("sips") {
+        Scheme::Sips
+    } else if s.eq_ignore_ascii_case("tel") {
+        Scheme::Tel
+    } else {
+        Scheme::Other(s.to_ascii_lowercase())
     })
 }
 
