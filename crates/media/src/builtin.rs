@@ -25,7 +25,6 @@ static HOLD_WAV: &[u8] = include_bytes!("../../../prompts/hold_music.wav");
 /// mono 16-bit PCM and every one is decoded by this module's tests, so failure here is a
 /// build defect, not an input error.
 fn decode_builtin(bytes: &[u8]) -> Prompt {
-    #[allow(clippy::expect_used)]
     Prompt::from_wav(bytes).expect("built-in prompts are valid 8 kHz WAVs (checked by tests)")
 }
 

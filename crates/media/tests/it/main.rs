@@ -13,5 +13,6 @@ mod mixer_hearing_matrix;
 mod mixer_hold_voice;
 mod mixer_properties;
 mod mixer_recording;
+mod mixer_tick_does_not_allocate;
 mod rtp_level_conference;
 mod wav_hostile_files;
