@@ -403,3 +403,36 @@ pub fn cancel_for(invite: &Request) -> Request {
     }
     cancel
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_statuses_follow_12_2_2() {
+        assert_eq!(DialogError::NoDialog.status(), 481);
+        assert_eq!(
+            DialogError::CSeqOutOfOrder {
+                received: 1,
+                last: 2
+            }
+            .status(),
+            500
+        );
+        assert_eq!(DialogError::MissingTag { side: "To" }.status(), 400);
+    }
+
+    #[test]
+    fn only_invite_and_update_refresh_the_target() {
+        assert!(is_target_refresh(&Method::Invite));
+        assert!(is_target_refresh(&Method::Update));
+        assert!(!is_target_refresh(&Method::Bye));
+        assert!(!is_target_refresh(&Method::Info));
+    }
+
+    #[test]
+    fn early_for_1xx_confirmed_otherwise() {
+        assert_eq!(state_for(183), DialogState::Early);
+        assert_eq!(state_for(200), DialogState::Confirmed);
+    }
+}

@@ -369,3 +369,54 @@ impl Registrar {
         skipped
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remaining_rounds_up_partial_seconds() {
+        let clock = sb_testkit::FakeClock::new();
+        let b = Binding {
+            contact: NameAddr::parse("<sip:a@10.0.0.1>").unwrap(),
+            expires_at: clock.now() + Duration::from_millis(59_001),
+            user_agent: None,
+            source: "10.0.0.1:5060".parse().unwrap(),
+            transport: Transport::Udp,
+            call_id: "c".into(),
+            cseq: 1,
+        };
+        assert_eq!(b.remaining(clock.now()), 60);
+        assert_eq!(b.remaining(clock.now() + Duration::from_secs(100)), 0);
+    }
+
+    #[test]
+    fn contact_identity_ignores_host_case_and_params() {
+        let a = Uri::parse("sip:u@Host.example.com;transport=tcp").unwrap();
+        let b = Uri::parse("sip:u@host.EXAMPLE.com").unwrap();
+        let c = Uri::parse("sip:u@host.example.com:5070").unwrap();
+        assert!(same_contact(&a, &b));
+        assert!(!same_contact(&a, &c));
+    }
+
+    #[test]
+    fn error_statuses() {
+        assert_eq!(RegisterError::InvalidWildcard.status(), 400);
+        assert_eq!(
+            RegisterError::OutOfOrder {
+                received: 1,
+                stored: 1
+            }
+            .status(),
+            500
+        );
+        assert_eq!(
+            RegisterError::IntervalTooBrief {
+                requested: 1,
+                min_expires: 60
+            }
+            .status(),
+            423
+        );
+    }
+}

@@ -123,3 +123,45 @@ impl DigestClient {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auth_int_only_and_foreign_schemes_are_refused() {
+        let mut c = DigestClient::new("u", "p");
+        let int_only = r#"Digest realm="r", nonce="n", qop="auth-int""#;
+        assert_eq!(
+            c.authorize(&[int_only], false, "INVITE", "sip:x", "c"),
+            Err(AuthError::UnsupportedQop)
+        );
+        assert_eq!(
+            c.authorize(
+                &[r#"Basic realm="r""#, "garbage"],
+                false,
+                "INVITE",
+                "sip:x",
+                "c"
+            ),
+            Err(AuthError::UnsupportedAlgorithm)
+        );
+    }
+
+    #[test]
+    fn nonce_counts_are_per_nonce() {
+        let mut c = DigestClient::new("u", "p");
+        let nc = |c: &mut DigestClient, nonce: &str| {
+            let ch = format!(r#"Digest realm="r", nonce="{nonce}", qop="auth""#);
+            let a = c.authorize(&[&ch], false, "INVITE", "sip:x", "c").unwrap();
+            AuthParams::parse(&a.value)
+                .unwrap()
+                .get("nc")
+                .unwrap()
+                .to_owned()
+        };
+        assert_eq!(nc(&mut c, "a"), "00000001");
+        assert_eq!(nc(&mut c, "a"), "00000002");
+        assert_eq!(nc(&mut c, "b"), "00000001");
+    }
+}

@@ -63,3 +63,33 @@ pub fn check_request(request: &Request, supported: &[&str]) -> Result<(), Reques
         Err(RequestError::BadExtension { unsupported })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::{parse, Message};
+
+    fn req(method: &str, uri: &str) -> Request {
+        let raw = format!(
+            "{method} {uri} SIP/2.0\r\nVia: SIP/2.0/UDP a.example.com;branch=z9hG4bK1\r\n\
+             From: <sip:a@example.com>;tag=f\r\nTo: <sip:b@example.com>\r\nCall-ID: c\r\n\
+             CSeq: 1 {method}\r\nRequire: 100rel\r\nContent-Length: 0\r\n\r\n"
+        );
+        match parse(raw.as_bytes()).expect("valid") {
+            Message::Request(r) => r,
+            Message::Response(_) => unreachable!("request"),
+        }
+    }
+
+    #[test]
+    fn tel_is_served_and_require_is_checked_case_insensitively() {
+        assert!(check_request(&req("OPTIONS", "tel:+15551234"), &["100REL"]).is_ok());
+        assert!(check_request(&req("OPTIONS", "sip:b@example.com"), &[]).is_err());
+    }
+
+    #[test]
+    fn ack_and_cancel_skip_require() {
+        assert!(check_request(&req("ACK", "sip:b@example.com"), &[]).is_ok());
+        assert!(check_request(&req("CANCEL", "sip:b@example.com"), &[]).is_ok());
+    }
+}

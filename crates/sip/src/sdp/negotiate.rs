@@ -412,3 +412,23 @@ pub fn accept_answer(
     }
     Err(SdpError::NotAcceptable)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn directions_compose() {
+        assert_eq!(Direction::from_flags(true, false), Direction::SendOnly);
+        assert_eq!(Direction::SendOnly.reversed(), Direction::RecvOnly);
+        assert_eq!(Direction::Inactive.reversed(), Direction::Inactive);
+        assert!(Direction::SendRecv.sends() && Direction::SendRecv.receives());
+    }
+
+    #[test]
+    fn codecs_need_8khz() {
+        assert_eq!(Codec::from_encoding("pcmu", 8000), Some(Codec::Pcmu));
+        assert_eq!(Codec::from_encoding("PCMA", 16000), None);
+        assert_eq!(Codec::from_encoding("G722", 8000), None);
+    }
+}

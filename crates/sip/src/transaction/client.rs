@@ -247,3 +247,26 @@ pub(crate) fn build_ack(invite: &Request, response: &Response) -> Request {
     }
     ack
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::{parse, Message, SipHeaders};
+
+    #[test]
+    fn ack_for_non_2xx_keeps_top_via_and_routes_and_takes_the_response_to() {
+        let raw = "INVITE sip:b@example.com SIP/2.0\r\nVia: SIP/2.0/UDP a.example.com;branch=z9hG4bK1\r\n\
+            From: <sip:a@example.com>;tag=f\r\nTo: <sip:b@example.com>\r\nCall-ID: c\r\nCSeq: 7 INVITE\r\n\
+            Route: <sip:p.example.com;lr>\r\nContent-Length: 0\r\n\r\n";
+        let Ok(Message::Request(invite)) = parse(raw.as_bytes()) else {
+            panic!("request")
+        };
+        let resp = Response::from_request(&invite, 486, Some("t9"));
+        let ack = build_ack(&invite, &resp);
+        assert_eq!(ack.headers.get("CSeq"), Some("7 ACK"));
+        assert_eq!(ack.vias().len(), 1);
+        assert_eq!(ack.to().unwrap().tag(), Some("t9"));
+        assert_eq!(ack.route().len(), 1);
+        assert_eq!(ack.uri, invite.uri);
+    }
+}

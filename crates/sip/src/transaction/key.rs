@@ -79,3 +79,51 @@ pub(crate) fn matching_method(method: &Method) -> Method {
         other => other.clone(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::{parse, Message};
+
+    fn req(branch: &str) -> Request {
+        let raw = format!(
+            "ACK sip:b@example.com SIP/2.0\r\nVia: SIP/2.0/UDP Host.Example.com:5060;branch={branch}\r\n\
+             From: <sip:a@example.com>;tag=f\r\nTo: <sip:b@example.com>;tag=t\r\nCall-ID: c\r\n\
+             CSeq: 4 ACK\r\nContent-Length: 0\r\n\r\n"
+        );
+        match parse(raw.as_bytes()).expect("valid") {
+            Message::Request(r) => r,
+            Message::Response(_) => unreachable!("request"),
+        }
+    }
+
+    #[test]
+    fn cookie_branch_keys_on_branch_sent_by_and_method() {
+        let key = ServerKey::of(&req("z9hG4bKx"), matching_method(&Method::Ack)).unwrap();
+        assert_eq!(
+            key,
+            ServerKey::Rfc3261 {
+                branch: "z9hG4bKx".into(),
+                sent_by: "host.example.com:5060".into(),
+                method: Method::Invite,
+            }
+        );
+        assert!(!key.is_legacy());
+    }
+
+    #[test]
+    fn legacy_branch_keys_on_dialog_fields() {
+        let key = ServerKey::of(&req("1234"), Method::Invite).unwrap();
+        let ServerKey::Rfc2543 {
+            from_tag,
+            cseq,
+            call_id,
+            ..
+        } = &key
+        else {
+            panic!("legacy key")
+        };
+        assert_eq!((from_tag.as_str(), *cseq, call_id.as_str()), ("f", 4, "c"));
+        assert!(key.is_legacy());
+    }
+}

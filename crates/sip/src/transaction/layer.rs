@@ -406,3 +406,48 @@ impl TransactionLayer {
         self.requeue(id, Some(&timers));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::{parse, Message};
+
+    fn options(branch: &str) -> Request {
+        let raw = format!(
+            "OPTIONS sip:b@example.com SIP/2.0\r\nVia: SIP/2.0/UDP a.example.com;branch={branch}\r\n\
+             From: <sip:a@example.com>;tag=f\r\nTo: <sip:b@example.com>\r\nCall-ID: c\r\n\
+             CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+        );
+        match parse(raw.as_bytes()).expect("valid") {
+            Message::Request(r) => r,
+            Message::Response(_) => unreachable!("request"),
+        }
+    }
+
+    #[test]
+    fn empty_layer_wants_no_wakeup() {
+        assert_eq!(TransactionLayer::default().poll_timeout(), None);
+    }
+
+    #[test]
+    fn duplicate_client_branch_is_refused_and_unknown_ids_reported() {
+        let now = sb_testkit::FakeClock::new().now();
+        let dest = "192.0.2.1:5060".parse().unwrap();
+        let mut layer = TransactionLayer::default();
+        let id = layer
+            .send_request(now, options("z9hG4bKd"), dest, Transport::Udp)
+            .unwrap();
+        assert!(matches!(
+            layer.send_request(now, options("z9hG4bKd"), dest, Transport::Udp),
+            Err(TransactionError::DuplicateTransaction { .. })
+        ));
+        assert!(matches!(
+            layer.respond(
+                now,
+                id,
+                Response::from_request(&options("z9hG4bKd"), 200, None)
+            ),
+            Err(TransactionError::UnknownTransaction { .. })
+        ));
+    }
+}

@@ -225,3 +225,61 @@ impl ServerTxn {
         self.terminate();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::{parse, Message};
+    use crate::transaction::Config;
+    use std::collections::VecDeque;
+
+    #[test]
+    fn datagram_responses_follow_received_and_rport_while_streams_use_the_source() {
+        let raw = "OPTIONS sip:b@example.com SIP/2.0\r\n\
+            Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1;received=203.0.113.4;rport=6000\r\n\
+            From: <sip:a@example.com>;tag=f\r\nTo: <sip:b@example.com>\r\nCall-ID: c\r\n\
+            CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+        let Ok(Message::Request(req)) = parse(raw.as_bytes()) else {
+            panic!("request")
+        };
+        let key = ServerKey::of(&req, Method::Options).unwrap();
+        let source: SocketAddr = "198.51.100.1:7000".parse().unwrap();
+        let cfg = Config::default();
+        let mut out = VecDeque::new();
+        let mut ctx = Ctx {
+            now: sb_testkit::FakeClock::new().now(),
+            cfg: &cfg,
+            out: &mut out,
+        };
+        let mut udp = ServerTxn::new(
+            TransactionId(1),
+            key.clone(),
+            req.clone(),
+            source,
+            Transport::Udp,
+            cfg.t1,
+        );
+        udp.respond(Response::from_request(&req, 200, Some("t")), &mut ctx)
+            .unwrap();
+        let mut tcp = ServerTxn::new(
+            TransactionId(2),
+            key,
+            req.clone(),
+            source,
+            Transport::Tcp,
+            cfg.t1,
+        );
+        tcp.respond(Response::from_request(&req, 200, Some("t")), &mut ctx)
+            .unwrap();
+        let dests: Vec<SocketAddr> = out
+            .iter()
+            .filter_map(|o| match o {
+                crate::transaction::Output::Transmit(t) => Some(t.dest),
+                crate::transaction::Output::Event(_) => None,
+            })
+            .collect();
+        assert_eq!(dests, vec!["203.0.113.4:6000".parse().unwrap(), source]);
+        assert_eq!(tcp.state, ServerState::Terminated, "J is zero on streams");
+        assert_eq!(udp.state, ServerState::Completed);
+    }
+}
