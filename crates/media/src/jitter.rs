@@ -15,6 +15,10 @@
 //!   pauses by one concealed frame instead of losing what arrives next).
 //! - **Memory**: a fixed ring of [`JitterConfig::capacity_frames`] slots allocated once;
 //!   nothing grows with input.
+//!
+//! Frames are 20 ms (the `ptime` we negotiate). Packets that share the stream's sequence
+//! space but carry no audio — RFC 4733 telephone-events — should be pushed as
+//! [`SILENCE`](crate::SILENCE), so their sequence numbers are not taken for loss.
 
 use std::time::Instant;
 

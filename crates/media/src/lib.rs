@@ -33,6 +33,7 @@ pub mod codec;
 pub mod dtmf;
 pub mod goertzel;
 pub mod jitter;
+pub mod latch;
 pub mod mixer;
 pub mod player;
 pub mod rtcp;

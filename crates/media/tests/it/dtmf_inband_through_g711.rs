@@ -54,3 +54,17 @@ fn music_is_not_a_key() {
     let music = builtin::hold_music();
     assert_eq!(detect(music.samples(), Codec::Pcmu), "");
 }
+
+#[test]
+fn spoken_digits_do_not_talk_off() {
+    // Speech is the classic source of false keys: the built-in spoken digits must not
+    // trigger any.
+    let mut speech = Vec::new();
+    for d in 0..10 {
+        speech.extend_from_slice(builtin::digit(d).expect("0-9 exist").samples());
+    }
+    speech.truncate(speech.len() / FRAME_SAMPLES * FRAME_SAMPLES);
+    for codec in Codec::ALL {
+        assert_eq!(detect(&speech, codec), "", "{codec:?}");
+    }
+}
