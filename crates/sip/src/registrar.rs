@@ -151,6 +151,26 @@ fn same_contact(a: &Uri, b: &Uri) -> bool {
         && a.port == b.port
 }
 
+/// §10.3 step 7: a binding from the same Call-ID may only be changed by a higher CSeq.
+/// `uri` limits the check to one contact; `None` checks them all (for `Contact: *`).
+fn check_order(
+    existing: &[Binding],
+    call_id: &str,
+    cseq: u32,
+    uri: Option<&Uri>,
+) -> Result<(), RegisterError> {
+    for b in existing {
+        let relevant = uri.is_none_or(|u| same_contact(&b.contact.uri, u));
+        if relevant && b.call_id == call_id && cseq <= b.cseq {
+            return Err(RegisterError::OutOfOrder {
+                received: cseq,
+                stored: b.cseq,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// One planned change.
 enum Change {
     Upsert(NameAddr, u32),
@@ -218,35 +238,24 @@ impl Registrar {
         let contacts = request.contacts();
         let header_expires = request.expires();
         let existing = self.aors.get(aor).map(Vec::as_slice).unwrap_or_default();
-        let check_order = |uri: Option<&Uri>| {
-            for b in existing {
-                let relevant = uri.is_none_or(|u| same_contact(&b.contact.uri, u));
-                if relevant && b.call_id == call_id && cseq <= b.cseq {
-                    return Err(RegisterError::OutOfOrder {
-                        received: cseq,
-                        stored: b.cseq,
-                    });
-                }
-            }
-            Ok(())
-        };
         if contacts.contains(&Contact::Star) {
             if contacts.len() != 1 || header_expires != Some(0) {
                 return Err(RegisterError::InvalidWildcard);
             }
-            check_order(None)?;
+            check_order(existing, call_id, cseq, None)?;
             return Ok(vec![Change::RemoveAll]);
         }
         let mut changes = Vec::new();
         for contact in contacts {
-            let Contact::Addr(mut addr) = contact else {
-                continue;
-            };
-            let requested = Contact::Addr(addr.clone())
+            // §10.3 step 6: the Contact's expires param, else the Expires header, else ours.
+            let requested = contact
                 .expires()
                 .or(header_expires)
                 .unwrap_or(self.cfg.default_expires);
-            check_order(Some(&addr.uri))?;
+            let Contact::Addr(mut addr) = contact else {
+                continue;
+            };
+            check_order(existing, call_id, cseq, Some(&addr.uri))?;
             if requested == 0 {
                 changes.push(Change::Remove(addr.uri));
                 continue;

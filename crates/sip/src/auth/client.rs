@@ -44,25 +44,7 @@ impl DigestClient {
         uri: &str,
         cnonce: &str,
     ) -> Result<Authorization, AuthError> {
-        let mut best: Option<(Algorithm, AuthParams)> = None;
-        for value in challenges {
-            let Ok(p) = AuthParams::parse(value) else {
-                continue;
-            };
-            if !p.is_digest() {
-                continue;
-            }
-            let Some(alg) = Algorithm::parse(p.get("algorithm")) else {
-                continue;
-            };
-            if best
-                .as_ref()
-                .is_none_or(|(b, _)| alg.strength() > b.strength())
-            {
-                best = Some((alg, p));
-            }
-        }
-        let (algorithm, challenge) = best.ok_or(AuthError::UnsupportedAlgorithm)?;
+        let (algorithm, challenge) = strongest(challenges)?;
         let realm = challenge
             .get("realm")
             .ok_or(AuthError::MissingParam { name: "realm" })?;
@@ -75,9 +57,7 @@ impl DigestClient {
             Some(_) => return Err(AuthError::UnsupportedQop),
         };
         let nc = if qop.is_some() {
-            let n = self.nc.entry(nonce.to_owned()).or_insert(0);
-            *n += 1;
-            *n
+            self.next_nc(nonce)
         } else {
             0
         };
@@ -93,35 +73,71 @@ impl DigestClient {
             method,
             uri,
         };
-        let resp = response(&input);
-        let nc_hex = format!("{nc:08x}");
-        let mut params = vec![
-            ("username", self.username.as_str(), true),
-            ("realm", realm, true),
-            ("nonce", nonce, true),
-            ("uri", uri, true),
-            ("response", resp.as_str(), true),
-            ("algorithm", algorithm.as_str(), false),
-        ];
-        if let Some(q) = qop {
-            params.extend([
-                ("qop", q, false),
-                ("nc", nc_hex.as_str(), false),
-                ("cnonce", cnonce, true),
-            ]);
-        }
-        if let Some(opaque) = challenge.get("opaque") {
-            params.push(("opaque", opaque, true));
-        }
         Ok(Authorization {
             header: if proxy {
                 "Proxy-Authorization"
             } else {
                 "Authorization"
             },
-            value: write_params(&params),
+            value: credentials(&input, challenge.get("opaque")),
         })
     }
+
+    /// RFC 7616 §3.4: nc counts requests per nonce, from 1.
+    fn next_nc(&mut self, nonce: &str) -> u32 {
+        let n = self.nc.entry(nonce.to_owned()).or_insert(0);
+        *n += 1;
+        *n
+    }
+}
+
+/// The Digest challenge with the strongest algorithm we support (RFC 7616 §3.7).
+fn strongest(challenges: &[&str]) -> Result<(Algorithm, AuthParams), AuthError> {
+    let mut best: Option<(Algorithm, AuthParams)> = None;
+    for value in challenges {
+        let Ok(p) = AuthParams::parse(value) else {
+            continue;
+        };
+        let Some(alg) = p
+            .is_digest()
+            .then(|| Algorithm::parse(p.get("algorithm")))
+            .flatten()
+        else {
+            continue;
+        };
+        if best
+            .as_ref()
+            .is_none_or(|(b, _)| alg.strength() > b.strength())
+        {
+            best = Some((alg, p));
+        }
+    }
+    best.ok_or(AuthError::UnsupportedAlgorithm)
+}
+
+/// The credentials value (RFC 7616 §3.4): `nc` as 8 hex digits.
+fn credentials(i: &DigestInput<'_>, opaque: Option<&str>) -> String {
+    let resp = response(i);
+    let nc_hex = format!("{:08x}", i.nc);
+    let mut params = vec![
+        ("username", i.username, true),
+        ("realm", i.realm, true),
+        ("nonce", i.nonce, true),
+        ("uri", i.uri, true),
+        ("response", resp.as_str(), true),
+        ("algorithm", i.algorithm.as_str(), false),
+    ];
+    if let Some(q) = i.qop {
+        params.extend([
+            ("qop", q, false),
+            ("nc", nc_hex.as_str(), false),
+            ("cnonce", i.cnonce, true),
+        ]);
+    }
+    if let Some(opaque) = opaque {
+        params.push(("opaque", opaque, true));
+    }
+    write_params(&params)
 }
 
 #[cfg(test)]

@@ -196,75 +196,88 @@ impl DigestServer {
         authorization: Option<&str>,
         password: impl FnOnce(&str) -> Option<String>,
     ) -> Result<String, Rejection> {
-        let Some(value) = authorization else {
-            return Err(Rejection::Missing);
-        };
-        let creds = AuthParams::parse(value).map_err(Rejection::Malformed)?;
+        let creds = AuthParams::parse(authorization.ok_or(Rejection::Missing)?)
+            .map_err(Rejection::Malformed)?;
         if !creds.is_digest() || creds.get("realm") != Some(self.realm.as_str()) {
             return Err(Rejection::Missing);
         }
-        let field = |name: &'static str| creds.get(name).ok_or(AuthError::MissingParam { name });
-        let fields = (|| {
-            Ok::<_, AuthError>((
-                field("username")?,
-                field("nonce")?,
-                field("uri")?,
-                field("response")?,
-            ))
-        })();
-        let (username, nonce, uri, given) = fields.map_err(Rejection::Malformed)?;
-        let algorithm = Algorithm::parse(creds.get("algorithm"))
-            .filter(|a| self.algorithms.contains(a))
-            .ok_or(Rejection::Malformed(AuthError::UnsupportedAlgorithm))?;
-        let qop = creds.get("qop");
-        let (cnonce, nc) = match qop {
-            Some("auth") => (
-                field("cnonce").map_err(Rejection::Malformed)?,
-                parse_nc(creds.get("nc"))?,
-            ),
-            Some(_) => return Err(Rejection::Malformed(AuthError::UnsupportedQop)),
-            None => (creds.get("cnonce").unwrap_or(""), 0),
-        };
-        let state = self.nonces.check(now, nonce);
-        let known = password(username);
+        let f = Fields::read(&creds, &self.algorithms).map_err(Rejection::Malformed)?;
+        let state = self.nonces.check(now, f.nonce);
+        let known = password(f.username);
         // Unknown users are hashed against a dummy password, so timing does not differ.
         let secret = known
             .as_deref()
             .unwrap_or("\u{0}switchboard-no-such-user\u{0}");
         let expected = response(&DigestInput {
-            algorithm,
-            username,
+            algorithm: f.algorithm,
+            username: f.username,
             realm: &self.realm,
             password: secret,
-            nonce,
-            cnonce,
-            nc,
-            qop,
+            nonce: f.nonce,
+            cnonce: f.cnonce,
+            nc: f.nc,
+            qop: f.qop,
             method,
-            uri,
+            uri: f.uri,
         });
-        let matches = constant_time_eq(&expected, &given.to_ascii_lowercase());
+        let matches = constant_time_eq(&expected, &f.response.to_ascii_lowercase());
         if !matches || known.is_none() || state == NonceState::Invalid {
             return Err(Rejection::BadCredentials);
         }
         if state == NonceState::Stale {
             return Err(Rejection::Stale);
         }
-        if qop.is_some() && !self.nonces.accept_nc(nonce, nc) {
+        if f.qop.is_some() && !self.nonces.accept_nc(f.nonce, f.nc) {
             return Err(Rejection::Replay);
         }
-        Ok(username.to_owned())
+        Ok(f.username.to_owned())
+    }
+}
+
+/// The credential fields a verification needs (RFC 7616 §3.4).
+struct Fields<'a> {
+    username: &'a str,
+    nonce: &'a str,
+    uri: &'a str,
+    response: &'a str,
+    algorithm: Algorithm,
+    qop: Option<&'a str>,
+    cnonce: &'a str,
+    nc: u32,
+}
+
+impl<'a> Fields<'a> {
+    fn read(creds: &'a AuthParams, offered: &[Algorithm]) -> Result<Self, AuthError> {
+        let field = |name: &'static str| creds.get(name).ok_or(AuthError::MissingParam { name });
+        let algorithm = Algorithm::parse(creds.get("algorithm"))
+            .filter(|a| offered.contains(a))
+            .ok_or(AuthError::UnsupportedAlgorithm)?;
+        let qop = creds.get("qop");
+        let (cnonce, nc) = match qop {
+            Some("auth") => (field("cnonce")?, parse_nc(creds.get("nc"))?),
+            Some(_) => return Err(AuthError::UnsupportedQop),
+            None => (creds.get("cnonce").unwrap_or(""), 0),
+        };
+        Ok(Fields {
+            username: field("username")?,
+            nonce: field("nonce")?,
+            uri: field("uri")?,
+            response: field("response")?,
+            algorithm,
+            qop,
+            cnonce,
+            nc,
+        })
     }
 }
 
 /// `nc` is exactly 8 hex digits (RFC 7616 §3.4) — not decimal, whatever rsip believes.
-fn parse_nc(nc: Option<&str>) -> Result<u32, Rejection> {
-    let bad = || Rejection::Malformed(AuthError::InvalidNc);
-    let nc = nc.ok_or_else(bad)?;
+fn parse_nc(nc: Option<&str>) -> Result<u32, AuthError> {
+    let nc = nc.ok_or(AuthError::InvalidNc)?;
     if nc.len() != 8 || !nc.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(bad());
+        return Err(AuthError::InvalidNc);
     }
-    u32::from_str_radix(nc, 16).map_err(|_| bad())
+    u32::from_str_radix(nc, 16).map_err(|_| AuthError::InvalidNc)
 }
 
 #[cfg(test)]

@@ -150,21 +150,7 @@ fn parse_sip(scheme: Scheme, rest: &str) -> Result<Uri, &'static str> {
     };
     let (user, password) = match userinfo {
         None => (None, None),
-        Some(ui) => {
-            let (u, p) = match ui.split_once(':') {
-                Some((u, p)) => (u, Some(p)),
-                None => (ui, None),
-            };
-            if u.is_empty() || !valid_chars(u, is_user_char) {
-                return Err("invalid user part");
-            }
-            if let Some(p) = p {
-                if !valid_chars(p, is_password_char) {
-                    return Err("invalid password part");
-                }
-            }
-            (Some(u.to_owned()), p.map(str::to_owned))
-        }
+        Some(ui) => parse_userinfo(ui)?,
     };
     let (before_headers, headers) = match hostpart.split_once('?') {
         Some((a, h)) => (a, Some(h)),
@@ -194,6 +180,23 @@ fn parse_sip(scheme: Scheme, rest: &str) -> Result<Uri, &'static str> {
         headers: headers.map(str::to_owned),
         opaque: None,
     })
+}
+
+type UserInfo = (Option<String>, Option<String>);
+
+/// `user[:password]`, both still escaped (RFC 3261 §25.1 userinfo).
+fn parse_userinfo(ui: &str) -> Result<UserInfo, &'static str> {
+    let (u, p) = match ui.split_once(':') {
+        Some((u, p)) => (u, Some(p)),
+        None => (ui, None),
+    };
+    if u.is_empty() || !valid_chars(u, is_user_char) {
+        return Err("invalid user part");
+    }
+    if p.is_some_and(|p| !valid_chars(p, is_password_char)) {
+        return Err("invalid password part");
+    }
+    Ok((Some(u.to_owned()), p.map(str::to_owned)))
 }
 
 /// Parses `host[:port]`, host being a name, IPv4 or `[IPv6]` (RFC 3261 §25.1).

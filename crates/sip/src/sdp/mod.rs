@@ -159,72 +159,88 @@ pub struct SessionDescription {
 impl SessionDescription {
     /// Parses SDP text (CRLF or LF line ends).
     pub fn parse(text: &str) -> Result<Self, SdpError> {
-        let mut origin = None;
-        let (mut session_name, mut timing, mut version_seen) = (None, None, false);
-        let mut connection = None;
-        let (mut other, mut attributes, mut media) = (Vec::new(), Vec::new(), Vec::<Media>::new());
+        let mut b = Builder::default();
         for (idx, raw) in text.split('\n').enumerate() {
             let line_no = idx + 1;
             if line_no > MAX_LINES {
                 return Err(SdpError::TooLarge { limit: MAX_LINES });
             }
             let line = raw.strip_suffix('\r').unwrap_or(raw);
-            if line.is_empty() {
-                continue;
-            }
-            let syntax = |reason| SdpError::Syntax {
-                line: line_no,
-                reason,
-            };
-            let bytes = line.as_bytes();
-            if bytes.len() < 2 || bytes[1] != b'=' || !bytes[0].is_ascii_lowercase() {
-                return Err(syntax("expected <type>=<value>"));
-            }
-            let (kind, value) = (bytes[0] as char, &line[2..]);
-            if !version_seen {
-                if kind != 'v' || value != "0" {
-                    return Err(syntax("first line must be v=0"));
-                }
-                version_seen = true;
-                continue;
-            }
-            match (kind, media.last_mut()) {
-                ('o', None) => origin = Some(parse_origin(value).ok_or(syntax("bad o= line"))?),
-                ('s', None) => session_name = Some(value.to_owned()),
-                ('t', None) => timing = Some(value.to_owned()),
-                ('c', None) => {
-                    connection = Some(parse_connection(value).ok_or(syntax("bad c= line"))?)
-                }
-                ('c', Some(m)) => {
-                    m.connection = Some(parse_connection(value).ok_or(syntax("bad c= line"))?)
-                }
-                ('a', None) => attributes.push(parse_attribute(value)),
-                ('a', Some(m)) => m.attributes.push(parse_attribute(value)),
-                ('m', _) => media.push(parse_media(value).ok_or(syntax("bad m= line"))?),
-                ('v' | 'o' | 's' | 't', Some(_)) => {
-                    return Err(syntax("session line inside media"))
-                }
-                (k, None) => other.push((k, value.to_owned())),
-                (k, Some(m)) => m.other.push((k, value.to_owned())),
+            if !line.is_empty() {
+                b.line(line).map_err(|reason| SdpError::Syntax {
+                    line: line_no,
+                    reason,
+                })?;
             }
         }
-        if !version_seen {
-            return Err(SdpError::MissingLine { kind: 'v' });
-        }
-        Ok(SessionDescription {
-            origin: origin.ok_or(SdpError::MissingLine { kind: 'o' })?,
-            session_name: session_name.ok_or(SdpError::MissingLine { kind: 's' })?,
-            connection,
-            timing: timing.ok_or(SdpError::MissingLine { kind: 't' })?,
-            other,
-            attributes,
-            media,
-        })
+        b.finish()
     }
 
     /// Session-level attribute.
     pub fn attribute(&self, name: &str) -> Option<Option<&str>> {
         find_attr(&self.attributes, name)
+    }
+}
+
+/// Accumulates lines in order (RFC 8866 §5: session lines, then media sections).
+#[derive(Default)]
+struct Builder {
+    version_seen: bool,
+    origin: Option<Origin>,
+    session_name: Option<String>,
+    timing: Option<String>,
+    connection: Option<Connection>,
+    other: Vec<(char, String)>,
+    attributes: Vec<Attribute>,
+    media: Vec<Media>,
+}
+
+impl Builder {
+    fn line(&mut self, line: &str) -> Result<(), &'static str> {
+        let bytes = line.as_bytes();
+        if bytes.len() < 2 || bytes[1] != b'=' || !bytes[0].is_ascii_lowercase() {
+            return Err("expected <type>=<value>");
+        }
+        // The check above makes byte 1 an ASCII '=', so byte 2 starts a character.
+        let (kind, value) = (bytes[0] as char, &line[2..]);
+        if !self.version_seen {
+            if kind != 'v' || value != "0" {
+                return Err("first line must be v=0");
+            }
+            self.version_seen = true;
+            return Ok(());
+        }
+        match (kind, self.media.last_mut()) {
+            ('o', None) => self.origin = Some(parse_origin(value).ok_or("bad o= line")?),
+            ('s', None) => self.session_name = Some(value.to_owned()),
+            ('t', None) => self.timing = Some(value.to_owned()),
+            ('c', None) => self.connection = Some(parse_connection(value).ok_or("bad c= line")?),
+            ('c', Some(m)) => m.connection = Some(parse_connection(value).ok_or("bad c= line")?),
+            ('a', None) => self.attributes.push(parse_attribute(value)),
+            ('a', Some(m)) => m.attributes.push(parse_attribute(value)),
+            ('m', _) => self.media.push(parse_media(value).ok_or("bad m= line")?),
+            ('v' | 'o' | 's' | 't', Some(_)) => return Err("session line inside media"),
+            (k, None) => self.other.push((k, value.to_owned())),
+            (k, Some(m)) => m.other.push((k, value.to_owned())),
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<SessionDescription, SdpError> {
+        if !self.version_seen {
+            return Err(SdpError::MissingLine { kind: 'v' });
+        }
+        Ok(SessionDescription {
+            origin: self.origin.ok_or(SdpError::MissingLine { kind: 'o' })?,
+            session_name: self
+                .session_name
+                .ok_or(SdpError::MissingLine { kind: 's' })?,
+            connection: self.connection,
+            timing: self.timing.ok_or(SdpError::MissingLine { kind: 't' })?,
+            other: self.other,
+            attributes: self.attributes,
+            media: self.media,
+        })
     }
 }
 

@@ -301,6 +301,33 @@ fn remote_addr(sd: &SessionDescription, index: usize, m: &Media) -> Result<Socke
     Ok(SocketAddr::new(ip, m.port))
 }
 
+/// The first format of `m`, in its order, that is a codec we accept (RFC 3264 §6.1).
+fn pick_codec(m: &Media, local: &LocalMedia) -> Option<(String, Codec)> {
+    m.formats.iter().find_map(|pt| {
+        let (name, rate) = m.rtpmap(pt)?;
+        let codec = Codec::from_encoding(&name, rate).filter(|c| local.codecs.contains(c))?;
+        Some((pt.clone(), codec))
+    })
+}
+
+/// The peer's telephone-event payload type (RFC 4733 §7), whatever number it chose.
+fn telephone_event(m: &Media) -> Option<String> {
+    m.formats
+        .iter()
+        .find(|f| {
+            m.rtpmap(f)
+                .is_some_and(|(n, r)| n.eq_ignore_ascii_case("telephone-event") && r == 8000)
+        })
+        .cloned()
+}
+
+fn ptime_of(m: &Media, default: u32) -> u32 {
+    m.attribute("ptime")
+        .flatten()
+        .and_then(|p| p.trim().parse().ok())
+        .unwrap_or(default)
+}
+
 fn negotiate_stream(
     sd: &SessionDescription,
     index: usize,
@@ -310,50 +337,17 @@ fn negotiate_stream(
     if m.kind != "audio" || m.port == 0 || m.proto != "RTP/AVP" {
         return Ok(None);
     }
-    let chosen = m.formats.iter().find_map(|pt| {
-        let (name, rate) = m.rtpmap(pt)?;
-        let codec = Codec::from_encoding(&name, rate).filter(|c| local.codecs.contains(c))?;
-        Some((pt.clone(), codec))
-    });
-    let Some((pt, codec)) = chosen else {
+    let Some((pt, codec)) = pick_codec(m, local) else {
         return Ok(None);
     };
-    let te = m
-        .formats
-        .iter()
-        .find(|f| {
-            m.rtpmap(f)
-                .is_some_and(|(n, r)| n.eq_ignore_ascii_case("telephone-event") && r == 8000)
-        })
-        .cloned();
+    let te = telephone_event(m);
     let theirs = stream_direction(sd, m);
     let ours = Direction::from_flags(
         theirs.receives() && local.direction.sends(),
         theirs.sends() && local.direction.receives(),
     );
-    let ptime = m
-        .attribute("ptime")
-        .flatten()
-        .and_then(|p| p.trim().parse().ok())
-        .unwrap_or(local.ptime);
-    let mut answer = audio_media(local.port);
-    answer.formats.push(pt.clone());
-    attr(
-        &mut answer,
-        "rtpmap",
-        Some(format!("{pt} {}/8000", codec.encoding())),
-    );
-    if let Some(te) = &te {
-        answer.formats.push(te.clone());
-        attr(
-            &mut answer,
-            "rtpmap",
-            Some(format!("{te} telephone-event/8000")),
-        );
-        attr(&mut answer, "fmtp", Some(format!("{te} 0-16")));
-    }
-    attr(&mut answer, "ptime", Some(ptime.to_string()));
-    attr(&mut answer, ours.attr(), None);
+    let ptime = ptime_of(m, local.ptime);
+    let answer = answer_media(local.port, &pt, codec, te.as_deref(), ptime, ours);
     let params = MediaParams {
         remote_rtp: remote_addr(sd, index, m)?,
         codec,
@@ -363,6 +357,36 @@ fn negotiate_stream(
         ptime,
     };
     Ok(Some((answer, params)))
+}
+
+/// Our accepted m= line: the chosen codec and telephone-event on the offerer's numbers.
+fn answer_media(
+    port: u16,
+    pt: &str,
+    codec: Codec,
+    te: Option<&str>,
+    ptime: u32,
+    dir: Direction,
+) -> Media {
+    let mut answer = audio_media(port);
+    answer.formats.push(pt.to_owned());
+    attr(
+        &mut answer,
+        "rtpmap",
+        Some(format!("{pt} {}/8000", codec.encoding())),
+    );
+    if let Some(te) = te {
+        answer.formats.push(te.to_owned());
+        attr(
+            &mut answer,
+            "rtpmap",
+            Some(format!("{te} telephone-event/8000")),
+        );
+        attr(&mut answer, "fmtp", Some(format!("{te} 0-16")));
+    }
+    attr(&mut answer, "ptime", Some(ptime.to_string()));
+    attr(&mut answer, dir.attr(), None);
+    answer
 }
 
 /// Reads the answer to our offer: the first accepted audio stream, its first format, the
@@ -375,39 +399,20 @@ pub fn accept_answer(
         if m.kind != "audio" || m.port == 0 {
             continue;
         }
-        let Some((pt, codec)) = m.formats.iter().find_map(|pt| {
-            let (name, rate) = m.rtpmap(pt)?;
-            Some((
-                pt,
-                Codec::from_encoding(&name, rate).filter(|c| local.codecs.contains(c))?,
-            ))
-        }) else {
+        let Some((pt, codec)) = pick_codec(m, local) else {
             continue;
         };
-        let te = m
-            .formats
-            .iter()
-            .find(|f| {
-                m.rtpmap(f)
-                    .is_some_and(|(n, _)| n.eq_ignore_ascii_case("telephone-event"))
-            })
-            .and_then(|t| t.parse().ok());
-        let theirs = stream_direction(answer, m).reversed();
-        let ours = Direction::from_flags(
-            theirs.sends() && local.direction.sends(),
-            theirs.receives() && local.direction.receives(),
-        );
+        let allowed = stream_direction(answer, m).reversed();
         return Ok(MediaParams {
             remote_rtp: remote_addr(answer, index, m)?,
             codec,
             payload_type: pt.parse().unwrap_or(codec.static_pt()),
-            telephone_event: te,
-            direction: ours,
-            ptime: m
-                .attribute("ptime")
-                .flatten()
-                .and_then(|p| p.trim().parse().ok())
-                .unwrap_or(local.ptime),
+            telephone_event: telephone_event(m).and_then(|t| t.parse().ok()),
+            direction: Direction::from_flags(
+                allowed.sends() && local.direction.sends(),
+                allowed.receives() && local.direction.receives(),
+            ),
+            ptime: ptime_of(m, local.ptime),
         });
     }
     Err(SdpError::NotAcceptable)
