@@ -10,7 +10,8 @@ fuzz_target!(|data: &[u8]| {
     let mut on_end = DtmfReceiver::new(ReportPolicy::OnEnd);
     let mut on_start = DtmfReceiver::new(ReportPolicy::OnStart);
     let (mut events, mut digits) = (0usize, 0usize);
-    // Records of 2 timestamp bytes + 4 payload bytes.
+    // Records of 2 timestamp bytes + 4 payload bytes; the timestamp's low bit stands in
+    // for the marker.
     for rec in data.chunks(6) {
         let (ts, payload) = rec.split_at(rec.len().min(2));
         let ts = ts.iter().fold(0u32, |acc, &b| (acc << 8) | u32::from(b));
@@ -21,7 +22,7 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(bytes[2..], payload[2..4]);
         events += 1;
         for rx in [&mut on_end, &mut on_start] {
-            rx.on_packet(ts, ev);
+            rx.on_packet(ts, ts & 1 == 1, ev);
             while rx.poll_digit().is_some() {
                 digits += 1;
             }

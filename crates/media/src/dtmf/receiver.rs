@@ -24,6 +24,8 @@ pub enum ReportPolicy {
 struct Current {
     timestamp: u32,
     event: u8,
+    /// Duration of earlier segments of a long event, in timestamp units.
+    prior: u32,
     duration: u16,
     reported: bool,
     ended: bool,
@@ -52,9 +54,13 @@ impl DtmfReceiver {
         }
     }
 
-    /// Takes one telephone-event packet: its RTP timestamp and parsed payload. Events
-    /// that are not DTMF keys (e.g. flash) are deduplicated but never reported.
-    pub fn on_packet(&mut self, timestamp: u32, ev: TelephoneEvent) {
+    /// Takes one telephone-event packet: its RTP timestamp, marker bit and parsed
+    /// payload. Events that are not DTMF keys (e.g. flash) are deduplicated but never
+    /// reported.
+    pub fn on_packet(&mut self, timestamp: u32, marker: bool, ev: TelephoneEvent) {
+        if self.continues_long_event(timestamp, marker, &ev) {
+            return self.on_packet(timestamp, marker, ev);
+        }
         if let Some(cur) = self.current.as_mut().filter(|c| c.timestamp == timestamp) {
             if cur.ended {
                 // A redundant end packet, or a late update after the end.
@@ -65,7 +71,7 @@ impl DtmfReceiver {
                 cur.ended = true;
                 if !cur.reported {
                     cur.reported = true;
-                    let d = digit(cur.event, cur.duration);
+                    let d = digit(cur.event, cur.total());
                     self.push(d);
                 }
             }
@@ -74,19 +80,37 @@ impl DtmfReceiver {
         // A new event. A previous one never reported (its end packets were all lost)
         // is reported now, so no key is lost.
         if let Some(prev) = self.current.filter(|c| !c.reported) {
-            self.push(digit(prev.event, prev.duration));
+            self.push(digit(prev.event, prev.total()));
         }
         let report_now = ev.end || self.policy == ReportPolicy::OnStart;
         self.current = Some(Current {
             timestamp,
             event: ev.event,
+            prior: 0,
             duration: ev.duration,
             reported: report_now,
             ended: ev.end,
         });
         if report_now {
-            self.push(digit(ev.event, ev.duration));
+            self.push(digit(ev.event, u32::from(ev.duration)));
         }
+    }
+
+    /// RFC 4733 §2.5.1.3: an event longer than the 16-bit duration field goes on in a new
+    /// segment with a later timestamp and no marker bit. Such a packet moves the current
+    /// event to the new timestamp instead of starting a new key.
+    fn continues_long_event(&mut self, timestamp: u32, marker: bool, ev: &TelephoneEvent) -> bool {
+        let Some(cur) = self.current.as_mut() else {
+            return false;
+        };
+        let later = (timestamp.wrapping_sub(cur.timestamp) as i32) > 0;
+        if marker || cur.ended || cur.event != ev.event || !later {
+            return false;
+        }
+        cur.prior += timestamp.wrapping_sub(cur.timestamp);
+        cur.timestamp = timestamp;
+        cur.duration = 0;
+        true
     }
 
     fn push(&mut self, d: Option<DtmfDigit>) {
@@ -112,16 +136,22 @@ impl DtmfReceiver {
     pub fn finish(&mut self) {
         if let Some(c) = self.current.as_mut().filter(|c| !c.reported) {
             c.reported = true;
-            let d = digit(c.event, c.duration);
+            let d = digit(c.event, c.total());
             self.push(d);
         }
     }
 }
 
-fn digit(event: u8, duration: u16) -> Option<DtmfDigit> {
+impl Current {
+    fn total(&self) -> u32 {
+        self.prior.saturating_add(u32::from(self.duration))
+    }
+}
+
+fn digit(event: u8, duration: u32) -> Option<DtmfDigit> {
     Digit::from_event(event).map(|digit| DtmfDigit {
         digit,
-        duration_ms: u32::from(duration) * 1000 / SAMPLE_RATE,
+        duration_ms: (u64::from(duration) * 1000 / u64::from(SAMPLE_RATE)) as u32,
     })
 }
 
@@ -139,7 +169,7 @@ mod tests {
     }
 
     fn feed(rx: &mut DtmfReceiver, ts: u32, e: TelephoneEvent) -> String {
-        rx.on_packet(ts, e);
+        rx.on_packet(ts, false, e);
         std::iter::from_fn(|| rx.poll_digit())
             .map(|d| d.digit.as_char())
             .collect()
@@ -150,7 +180,7 @@ mod tests {
         let mut rx = DtmfReceiver::new(ReportPolicy::OnEnd);
         assert_eq!(feed(&mut rx, 1000, ev(7, false, 160)), "");
         assert_eq!(feed(&mut rx, 1000, ev(7, false, 320)), "");
-        rx.on_packet(1000, ev(7, true, 800));
+        rx.on_packet(1000, false, ev(7, true, 800));
         let d = rx.poll_digit().unwrap();
         assert_eq!(d.digit.as_char(), '7');
         assert_eq!(d.duration_ms, 100);
@@ -214,5 +244,22 @@ mod tests {
         let mut rx = DtmfReceiver::new(ReportPolicy::OnEnd);
         assert_eq!(feed(&mut rx, 100, ev(3, true, 400)), "3");
         assert_eq!(feed(&mut rx, 1700, ev(3, true, 400)), "3");
+    }
+
+    #[test]
+    fn a_long_event_in_segments_is_one_key() {
+        let mut rx = DtmfReceiver::new(ReportPolicy::OnEnd);
+        rx.on_packet(1000, true, ev(8, false, 160));
+        rx.on_packet(1000, false, ev(8, false, 65_535));
+        // Next segment: later timestamp, no marker.
+        rx.on_packet(66_535, false, ev(8, false, 160));
+        rx.on_packet(66_535, false, ev(8, true, 8_000));
+        let d = rx.poll_digit().unwrap();
+        assert_eq!(d.digit.as_char(), '8');
+        assert_eq!(d.duration_ms, (65_535 + 8_000) / 8);
+        assert_eq!(rx.poll_digit(), None);
+        // The same key pressed again is a new event: it comes with the marker.
+        rx.on_packet(80_000, true, ev(8, true, 800));
+        assert_eq!(rx.poll_digit().map(|d| d.digit.as_char()), Some('8'));
     }
 }

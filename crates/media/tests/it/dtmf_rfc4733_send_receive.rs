@@ -36,7 +36,11 @@ fn receive(datagrams: &[Vec<u8>], policy: ReportPolicy) -> String {
     for d in datagrams {
         let p = RtpPacket::parse(d).unwrap();
         if p.payload_type == TE_PT {
-            rx.on_packet(p.timestamp, TelephoneEvent::parse(p.payload).unwrap());
+            rx.on_packet(
+                p.timestamp,
+                p.marker,
+                TelephoneEvent::parse(p.payload).unwrap(),
+            );
         }
         while let Some(k) = rx.poll_digit() {
             heard.push(k.digit.as_char());
