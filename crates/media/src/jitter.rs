@@ -257,8 +257,13 @@ impl JitterBuffer {
                 return self.push_after_reset(now, ssrc, seq, timestamp, frame);
             }
         } else if let Some(h) = self.highest {
-            // Still filling: keep the span of held packets inside the ring.
-            if ext + self.cap() <= h || ext >= h + self.cap() {
+            // Still filling: keep the span of held packets inside the ring. A straggler
+            // from too far back is late; a leap too far ahead is a new start.
+            if ext + self.cap() <= h {
+                self.stats.late += 1;
+                return PushOutcome::Late;
+            }
+            if ext >= h + self.cap() {
                 self.stats.resets += 1;
                 self.reset();
                 return self.push_after_reset(now, ssrc, seq, timestamp, frame);
@@ -497,5 +502,25 @@ mod tests {
         assert!(levels[1].0 < 1000 && levels[1].0 > levels[2].0);
         assert!(levels[..5].iter().all(|(_, k)| *k == FrameKind::Concealed));
         assert_eq!(levels[5], (0, FrameKind::Silence));
+    }
+
+    #[test]
+    fn an_ancient_straggler_while_filling_is_late_not_a_reset() {
+        let clock = FakeClock::new();
+        let cfg = JitterConfig {
+            min_delay_frames: 15,
+            ..JitterConfig::default()
+        };
+        let mut jb = JitterBuffer::new(cfg);
+        jb.push(clock.now(), 1, 1000, 0, &frame(1));
+        assert_eq!(
+            jb.push(clock.now(), 1, 900, 0, &frame(2)),
+            PushOutcome::Late
+        );
+        assert_eq!(jb.stats().resets, 0);
+        assert_eq!(
+            jb.push(clock.now(), 1, 1200, 0, &frame(3)),
+            PushOutcome::Reset
+        );
     }
 }

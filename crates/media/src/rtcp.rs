@@ -566,4 +566,21 @@ mod tests {
         assert!(parse_compound(&[0x80, 200, 0xFF, 0xFF]).is_err());
         assert!(write_receiver_report(1, &[], "x", &mut [0u8; 4]).is_err());
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+        #[test]
+        fn parse_never_panics(
+            pt in 192u8..=210,
+            count in 0u8..32,
+            len_words in proptest::prelude::any::<u16>(),
+            rest in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..120),
+        ) {
+            // A plausible header so parsing goes past the first checks.
+            let mut b = vec![0x80 | (count & 0x1F), pt];
+            b.extend_from_slice(&len_words.to_be_bytes());
+            b.extend(rest);
+            let _ = parse_compound(&b);
+        }
+    }
 }

@@ -368,4 +368,35 @@ mod tests {
             })
         );
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+        #[test]
+        fn parse_never_panics(
+            first in 0x80u8..0xC0,
+            rest in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..80),
+        ) {
+            let mut b = vec![first];
+            b.extend(rest);
+            if let Ok(p) = RtpPacket::parse(&b) {
+                proptest::prop_assert!(p.payload.len() + HEADER_LEN <= b.len());
+            }
+        }
+
+        #[test]
+        fn written_packets_parse_back(
+            ssrc in proptest::prelude::any::<u32>(),
+            seq in proptest::prelude::any::<u16>(),
+            ts in proptest::prelude::any::<u32>(),
+            pt in 0u8..72,
+            payload in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200),
+        ) {
+            let mut tx = RtpSender::new(ssrc, seq, ts, pt);
+            let mut buf = [0u8; 256];
+            let n = tx.write_frame(&payload, &mut buf).unwrap();
+            let p = RtpPacket::parse(&buf[..n]).unwrap();
+            proptest::prop_assert_eq!((p.ssrc, p.seq, p.timestamp, p.payload_type), (ssrc, seq, ts, pt));
+            proptest::prop_assert_eq!(p.payload, &payload[..]);
+        }
+    }
 }
