@@ -315,6 +315,28 @@ pub struct Via {
 }
 
 impl Via {
+    /// Our own Via for a new request (§8.1.1.7): `branch` must be unique and start with
+    /// [`crate::rfc::MAGIC_COOKIE`]; `rport` asks for RFC 3581 symmetric responses.
+    pub fn new(
+        transport: crate::transport::Transport,
+        host: &str,
+        port: Option<u16>,
+        branch: &str,
+        rport: bool,
+    ) -> Self {
+        let mut params = Params::default();
+        params.set("branch", Some(branch));
+        if rport {
+            params.set("rport", None);
+        }
+        Via {
+            transport: transport.as_str().to_owned(),
+            host: host.to_owned(),
+            port,
+            params,
+        }
+    }
+
     /// Parses one Via value.
     pub fn parse(s: &str) -> Result<Self, ParseError> {
         let bad = || ParseError::InvalidHeader {

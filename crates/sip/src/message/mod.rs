@@ -22,7 +22,7 @@ pub use parse::{parse, parse_with, Limits};
 pub use semantics::{check_request, RequestError};
 pub use uri::{Scheme, Uri};
 
-pub use build::default_reason;
+pub use build::{default_reason, NewRequest};
 pub(crate) use header::parse_delta;
 pub(crate) use params::{is_token, is_token_char};
 

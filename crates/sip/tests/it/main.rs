@@ -3,6 +3,7 @@
 mod support;
 
 mod proptest_roundtrip;
+mod register_with_digest;
 mod rfc3261_10_3_registrar;
 mod rfc3261_12_dialog;
 mod rfc3261_17_1_1_client_invite;
@@ -12,6 +13,8 @@ mod rfc3261_17_2_2_server_non_invite;
 mod rfc3261_17_2_3_matching;
 mod rfc3261_9_2_cancel;
 mod rfc3264_offer_answer;
+mod rfc3581_rport;
 mod rfc4475_torture;
+mod rfc5626_keepalive;
 mod rfc6026_accepted;
 mod rfc7616_digest;
