@@ -66,6 +66,16 @@ proptest! {
     }
 
     #[test]
+    fn uris_that_parse_print_back_to_the_same_uri(s in "(sips?|tel|x-y):[a-zA-Z0-9%@:;=?&.\\[\\]\"<>,-]{0,30}") {
+        if let Ok(uri) = Uri::parse(&s) {
+            prop_assert_eq!(Uri::parse(&uri.to_string()), Ok(uri));
+        }
+        if let Ok(addr) = NameAddr::parse(&s) {
+            prop_assert!(NameAddr::parse(&addr.to_string()).is_ok());
+        }
+    }
+
+    #[test]
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
         let _ = parse(&bytes);
         let text = String::from_utf8_lossy(&bytes);
