@@ -18,7 +18,7 @@
 //!
 //! Frames are 20 ms (the `ptime` we negotiate). Packets that share the stream's sequence
 //! space but carry no audio — RFC 4733 telephone-events — should be pushed as
-//! [`SILENCE`](crate::SILENCE), so their sequence numbers are not taken for loss.
+//! [`SILENCE`], so their sequence numbers are not taken for loss.
 
 use std::time::Instant;
 
