@@ -80,6 +80,19 @@ impl AppState {
         }
     }
 
+    /// State with the admin token given by its SHA-256 hash (as [`auth::hash_token`] makes it).
+    pub fn with_admin_hash(
+        store: StoreHandle,
+        admin_token_hash: String,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            store,
+            admin_token_hash,
+            clock,
+        }
+    }
+
     /// An actix-web configuration function mounting every route with this state.
     pub fn configure(self) -> impl FnOnce(&mut web::ServiceConfig) {
         move |cfg| {

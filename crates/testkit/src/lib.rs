@@ -16,7 +16,11 @@
 //! assert_eq!(clock.unix_ms() - FakeClock::EPOCH_UNIX_MS, 500);
 //! ```
 //!
+//! [`http`] is a tiny blocking HTTP client for end-to-end tests of the `switchboard` binary.
+//!
 //! This crate never sleeps and never spawns threads.
+
+pub mod http;
 
 use std::cell::Cell;
 use std::sync::OnceLock;

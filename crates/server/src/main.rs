@@ -1,0 +1,124 @@
+//! `switchboard`: the call-center softswitch server.
+//!
+//! Reads its configuration ([`config`]), opens the store, prints the tokens on first start
+//! ([`bootstrap`]), serves the HTTP API, and shuts down cleanly on SIGTERM or Ctrl-C.
+
+mod bootstrap;
+mod config;
+
+use std::sync::Arc;
+
+use actix_web::{App, HttpServer};
+use anyhow::Context as _;
+use clap::Parser as _;
+use sb_store::{SqliteStore, StoreHandle};
+
+use crate::config::{Cli, Command, Config, LogFormat};
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::load(&cli.settings) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("switchboard: configuration error: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    if let Some(Command::PrintConfig) = cli.command {
+        match toml::to_string_pretty(&config) {
+            Ok(text) => print!("{text}"),
+            Err(e) => eprintln!("switchboard: {e}"),
+        }
+        return std::process::ExitCode::SUCCESS;
+    }
+    init_logging(config.log_format);
+    let system = actix_web::rt::System::new();
+    match system.block_on(run(config)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("switchboard: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+async fn run(config: Config) -> anyhow::Result<()> {
+    let store = SqliteStore::open(&config.data_dir)
+        .with_context(|| format!("opening the data directory {}", config.data_dir.display()))?;
+    let store = StoreHandle::new(store);
+    let (state, first) = bootstrap::prepare(
+        &store,
+        config.admin_token.as_deref(),
+        Arc::new(sb_api::SystemClock),
+    )?;
+
+    let app_state = state.clone();
+    let server = HttpServer::new(move || App::new().configure(app_state.clone().configure()))
+        .disable_signals()
+        .shutdown_timeout(config.shutdown_grace)
+        .bind(config.http_listen)
+        .with_context(|| format!("binding the HTTP API to {}", config.http_listen))?;
+    let http = server
+        .addrs()
+        .first()
+        .copied()
+        .unwrap_or(config.http_listen);
+    let server = server.run();
+
+    if let Some(first) = first {
+        print!("{}", first.banner(http));
+    }
+    println!("HTTP API listening on http://{http}");
+    tracing::info!(
+        %http,
+        sip = %config.sip_listen,
+        rtp = %format!("{}-{}", config.rtp_ports.low, config.rtp_ports.high),
+        data_dir = %config.data_dir.display(),
+        "switchboard started"
+    );
+
+    let handle = server.handle();
+    let signals = tokio::spawn(async move {
+        let why = shutdown_signal().await;
+        tracing::info!(
+            signal = why,
+            "shutting down: no new requests, finishing running ones"
+        );
+        handle.stop(true).await;
+    });
+    server.await.context("HTTP server failed")?;
+    signals.abort();
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Waits for SIGTERM or SIGINT and names it.
+async fn shutdown_signal() -> &'static str {
+    use tokio::signal::unix::{signal, SignalKind};
+    let term = signal(SignalKind::terminate());
+    let int = signal(SignalKind::interrupt());
+    match (term, int) {
+        (Ok(mut term), Ok(mut int)) => tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = int.recv() => "SIGINT",
+        },
+        _ => {
+            // Without signal handlers, Ctrl-C through tokio's portable path still works.
+            let _ = tokio::signal::ctrl_c().await;
+            "SIGINT"
+        }
+    }
+}

@@ -1,0 +1,4 @@
+//! End-to-end tests of the `switchboard` binary: real process, real sockets on loopback.
+
+mod first_start;
+mod process;
