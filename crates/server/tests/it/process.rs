@@ -43,9 +43,11 @@ impl Server {
         });
         let mut banner = Vec::new();
         loop {
-            let line = rx
-                .recv_timeout(Duration::from_secs(30))
-                .expect("the server prints its address within 30 s");
+            let Ok(line) = rx.recv_timeout(Duration::from_secs(30)) else {
+                let _ = child.kill();
+                let status = child.wait();
+                panic!("the server did not print its address within 30 s ({status:?})");
+            };
             if let Some(addr) = line.strip_prefix("HTTP API listening on http://") {
                 let http = addr.parse().expect("a socket address");
                 return Server {
