@@ -1,6 +1,8 @@
 //! Switchboard's media core: G.711, RTP/RTCP, RFC 4733 DTMF, an adaptive jitter buffer,
 //! call-progress tones, WAV prompts and the conversation mixer that applies the voice
-//! modes of SPEC §5, one 20 ms frame (160 samples at 8 kHz) at a time.
+//! modes of SPEC §5, one 20 ms frame (160 samples at 8 kHz) at a time. [`leg::MediaLeg`]
+//! puts the per-leg pieces together (demux, latching, statistics, DTMF, jitter buffer,
+//! RTCP timer) between a leg's socket and its [`mixer::Mixer`].
 //!
 //! **Invariant**: this crate never touches sockets, threads or the clock. Time arrives as
 //! an argument (`now: Instant`, or Unix milliseconds for wall-clock stamps), randomness as
@@ -34,6 +36,7 @@ pub mod dtmf;
 pub mod goertzel;
 pub mod jitter;
 pub mod latch;
+pub mod leg;
 pub mod mixer;
 pub mod player;
 pub mod rtcp;
