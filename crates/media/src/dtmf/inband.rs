@@ -1,6 +1,7 @@
 //! In-band DTMF detection (ITU-T Q.24 style): Goertzel filters on the eight DTMF
-//! frequencies per 20 ms frame, with energy, dominance and twist checks, and a minimum
-//! duration of two frames (40 ms, Q.24's shortest recognised tone) before a key counts.
+//! frequencies per 20 ms frame, with energy, dominance and twist checks. A key counts once
+//! two consecutive frames show it: 40 ms when the tone lines up with the frames, and any
+//! key of 60 ms or more whatever its alignment (phones send 70–100 ms).
 
 use super::{Digit, DtmfDigit};
 use crate::goertzel::{energy, Goertzel};

@@ -68,3 +68,21 @@ fn spoken_digits_do_not_talk_off() {
         assert_eq!(detect(&speech, codec), "", "{codec:?}");
     }
 }
+
+#[test]
+fn sixty_ms_keys_at_any_alignment() {
+    for offset in (0..160).step_by(20) {
+        let (fr, fc) = Digit::from_char('9').expect("key").frequencies();
+        let mut v = vec![0i16; offset];
+        for n in 0..480 {
+            let t = n as f64 / 8000.0;
+            let w = std::f64::consts::TAU;
+            v.push((5000.0 * ((w * fr * t).sin() + (w * fc * t).sin())) as i16);
+        }
+        v.resize(
+            v.len().div_ceil(FRAME_SAMPLES) * FRAME_SAMPLES + FRAME_SAMPLES,
+            0,
+        );
+        assert_eq!(detect(&v, Codec::Pcma), "9", "offset {offset}");
+    }
+}
