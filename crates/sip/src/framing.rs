@@ -54,38 +54,71 @@ pub enum Frame {
 /// Largest message framed, as for datagrams.
 pub const MAX_MESSAGE: usize = crate::rfc::MAX_DATAGRAM;
 
-/// Takes the next frame out of `buf`, or `None` if more bytes are needed.
+/// Takes the next frame out of `buf`, or `None` if more bytes are needed. Stateless:
+/// each call rescans the buffer, so a connection object should prefer [`Framer`].
 pub fn next_frame(buf: &mut BytesMut) -> Result<Option<Frame>, FramingError> {
-    if buf.starts_with(b"\r\n\r\n") {
-        let _ = buf.split_to(4);
-        return Ok(Some(Frame::Ping));
-    }
-    if buf.starts_with(b"\r\n") {
-        // "\r\n\r" may be the start of a ping: wait for its last byte.
-        if buf.len() == 3 && buf[2] == b'\r' {
+    Framer::default().next_frame(buf)
+}
+
+/// Per-connection framing state: remembers how far the header terminator search got, so
+/// a peer trickling a large header one byte per segment costs linear, not quadratic, work.
+#[derive(Debug, Default, Clone)]
+pub struct Framer {
+    searched: usize,
+}
+
+impl Framer {
+    /// Takes the next frame out of `buf` (the same buffer on every call), or `None` if
+    /// more bytes are needed.
+    pub fn next_frame(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, FramingError> {
+        if let Some(frame) = keep_alive(buf) {
+            self.searched = 0;
+            return Ok(frame);
+        }
+        // Resume a few bytes back: the terminator may straddle the previous end.
+        let from = self.searched.saturating_sub(3);
+        let Some(offset) = find(&buf[from..], b"\r\n\r\n") else {
+            if buf.len() > MAX_MESSAGE {
+                return Err(FramingError::HeadersTooLong { limit: MAX_MESSAGE });
+            }
+            self.searched = buf.len();
+            return Ok(None);
+        };
+        let head_end = from + offset;
+        self.searched = head_end;
+        let body_len = content_length(&buf[..head_end])?;
+        let total = head_end + 4 + body_len;
+        if total > MAX_MESSAGE {
+            return Err(FramingError::TooLarge {
+                size: total,
+                limit: MAX_MESSAGE,
+            });
+        }
+        if buf.len() < total {
             return Ok(None);
         }
+        self.searched = 0;
+        Ok(Some(Frame::Message(buf.split_to(total).freeze())))
+    }
+}
+
+/// RFC 5626 keep-alives at a message boundary: `Some(None)` means wait for one more byte.
+fn keep_alive(buf: &mut BytesMut) -> Option<Option<Frame>> {
+    if buf.starts_with(b"\r\n\r\n") {
+        let _ = buf.split_to(4);
+        return Some(Some(Frame::Ping));
+    }
+    // A lone "\r", or "\r\n\r", may be the start of a ping: wait for the rest. A bare
+    // "\r\n" is taken as a pong; a ping split after its first CRLF would read as two
+    // pongs, which peers avoid by sending the four bytes in one write.
+    if buf[..] == b"\r"[..] || buf[..] == b"\r\n\r"[..] {
+        return Some(None);
+    }
+    if buf.starts_with(b"\r\n") {
         let _ = buf.split_to(2);
-        return Ok(Some(Frame::Pong));
+        return Some(Some(Frame::Pong));
     }
-    let Some(head_end) = find(buf, b"\r\n\r\n") else {
-        if buf.len() > MAX_MESSAGE {
-            return Err(FramingError::HeadersTooLong { limit: MAX_MESSAGE });
-        }
-        return Ok(None);
-    };
-    let body_len = content_length(&buf[..head_end])?;
-    let total = head_end + 4 + body_len;
-    if total > MAX_MESSAGE {
-        return Err(FramingError::TooLarge {
-            size: total,
-            limit: MAX_MESSAGE,
-        });
-    }
-    if buf.len() < total {
-        return Ok(None);
-    }
-    Ok(Some(Frame::Message(buf.split_to(total).freeze())))
+    None
 }
 
 /// Takes the next message out of `buf`, consuming keep-alives on the way; `None` when
@@ -161,6 +194,28 @@ mod tests {
             next_frame(&mut buf),
             Err(FramingError::InvalidContentLength { .. })
         ));
+    }
+
+    #[test]
+    fn framer_resumes_its_search_across_reads() {
+        let mut framer = Framer::default();
+        let mut buf = BytesMut::new();
+        let mut frames = Vec::new();
+        let ping: &[u8] = b"\r\n\r\n";
+        for chunk in MSG.chunks(3).chain([ping]).chain(MSG.chunks(5)) {
+            buf.extend_from_slice(chunk);
+            while let Some(f) = framer.next_frame(&mut buf).unwrap() {
+                frames.push(f);
+            }
+        }
+        assert_eq!(
+            frames,
+            vec![
+                Frame::Message(Bytes::from_static(MSG)),
+                Frame::Ping,
+                Frame::Message(Bytes::from_static(MSG)),
+            ]
+        );
     }
 
     #[test]
