@@ -15,10 +15,16 @@ fuzz_target!(|data: &[u8]| {
         }
         assert!(parse(&message.to_bytes()).is_ok(), "reserialised message must parse");
     }
-    let mut buf = BytesMut::from(data);
-    while let Ok(Some(frame)) = framing::next_frame(&mut buf) {
-        if let framing::Frame::Message(m) = frame {
-            let _ = parse(&m);
+    // Feed the same bytes to a stream framer in chunks whose size the input picks.
+    let step = usize::from(data.first().copied().unwrap_or(1)).max(1);
+    let mut framer = framing::Framer::default();
+    let mut buf = BytesMut::new();
+    for chunk in data.chunks(step) {
+        buf.extend_from_slice(chunk);
+        while let Ok(Some(frame)) = framer.next_frame(&mut buf) {
+            if let framing::Frame::Message(m) = frame {
+                let _ = parse(&m);
+            }
         }
     }
 });
