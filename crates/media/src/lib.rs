@@ -59,3 +59,16 @@ pub type Frame = [i16; FRAME_SAMPLES];
 
 /// A frame of digital silence.
 pub const SILENCE: Frame = [0; FRAME_SAMPLES];
+
+#[cfg(test)]
+mod tests {
+    /// The media worker owns mixers, legs and buffers on its own OS thread.
+    #[test]
+    fn state_machines_can_move_to_the_media_thread() {
+        fn assert_send<T: Send>() {}
+        assert_send::<crate::mixer::Mixer>();
+        assert_send::<crate::leg::MediaLeg>();
+        assert_send::<crate::jitter::JitterBuffer>();
+        assert_send::<crate::player::Source>();
+    }
+}
