@@ -24,6 +24,9 @@ pub struct TransactionLayer {
     server_index: HashMap<ServerKey, TransactionId>,
     /// Armed timers; every entry mirrors one in a transaction's own list.
     queue: BTreeSet<(Instant, TransactionId, Timer)>,
+    /// Accepted INVITE server transactions by Call-ID, CSeq and From tag, so the ACK for
+    /// a 2xx (new branch) can stop its retransmissions.
+    accepted: HashMap<(String, u32, String), TransactionId>,
     /// What each transaction has in `queue`, so re-syncing one costs O(its timers).
     armed: HashMap<TransactionId, Vec<(Timer, Instant)>>,
     out: VecDeque<Output>,
@@ -117,6 +120,10 @@ impl TransactionLayer {
 
     /// Number of live transactions (client + server).
     pub fn len(&self) -> usize {
+        debug_assert!(
+            self.accepted.len() <= self.servers.len(),
+            "accepted index leaks"
+        );
         self.clients.len() + self.servers.len()
     }
 
@@ -312,6 +319,9 @@ impl TransactionLayer {
                     t.to_tag.as_deref() == request.to().as_ref().and_then(|to| to.tag())
                 })
         });
+        if id.is_none() {
+            self.ack_for_2xx(&request);
+        }
         let outcome = match id.and_then(|id| self.servers.get_mut(&id)) {
             Some(txn) => {
                 let mut ctx = Ctx {
@@ -331,6 +341,19 @@ impl TransactionLayer {
                 .push_back(Output::Event(Event::Ack { request, source }));
         }
         id
+    }
+
+    /// An ACK with a branch of its own acknowledges a 2xx (§13.2.2.4): stop resending it.
+    fn ack_for_2xx(&mut self, ack: &Request) {
+        let Some(key) = super::server::ack_key_of(ack) else {
+            return;
+        };
+        if let Some(&id) = self.accepted.get(&key) {
+            if let Some(txn) = self.servers.get_mut(&id) {
+                txn.ack_2xx();
+            }
+            self.sync_server(id);
+        }
     }
 
     /// §9.2: a CANCEL is answered by its own transaction; it cancels the INVITE server
@@ -398,9 +421,21 @@ impl TransactionLayer {
             self.requeue(id, None);
             if let Some(txn) = self.servers.remove(&id) {
                 self.server_index.remove(&txn.key);
+                if let Some(k) = txn
+                    .ack_key
+                    .as_ref()
+                    .filter(|k| self.accepted.get(*k) == Some(&id))
+                {
+                    self.accepted.remove(k);
+                }
             }
             self.out.push_back(Output::Event(Event::Terminated { id }));
             return;
+        }
+        if txn.state == ServerState::Accepted {
+            if let Some(k) = &txn.ack_key {
+                self.accepted.insert(k.clone(), id);
+            }
         }
         let timers = txn.timers.clone();
         self.requeue(id, Some(&timers));

@@ -41,7 +41,9 @@ pub enum Timer {
     E,
     /// Non-INVITE transaction timeout, client (§17.1.2.2).
     F,
-    /// INVITE final response retransmit, server, unreliable only (§17.2.1).
+    /// INVITE final response retransmit, server, unreliable only (§17.2.1). In the
+    /// Accepted state it paces the UAS core's 2xx retransmissions until the ACK arrives
+    /// (§13.3.1.4: T1 doubling up to T2), when [`Config::retransmit_2xx`] is set.
     G,
     /// Wait for ACK, server INVITE (§17.2.1).
     H,
@@ -51,7 +53,8 @@ pub enum Timer {
     J,
     /// Wait for response retransmissions, client non-INVITE (§17.1.2.2).
     K,
-    /// Wait for INVITE retransmissions after a 2xx, server Accepted (RFC 6026 §8.7).
+    /// Wait for INVITE retransmissions after a 2xx, server Accepted (RFC 6026 §8.7); also
+    /// the 64*T1 point where §13.3.1.4 gives up on an ACK that never came.
     L,
     /// Wait for 2xx retransmissions, client Accepted (RFC 6026 §8.4).
     M,
@@ -79,6 +82,10 @@ pub struct Config {
     /// Send `100 Trying` as soon as an INVITE arrives (§17.2.1 allows it whenever the TU may
     /// take longer than 200 ms, which a call center's routing often does).
     pub auto_trying: bool,
+    /// Retransmit a 2xx to INVITE on unreliable transports until its ACK arrives
+    /// (§13.3.1.4, a UAS core duty the layer does for the TU). An ACK that never comes
+    /// is reported as [`Event::Timeout`] with [`Timer::L`]: the TU should send BYE.
+    pub retransmit_2xx: bool,
 }
 
 impl Default for Config {
@@ -88,6 +95,7 @@ impl Default for Config {
             t2: rfc::T2,
             t4: rfc::T4,
             auto_trying: true,
+            retransmit_2xx: true,
         }
     }
 }
@@ -196,7 +204,8 @@ pub enum Event {
         /// Source address.
         source: SocketAddr,
     },
-    /// Timer B, F or H fired: the transaction failed (§17.1.1.2, §17.1.2.2, §17.2.1).
+    /// Timer B, F or H fired: the transaction failed (§17.1.1.2, §17.1.2.2, §17.2.1); or
+    /// L fired while a 2xx was still unacknowledged (§13.3.1.4).
     Timeout {
         /// The transaction.
         id: TransactionId,

@@ -50,6 +50,10 @@ pub(crate) struct ServerTxn {
     pub key: ServerKey,
     pub last_status: Option<u16>,
     pub to_tag: Option<String>,
+    /// Call-ID, CSeq number and From tag: how an ACK for our 2xx, which carries a branch
+    /// of its own, finds this transaction (§13.2.2.4, §17.1.1.3).
+    pub ack_key: Option<(String, u32, String)>,
+    awaiting_ack: bool,
     invite: bool,
     dest: SocketAddr,
     transport: Transport,
@@ -88,6 +92,8 @@ impl ServerTxn {
             key,
             last_status: None,
             to_tag: None,
+            ack_key: invite.then(|| ack_key_of(&request)).flatten(),
+            awaiting_ack: false,
             invite,
             dest,
             transport,
@@ -141,9 +147,18 @@ impl ServerTxn {
                 }
                 AckOutcome::Absorbed
             }
-            ServerState::Accepted => AckOutcome::ToTu,
+            ServerState::Accepted => {
+                self.ack_2xx();
+                AckOutcome::ToTu
+            }
             _ => AckOutcome::Absorbed,
         }
+    }
+
+    /// The ACK for our 2xx arrived: stop retransmitting it.
+    pub fn ack_2xx(&mut self) {
+        self.awaiting_ack = false;
+        self.timers.retain(|(t, _)| *t != Timer::G);
     }
 
     /// The TU sends `response`.
@@ -192,6 +207,11 @@ impl ServerTxn {
             if self.state != ServerState::Accepted {
                 self.state = ServerState::Accepted;
                 self.arm(Timer::L, ctx.now + 64 * ctx.cfg.t1);
+                if ctx.cfg.retransmit_2xx && !self.transport.is_reliable() {
+                    self.awaiting_ack = true;
+                    self.interval = ctx.cfg.t1;
+                    self.arm(Timer::G, ctx.now + self.interval);
+                }
             }
             return;
         }
@@ -215,6 +235,10 @@ impl ServerTxn {
                 ctx.event(Event::Timeout { id: self.id, timer });
                 self.terminate();
             }
+            Timer::L if self.awaiting_ack => {
+                ctx.event(Event::Timeout { id: self.id, timer });
+                self.terminate();
+            }
             _ => self.terminate(),
         }
     }
@@ -224,6 +248,15 @@ impl ServerTxn {
         ctx.event(Event::TransportError { id: self.id });
         self.terminate();
     }
+}
+
+/// The dialog-level identity an ACK for a 2xx shares with its INVITE.
+pub(crate) fn ack_key_of(request: &Request) -> Option<(String, u32, String)> {
+    Some((
+        request.call_id()?.to_owned(),
+        request.cseq()?.seq,
+        request.from()?.tag()?.to_owned(),
+    ))
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ mod proptest_roundtrip;
 mod register_with_digest;
 mod rfc3261_10_3_registrar;
 mod rfc3261_12_dialog;
+mod rfc3261_13_3_1_4_2xx_retransmit;
 mod rfc3261_17_1_1_client_invite;
 mod rfc3261_17_1_2_client_non_invite;
 mod rfc3261_17_2_1_server_invite;
