@@ -8,6 +8,12 @@
 //!
 //! Retransmissions (timers A, E, G) run only on unreliable transports, and the
 //! "wait for stragglers" timers (D, I, J, K) are zero on reliable ones (§17.1.1.2, §17.2.2).
+//!
+//! Two jobs RFC 3261 gives the TU are done here because they need only transaction
+//! state: the UAS's 2xx retransmission until the ACK (§13.3.1.4, see
+//! [`Config::retransmit_2xx`]), and answering CANCEL (§9.2: 200, or 481 with no match).
+//! The ACK for a 2xx is never sent by a transaction: the dialog builds it
+//! ([`crate::dialog::Dialog::ack`]) and the TU sends it with [`Input::SendStateless`].
 
 mod client;
 mod key;
