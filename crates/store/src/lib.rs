@@ -25,11 +25,13 @@
 //! ```
 
 mod error;
+mod extension;
 mod handle;
 mod model;
 pub mod sqlite;
 
 pub use error::StoreError;
+pub use extension::{Extension, ExtensionId, ExtensionKind, RegistrationRecord};
 pub use handle::StoreHandle;
 pub use model::{
     CallCenter, CallCenterId, CallCenterUpdate, NewCallCenter, Page, Paged, Settings, ToneRegion,
@@ -86,4 +88,38 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Option<Trunk>, StoreError>;
     /// Deletes a trunk; `false` when the id is unknown.
     fn delete_trunk(&self, id: &TrunkId) -> Result<bool, StoreError>;
+
+    /// Creates an extension of a call center. A type-1 SIP user must be unique on the server
+    /// ([`StoreError::Conflict`], without naming the other tenant).
+    fn create_extension(
+        &self,
+        cc: &CallCenterId,
+        kind: &ExtensionKind,
+        now_ms: u64,
+    ) -> Result<Extension, StoreError>;
+    /// One extension of a call center (another call center's is `None`).
+    fn extension(
+        &self,
+        cc: &CallCenterId,
+        id: &ExtensionId,
+    ) -> Result<Option<Extension>, StoreError>;
+    /// The type-1 extension with this SIP user, in any call center (for the registrar).
+    fn extension_by_user(&self, user: &str) -> Result<Option<Extension>, StoreError>;
+    /// A page of a call center's extensions, oldest first.
+    fn list_extensions(
+        &self,
+        cc: &CallCenterId,
+        page: Page,
+    ) -> Result<Paged<Extension>, StoreError>;
+    /// Deletes an extension and its registrations; `false` when it is not this call center's.
+    fn delete_extension(&self, cc: &CallCenterId, id: &ExtensionId) -> Result<bool, StoreError>;
+
+    /// Replaces every stored binding of one SIP user (an empty slice removes them).
+    fn replace_registrations(
+        &self,
+        user: &str,
+        records: &[RegistrationRecord],
+    ) -> Result<(), StoreError>;
+    /// Stored bindings of one SIP user, or of everyone.
+    fn registrations(&self, user: Option<&str>) -> Result<Vec<RegistrationRecord>, StoreError>;
 }

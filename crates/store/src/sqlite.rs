@@ -10,6 +10,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use crate::extension::{self, Extension, ExtensionId, ExtensionKind, RegistrationRecord};
 use crate::model::{new_id, Transport};
 use crate::{
     CallCenter, CallCenterId, CallCenterUpdate, NewCallCenter, Page, Paged, Settings, Store,
@@ -60,6 +61,31 @@ pub const MIGRATIONS: &[&str] = &[
         position INTEGER NOT NULL
     );
     CREATE INDEX trunk_inbound_numbers_by_trunk ON trunk_inbound_numbers(trunk_id);
+    "#,
+    // 2: extensions and the registrar's bindings.
+    r#"
+    CREATE TABLE extensions (
+        id            TEXT PRIMARY KEY,
+        callcenter_id TEXT NOT NULL REFERENCES callcenters(id) ON DELETE CASCADE,
+        type          INTEGER NOT NULL CHECK (type IN (1, 2, 3)),
+        sip_user      TEXT UNIQUE,
+        password      TEXT,
+        ipaddr        TEXT,
+        telnum        TEXT,
+        created_at    INTEGER NOT NULL
+    );
+    CREATE INDEX extensions_by_callcenter ON extensions(callcenter_id, created_at);
+    CREATE TABLE registrations (
+        sip_user        TEXT NOT NULL,
+        contact         TEXT NOT NULL,
+        expires_unix_ms INTEGER NOT NULL,
+        user_agent      TEXT,
+        source          TEXT NOT NULL,
+        transport       TEXT NOT NULL,
+        call_id         TEXT NOT NULL,
+        cseq            INTEGER NOT NULL,
+        PRIMARY KEY (sip_user, contact)
+    );
     "#,
 ];
 
@@ -260,7 +286,7 @@ fn put_inbound_numbers(
     Ok(())
 }
 
-fn require_callcenter(conn: &Connection, id: &CallCenterId) -> Result<(), StoreError> {
+pub(crate) fn require_callcenter(conn: &Connection, id: &CallCenterId) -> Result<(), StoreError> {
     let found: Option<i64> = conn
         .query_row(
             "SELECT 1 FROM callcenters WHERE id = ?1",
@@ -560,6 +586,51 @@ impl Store for SqliteStore {
         }))
     }
 
+    fn create_extension(
+        &self,
+        cc: &CallCenterId,
+        kind: &ExtensionKind,
+        now_ms: u64,
+    ) -> Result<Extension, StoreError> {
+        extension::create(&self.conn(), cc, kind, now_ms)
+    }
+
+    fn extension(
+        &self,
+        cc: &CallCenterId,
+        id: &ExtensionId,
+    ) -> Result<Option<Extension>, StoreError> {
+        extension::one(&self.conn(), cc, id)
+    }
+
+    fn extension_by_user(&self, user: &str) -> Result<Option<Extension>, StoreError> {
+        extension::by_user(&self.conn(), user)
+    }
+
+    fn list_extensions(
+        &self,
+        cc: &CallCenterId,
+        page: Page,
+    ) -> Result<Paged<Extension>, StoreError> {
+        extension::list(&self.conn(), cc, page)
+    }
+
+    fn delete_extension(&self, cc: &CallCenterId, id: &ExtensionId) -> Result<bool, StoreError> {
+        extension::delete(&mut self.conn(), cc, id)
+    }
+
+    fn replace_registrations(
+        &self,
+        user: &str,
+        records: &[RegistrationRecord],
+    ) -> Result<(), StoreError> {
+        extension::replace_registrations(&mut self.conn(), user, records)
+    }
+
+    fn registrations(&self, user: Option<&str>) -> Result<Vec<RegistrationRecord>, StoreError> {
+        extension::registrations(&self.conn(), user)
+    }
+
     fn delete_trunk(&self, id: &TrunkId) -> Result<bool, StoreError> {
         let n = self
             .conn()
@@ -711,6 +782,92 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn extensions_have_server_wide_unique_users_and_stay_in_their_tenant() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        let a = cc(&store, "a").id;
+        let b = cc(&store, "b").id;
+        let phone = ExtensionKind::Terminal {
+            user: "agent1001".into(),
+            password: "secret1".into(),
+        };
+        let e = store.create_extension(&a, &phone, 3).unwrap();
+        assert_eq!(store.extension(&a, &e.id).unwrap().unwrap(), e);
+        assert_eq!(
+            store.extension(&b, &e.id).unwrap(),
+            None,
+            "not visible to b"
+        );
+        assert_eq!(store.extension_by_user("agent1001").unwrap().unwrap(), e);
+        let clash = store.create_extension(&b, &phone, 3).unwrap_err();
+        assert!(matches!(clash, StoreError::Conflict { .. }));
+        assert!(
+            !clash.to_string().contains(&a.0),
+            "the other tenant is not named: {clash}"
+        );
+        let gw = ExtensionKind::Gateway {
+            ipaddr: "127.0.0.3:5060".into(),
+        };
+        let num = ExtensionKind::Number {
+            telnum: "13800138000".into(),
+        };
+        store.create_extension(&a, &gw, 4).unwrap();
+        store.create_extension(&a, &num, 5).unwrap();
+        let page = store.list_extensions(&a, Page { no: 1, size: 10 }).unwrap();
+        assert_eq!(page.total, 3);
+        assert_eq!(page.rows[1].kind, gw);
+        assert_eq!(page.rows[2].kind, num);
+        assert_eq!(
+            store
+                .list_extensions(&b, Page { no: 1, size: 10 })
+                .unwrap()
+                .total,
+            0
+        );
+        assert!(
+            !store.delete_extension(&b, &e.id).unwrap(),
+            "b cannot delete a's extension"
+        );
+        assert!(store.delete_extension(&a, &e.id).unwrap());
+        assert_eq!(store.extension_by_user("agent1001").unwrap(), None);
+    }
+
+    #[test]
+    fn registrations_are_replaced_per_user_and_go_with_the_extension() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        let a = cc(&store, "a").id;
+        let e = store
+            .create_extension(
+                &a,
+                &ExtensionKind::Terminal {
+                    user: "u1000001".into(),
+                    password: "p1000001".into(),
+                },
+                1,
+            )
+            .unwrap();
+        let rec = |contact: &str| RegistrationRecord {
+            user: "u1000001".into(),
+            contact: contact.into(),
+            expires_unix_ms: 99,
+            user_agent: Some("PJSUA".into()),
+            source: "127.0.0.1:5062".into(),
+            transport: "udp".into(),
+            call_id: "c".into(),
+            cseq: 2,
+        };
+        store
+            .replace_registrations("u1000001", &[rec("sip:a@1"), rec("sip:b@2")])
+            .unwrap();
+        assert_eq!(store.registrations(Some("u1000001")).unwrap().len(), 2);
+        store
+            .replace_registrations("u1000001", &[rec("sip:b@2")])
+            .unwrap();
+        assert_eq!(store.registrations(None).unwrap(), vec![rec("sip:b@2")]);
+        assert!(store.delete_extension(&a, &e.id).unwrap());
+        assert!(store.registrations(None).unwrap().is_empty());
     }
 
     #[test]
