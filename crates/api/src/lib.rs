@@ -31,6 +31,7 @@ pub mod admin;
 pub mod auth;
 mod coerce;
 pub mod envelope;
+pub mod extensions;
 pub mod openapi;
 pub mod params;
 pub mod routes;

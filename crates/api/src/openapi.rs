@@ -5,7 +5,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{admin, tenant, trunks};
+use crate::{admin, extensions, tenant, trunks};
 
 /// The API's OpenAPI description.
 #[derive(Debug, OpenApi)]
@@ -25,6 +25,7 @@ use crate::{admin, tenant, trunks};
         admin::issue_token, admin::revoke_token,
         trunks::create, trunks::list, trunks::get, trunks::update, trunks::delete,
         tenant::own,
+        extensions::create, extensions::list, extensions::get, extensions::delete,
     ),
     modifiers(&BearerAuth),
     tags(

@@ -184,6 +184,14 @@ fn parse_body(content_type: Option<&str>, body: &[u8]) -> Result<Map<String, Val
     }
 }
 
+/// The `{id}` segment of a call-center route; named, so the long form's extra
+/// `{callcenter_id}` segment does not disturb it.
+#[derive(Debug, serde::Deserialize)]
+pub struct IdPath {
+    /// The id in the path.
+    pub id: String,
+}
+
 /// A list request's paging parameters (SPEC §2).
 #[derive(Debug, Clone, Copy, serde::Deserialize)]
 pub struct Paging {

@@ -8,7 +8,7 @@
 use actix_web::{web, HttpRequest, HttpResponse, Route};
 
 use crate::envelope::ApiError;
-use crate::{admin, tenant, trunks};
+use crate::{admin, extensions, tenant, trunks};
 
 /// The long form's call-center segment.
 pub const LONG_FORM: &str = "/{callcenter_id:[0-9a-f]{32}}";
@@ -75,7 +75,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// Every call-center route, under `prefix` (the long form's id segment, or nothing).
 fn callcenter_routes(cfg: &mut web::ServiceConfig, prefix: &str) {
     let at = |path: &str| format!("{prefix}{path}");
-    cfg.service(resource(&at(""), vec![web::get().to(tenant::own)]));
+    cfg.service(resource(&at(""), vec![web::get().to(tenant::own)]))
+        .service(resource(
+            &at("/extension"),
+            vec![
+                web::post().to(extensions::create),
+                web::get().to(extensions::list),
+            ],
+        ))
+        .service(resource(
+            &at("/extension/{id}"),
+            vec![
+                web::get().to(extensions::get),
+                web::delete().to(extensions::delete),
+            ],
+        ));
 }
 
 async fn healthz() -> HttpResponse {

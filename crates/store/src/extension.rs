@@ -196,7 +196,7 @@ pub(crate) fn list(
     let rows = conn
         .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM extensions WHERE callcenter_id = ?1
-             ORDER BY created_at, id LIMIT ?2 OFFSET ?3"
+             ORDER BY created_at, rowid LIMIT ?2 OFFSET ?3"
         ))?
         .query_map(
             params![

@@ -378,7 +378,7 @@ impl Store for SqliteStore {
         let total = count(&conn, "callcenters")?;
         let (limit, offset) = limit_offset(page);
         let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {CC_COLUMNS} FROM callcenters ORDER BY created_at, id LIMIT ?1 OFFSET ?2"
+            "SELECT {CC_COLUMNS} FROM callcenters ORDER BY created_at, rowid LIMIT ?1 OFFSET ?2"
         ))?;
         let rows = stmt
             .query_map(params![limit, offset], callcenter_from_row)?
@@ -528,7 +528,7 @@ impl Store for SqliteStore {
         let (limit, offset) = limit_offset(page);
         let raws: Vec<TrunkRow> = conn
             .prepare_cached(&format!(
-                "SELECT {TRUNK_COLUMNS} FROM trunks ORDER BY created_at, id LIMIT ?1 OFFSET ?2"
+                "SELECT {TRUNK_COLUMNS} FROM trunks ORDER BY created_at, rowid LIMIT ?1 OFFSET ?2"
             ))?
             .query_map(params![limit, offset], trunk_from_row)?
             .collect::<Result<_, _>>()?;

@@ -12,9 +12,15 @@ pub const ADMIN: &str = "test-admin-token";
 #[derive(Debug)]
 pub struct FixedClock;
 
+impl FixedClock {
+    pub fn unix_ms_value(&self) -> u64 {
+        1_767_225_600_000
+    }
+}
+
 impl Clock for FixedClock {
     fn unix_ms(&self) -> u64 {
-        1_767_225_600_000
+        self.unix_ms_value()
     }
 }
 

@@ -245,6 +245,8 @@ async fn openapi_document_lists_the_endpoints() {
         "/v1/trunks",
         "/v1/trunks/{id}",
         "/v1/callcenter/{callcenter_id}",
+        "/v1/callcenter/{callcenter_id}/extension",
+        "/v1/callcenter/{callcenter_id}/extension/{id}",
     ] {
         assert!(paths.contains_key(p), "{p} missing from {:?}", paths.keys());
     }

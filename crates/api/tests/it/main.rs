@@ -4,5 +4,6 @@ mod auth;
 mod callcenters;
 mod common;
 mod errors;
+mod extensions;
 mod params;
 mod trunks;
