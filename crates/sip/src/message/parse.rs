@@ -263,44 +263,36 @@ pub(crate) fn parse_content_length(v: &str) -> Result<usize, ParseError> {
     })
 }
 
-const SINGLE: &[&str] = &[
-    "From",
-    "To",
-    "Call-ID",
-    "CSeq",
-    "Max-Forwards",
-    "Content-Length",
-    "Content-Type",
-    "Expires",
-];
+/// Headers that must appear exactly once in every request and response (§8.1.1, §20);
+/// counted in [`Seen`] by index.
+const REQUIRED: [&str; 5] = ["Via", "From", "To", "Call-ID", "CSeq"];
 
+/// What one pass over the headers found.
+#[derive(Default)]
+struct Seen {
+    required: [usize; 5],
+    singles: usize,
+    contacts: usize,
+    star: bool,
+    cseq: Option<CSeq>,
+}
+
+/// Checks, in one pass, every header a transaction or dialog will rely on.
 fn validate(message: &Message) -> Result<(), ParseError> {
-    let h = message.headers();
-    for name in ["Via", "From", "To", "Call-ID", "CSeq"] {
-        if h.get(name).is_none() {
-            return Err(ParseError::MissingHeader { name });
-        }
+    let mut seen = Seen::default();
+    for (name, value) in message.headers().iter() {
+        validate_one(name, value, &mut seen)?;
     }
-    for name in SINGLE {
-        if h.get_all(name).nth(1).is_some() {
-            return Err(ParseError::DuplicateHeader { name });
-        }
+    if let Some(i) = seen.required.iter().position(|&n| n == 0) {
+        return Err(ParseError::MissingHeader { name: REQUIRED[i] });
     }
-    for v in h.get_all("Via") {
-        Via::parse(v)?;
+    if seen.star && seen.contacts > 1 {
+        return Err(ParseError::InvalidHeader {
+            name: "Contact",
+            value: "* mixed with addresses".into(),
+        });
     }
-    for name in ["From", "To"] {
-        NameAddr::parse(h.get(name).unwrap_or_default())?;
-    }
-    for name in ["Route", "Record-Route"] {
-        for v in h.get_all(name) {
-            NameAddr::parse(v)?;
-        }
-    }
-    validate_contacts(h)?;
-    validate_scalars(h)?;
-    let cseq = CSeq::parse(h.get("CSeq").unwrap_or_default())?;
-    if let Message::Request(r) = message {
+    if let (Message::Request(r), Some(cseq)) = (message, seen.cseq) {
         if r.method != cseq.method {
             return Err(ParseError::CSeqMethodMismatch {
                 method: r.method.to_string(),
@@ -311,57 +303,58 @@ fn validate(message: &Message) -> Result<(), ParseError> {
     Ok(())
 }
 
-fn validate_contacts(h: &Headers) -> Result<(), ParseError> {
-    let contacts: Vec<Contact> = h
-        .get_all("Contact")
-        .map(Contact::parse)
-        .collect::<Result<_, _>>()?;
-    if contacts.len() > 1 && contacts.contains(&Contact::Star) {
-        return Err(ParseError::InvalidHeader {
-            name: "Contact",
-            value: "* mixed with addresses".into(),
-        });
+/// Header names arrive canonical (see `names`), so exact matches suffice.
+fn validate_one(name: &str, value: &str, seen: &mut Seen) -> Result<(), ParseError> {
+    if let Some(i) = REQUIRED.iter().position(|r| *r == name) {
+        seen.required[i] += 1;
+        // Via is a list; the others are single-valued (RFC 4475 §3.3.8).
+        if i > 0 && seen.required[i] > 1 {
+            return Err(ParseError::DuplicateHeader { name: REQUIRED[i] });
+        }
+    }
+    match name {
+        "Via" => drop(Via::parse(value)?),
+        "From" | "To" | "Route" | "Record-Route" => drop(NameAddr::parse(value)?),
+        "Contact" => {
+            seen.contacts += 1;
+            seen.star |= Contact::parse(value)? == Contact::Star;
+        }
+        "CSeq" => seen.cseq = Some(CSeq::parse(value)?),
+        "Call-ID" if value.is_empty() || value.contains([' ', '\t']) => {
+            return Err(invalid("Call-ID", value));
+        }
+        // Leading zeros are legal (1*DIGIT; RFC 4475 §3.1.1.1); the value must fit 0-255.
+        "Max-Forwards"
+            if !(value.len() <= 10
+                && value.bytes().all(|b| b.is_ascii_digit())
+                && value.parse::<u8>().is_ok()) =>
+        {
+            return Err(invalid("Max-Forwards", value));
+        }
+        "Expires" if super::parse_delta(value).is_none() => return Err(invalid("Expires", value)),
+        // SIP-date is always GMT (§20.17; RFC 4475 §3.1.2.12).
+        "Date" if !value.ends_with(" GMT") => return Err(invalid("Date", value)),
+        _ => {}
+    }
+    for (bit, single) in ["Max-Forwards", "Content-Type", "Expires"]
+        .iter()
+        .enumerate()
+    {
+        if name == *single {
+            if seen.singles & (1 << bit) != 0 {
+                return Err(ParseError::DuplicateHeader { name: single });
+            }
+            seen.singles |= 1 << bit;
+        }
     }
     Ok(())
 }
 
-fn validate_scalars(h: &Headers) -> Result<(), ParseError> {
-    let call_id = h.get("Call-ID").unwrap_or_default();
-    if call_id.is_empty() || call_id.contains([' ', '\t']) {
-        return Err(ParseError::InvalidHeader {
-            name: "Call-ID",
-            value: truncate(call_id),
-        });
+fn invalid(name: &'static str, value: &str) -> ParseError {
+    ParseError::InvalidHeader {
+        name,
+        value: truncate(value),
     }
-    if let Some(mf) = h.get("Max-Forwards") {
-        // Leading zeros are legal (1*DIGIT; RFC 4475 §3.1.1.1); the value must fit 0-255.
-        let ok =
-            mf.len() <= 10 && mf.bytes().all(|b| b.is_ascii_digit()) && mf.parse::<u8>().is_ok();
-        if !ok {
-            return Err(ParseError::InvalidHeader {
-                name: "Max-Forwards",
-                value: truncate(mf),
-            });
-        }
-    }
-    if let Some(exp) = h.get("Expires") {
-        if super::parse_delta(exp).is_none() {
-            return Err(ParseError::InvalidHeader {
-                name: "Expires",
-                value: truncate(exp),
-            });
-        }
-    }
-    // SIP-date is always GMT (§20.17; RFC 4475 §3.1.2.12).
-    if let Some(date) = h.get("Date") {
-        if !date.ends_with(" GMT") {
-            return Err(ParseError::InvalidHeader {
-                name: "Date",
-                value: truncate(date),
-            });
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]
