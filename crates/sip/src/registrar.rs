@@ -280,6 +280,19 @@ impl Registrar {
             .unwrap_or_default()
     }
 
+    /// Removes every binding of `aor` (the extension was deleted) and returns them.
+    pub fn remove_aor(&mut self, aor: &str) -> Vec<Binding> {
+        self.aors.remove(aor).unwrap_or_default()
+    }
+
+    /// Every address-of-record with at least one binding, for listings.
+    pub fn aors(&self) -> impl Iterator<Item = &str> {
+        self.aors
+            .iter()
+            .filter(|(_, list)| !list.is_empty())
+            .map(|(aor, _)| aor.as_str())
+    }
+
     /// Removes and returns every binding expired at `now`.
     pub fn expire(&mut self, now: Instant) -> Vec<(String, Binding)> {
         let mut gone = Vec::new();
@@ -406,6 +419,28 @@ mod tests {
         let c = Uri::parse("sip:u@host.example.com:5070").unwrap();
         assert!(same_contact(&a, &b));
         assert!(!same_contact(&a, &c));
+    }
+
+    #[test]
+    fn remove_aor_forgets_everything_for_that_aor() {
+        let clock = sb_testkit::FakeClock::new();
+        let mut reg = Registrar::default();
+        reg.aors.insert(
+            "sip:1001@x".into(),
+            vec![Binding {
+                contact: NameAddr::parse("<sip:a@10.0.0.1>").unwrap(),
+                expires_at: clock.now() + Duration::from_secs(60),
+                user_agent: None,
+                source: "10.0.0.1:5060".parse().unwrap(),
+                transport: Transport::Udp,
+                call_id: "c".into(),
+                cseq: 1,
+            }],
+        );
+        assert_eq!(reg.aors().collect::<Vec<_>>(), vec!["sip:1001@x"]);
+        assert_eq!(reg.remove_aor("sip:1001@x").len(), 1);
+        assert!(reg.bindings("sip:1001@x", clock.now()).is_empty());
+        assert_eq!(reg.aors().count(), 0);
     }
 
     #[test]
