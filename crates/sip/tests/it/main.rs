@@ -2,6 +2,7 @@
 
 mod support;
 
+mod call_flows;
 mod proptest_roundtrip;
 mod register_with_digest;
 mod rfc3261_10_3_registrar;
