@@ -33,8 +33,11 @@ pub struct TransactionLayer {
 }
 
 impl TransactionLayer {
-    /// A layer with the given timer configuration.
-    pub fn new(cfg: Config) -> Self {
+    /// A layer with the given timer configuration. T1 is raised to at least 1 ms and T2
+    /// to at least T1, so a zero in a config file cannot make timers re-fire forever.
+    pub fn new(mut cfg: Config) -> Self {
+        cfg.t1 = cfg.t1.max(std::time::Duration::from_millis(1));
+        cfg.t2 = cfg.t2.max(cfg.t1);
         TransactionLayer {
             cfg,
             ..Self::default()
@@ -457,6 +460,22 @@ mod tests {
             Message::Request(r) => r,
             Message::Response(_) => unreachable!("request"),
         }
+    }
+
+    #[test]
+    fn zero_t1_is_raised_so_timers_make_progress() {
+        let now = sb_testkit::FakeClock::new().now();
+        let cfg = crate::transaction::Config {
+            t1: std::time::Duration::ZERO,
+            ..Default::default()
+        };
+        let mut layer = TransactionLayer::new(cfg);
+        let dest = "192.0.2.1:5060".parse().unwrap();
+        layer
+            .send_request(now, options("z9hG4bKz"), dest, Transport::Udp)
+            .unwrap();
+        layer.handle_timeout(now + std::time::Duration::from_secs(1));
+        assert!(layer.is_empty(), "timer F (64 ms) fired and ended it");
     }
 
     #[test]
