@@ -1,0 +1,141 @@
+//! The RTP port range: even ports handed out, reused after release.
+//!
+//! Each leg uses one even port for both RTP and RTCP (RFC 5761 multiplexing, which
+//! [`sb_media::leg::MediaLeg`] demultiplexes). The odd port above stays unbound,
+//! so peers that follow the RFC 3550 §11 "RTCP on port + 1" convention without
+//! `a=rtcp-mux` never collide with another leg's RTP.
+
+use std::collections::VecDeque;
+use std::ops::RangeInclusive;
+
+/// Why a port could not be handed out.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PortError {
+    /// Every even port of the range is in use.
+    #[error("all {capacity} RTP ports of {first}-{last} are in use")]
+    Exhausted {
+        /// First port of the range.
+        first: u16,
+        /// Last port of the range.
+        last: u16,
+        /// Even ports the range holds.
+        capacity: usize,
+    },
+    /// The configured range holds no even port.
+    #[error("the RTP port range {first}-{last} holds no even port")]
+    EmptyRange {
+        /// First port of the range.
+        first: u16,
+        /// Last port of the range.
+        last: u16,
+    },
+}
+
+/// Even ports of a range; released ports go to the back of the queue, so a port just
+/// freed is the last to be reused (stray packets of the old call die out first).
+#[derive(Debug, Clone)]
+pub struct PortPool {
+    first: u16,
+    last: u16,
+    free: VecDeque<u16>,
+    in_use: Vec<bool>,
+}
+
+impl PortPool {
+    /// The even ports of `range` (port 0 excluded).
+    pub fn new(range: RangeInclusive<u16>) -> Result<Self, PortError> {
+        let (first, last) = (*range.start(), *range.end());
+        let free: VecDeque<u16> = range.filter(|p| p % 2 == 0 && *p != 0).collect();
+        if free.is_empty() {
+            return Err(PortError::EmptyRange { first, last });
+        }
+        let in_use = vec![false; free.len()];
+        Ok(Self {
+            first,
+            last,
+            free,
+            in_use,
+        })
+    }
+
+    /// Even ports in the range.
+    pub fn capacity(&self) -> usize {
+        self.in_use.len()
+    }
+
+    /// Ports free now.
+    pub fn available(&self) -> usize {
+        self.free.len()
+    }
+
+    fn slot(&self, port: u16) -> Option<usize> {
+        let base = self.first + self.first % 2;
+        (port % 2 == 0 && port >= base && port <= self.last).then(|| usize::from((port - base) / 2))
+    }
+
+    /// Takes the least recently used free port.
+    pub fn allocate(&mut self) -> Result<u16, PortError> {
+        let port = self.free.pop_front().ok_or(PortError::Exhausted {
+            first: self.first,
+            last: self.last,
+            capacity: self.capacity(),
+        })?;
+        if let Some(i) = self.slot(port) {
+            self.in_use[i] = true;
+        }
+        Ok(port)
+    }
+
+    /// Gives a port back; ports outside the range or already free are ignored, so a
+    /// double release cannot hand one port to two legs.
+    pub fn release(&mut self, port: u16) {
+        if let Some(i) = self.slot(port) {
+            if std::mem::replace(&mut self.in_use[i], false) {
+                self.free.push_back(port);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hands_out_even_ports_then_fails_then_reuses() {
+        let mut pool = PortPool::new(30001..=30008).unwrap();
+        assert_eq!(pool.capacity(), 4);
+        let ports: Vec<u16> = (0..4).map(|_| pool.allocate().unwrap()).collect();
+        assert_eq!(ports, [30002, 30004, 30006, 30008]);
+        assert_eq!(
+            pool.allocate(),
+            Err(PortError::Exhausted {
+                first: 30001,
+                last: 30008,
+                capacity: 4
+            })
+        );
+        pool.release(30004);
+        pool.release(30004);
+        pool.release(31000);
+        assert_eq!(pool.available(), 1);
+        assert_eq!(pool.allocate(), Ok(30004));
+    }
+
+    #[test]
+    fn a_range_without_even_ports_is_refused() {
+        assert!(matches!(
+            PortPool::new(7..=7),
+            Err(PortError::EmptyRange { first: 7, last: 7 })
+        ));
+    }
+
+    #[test]
+    fn freed_ports_are_reused_last() {
+        let mut pool = PortPool::new(2..=8).unwrap();
+        let a = pool.allocate().unwrap();
+        pool.release(a);
+        assert_ne!(pool.allocate().unwrap(), a);
+    }
+}

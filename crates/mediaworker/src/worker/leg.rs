@@ -1,0 +1,221 @@
+//! One leg inside a worker: its socket, its sans-IO [`MediaLeg`], what it plays on its
+//! own, and the audio the conversations hand it this tick.
+
+use std::net::{SocketAddr, UdpSocket};
+use std::time::Instant;
+
+use rand::Rng;
+use sb_media::codec::Codec;
+use sb_media::leg::{LegConfig, MediaLeg};
+use sb_media::mixer::{Delivery, DeliveryKind, PlayId};
+use sb_media::player::Source;
+use sb_media::{Frame, FRAME_SAMPLES, SILENCE};
+
+use crate::command::{ConversationId, LegId, LegSpec};
+
+/// What the conversations gave the leg this tick.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outgoing {
+    /// Nothing: send silence.
+    Silent,
+    /// One conversation's delivery, already encoded in the leg's codec.
+    Encoded,
+    /// Several sources added together: encode `pcm`.
+    Mixed,
+}
+
+/// A leg owned by a worker.
+#[derive(Debug)]
+pub(crate) struct LegSlot {
+    pub id: LegId,
+    pub socket: UdpSocket,
+    pub port: u16,
+    pub media: MediaLeg,
+    pub spec: LegSpec,
+    /// This tick's decoded frame, for the mixers (None: nothing to play out).
+    pub input: Option<Frame>,
+    /// Conversations the leg is a member of.
+    pub conversations: Vec<ConversationId>,
+    /// A playback to this leg alone (IVR prompts, ringback, `play_num`).
+    pub play: Option<(PlayId, Source)>,
+    /// When the last datagram arrived (or the leg was created).
+    pub last_rx: Instant,
+    /// Whether the RTP timeout was reported for the current silence.
+    pub timed_out: bool,
+    out: Outgoing,
+    pcm: Frame,
+    enc: [u8; FRAME_SAMPLES],
+}
+
+/// The media core's leg configuration for `spec`.
+pub(crate) fn leg_config(spec: &LegSpec, cname: &str) -> LegConfig {
+    LegConfig {
+        codec: spec.codec,
+        telephone_event_pt: spec.telephone_event_pt,
+        remote: spec.remote,
+        jitter: Default::default(),
+        dtmf_policy: Default::default(),
+        inband_dtmf: spec.telephone_event_pt.is_none(),
+        cname: cname.to_owned(),
+    }
+}
+
+impl LegSlot {
+    pub fn new(
+        now: Instant,
+        id: LegId,
+        socket: UdpSocket,
+        spec: LegSpec,
+        rng: &mut impl Rng,
+    ) -> Self {
+        let port = socket.local_addr().map_or(0, |a| a.port());
+        let media = MediaLeg::new(now, leg_config(&spec, &cname(id)), rng);
+        Self {
+            id,
+            socket,
+            port,
+            media,
+            spec,
+            input: None,
+            conversations: Vec::new(),
+            play: None,
+            last_rx: now,
+            timed_out: false,
+            out: Outgoing::Silent,
+            pcm: SILENCE,
+            enc: [0; FRAME_SAMPLES],
+        }
+    }
+
+    /// Where RTP goes now, or None while the peer asked for nothing (`c=0.0.0.0`).
+    pub fn destination(&self) -> Option<SocketAddr> {
+        let d = self.media.destination();
+        (!d.ip().is_unspecified() && d.port() != 0).then_some(d)
+    }
+
+    /// Adds one conversation's delivery to what the leg sends this tick.
+    pub fn take_delivery(&mut self, d: &Delivery<'_>) {
+        if d.kind == DeliveryKind::Silence {
+            return;
+        }
+        match self.out {
+            Outgoing::Silent if d.codec == self.spec.codec => {
+                self.pcm = *d.pcm;
+                self.enc = *d.payload;
+                self.out = Outgoing::Encoded;
+            }
+            Outgoing::Silent => {
+                self.pcm = *d.pcm;
+                self.out = Outgoing::Mixed;
+            }
+            Outgoing::Encoded | Outgoing::Mixed => {
+                add_saturating(&mut self.pcm, d.pcm);
+                self.out = Outgoing::Mixed;
+            }
+        }
+    }
+
+    /// This tick's payload: the conversations' audio with the leg's own playback mixed
+    /// over it. Returns the playback that just finished, if any. Resets for the next tick.
+    pub fn compose(&mut self) -> (&[u8; FRAME_SAMPLES], Option<PlayId>) {
+        let mut finished = None;
+        if let Some((id, source)) = self.play.as_mut() {
+            let mut frame = SILENCE;
+            if source.next_frame(&mut frame) {
+                if self.out == Outgoing::Silent {
+                    self.pcm = frame;
+                } else {
+                    add_saturating(&mut self.pcm, &frame);
+                }
+                self.out = Outgoing::Mixed;
+            } else {
+                finished = Some(*id);
+                self.play = None;
+            }
+        }
+        match std::mem::replace(&mut self.out, Outgoing::Silent) {
+            Outgoing::Silent => self.enc = [self.spec.codec.silence_byte(); FRAME_SAMPLES],
+            Outgoing::Encoded => {}
+            Outgoing::Mixed => self.spec.codec.encode_frame(&self.pcm, &mut self.enc),
+        }
+        (&self.enc, finished)
+    }
+
+    /// The codec the leg now uses.
+    pub fn codec(&self) -> Codec {
+        self.spec.codec
+    }
+}
+
+fn cname(id: LegId) -> String {
+    format!("leg-{}@switchboard", id.0)
+}
+
+fn add_saturating(into: &mut Frame, over: &Frame) {
+    for (o, &s) in into.iter_mut().zip(over) {
+        *o = o.saturating_add(s);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::command::Direction;
+    use rand::SeedableRng;
+    use sb_media::mixer::{Mixer, MixerConfig, VoiceMode};
+    use sb_media::tone::{Region, ToneGenerator, ToneKind};
+
+    fn slot(codec: Codec) -> LegSlot {
+        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let spec = LegSpec {
+            remote: "127.0.0.1:9".parse().unwrap(),
+            codec,
+            telephone_event_pt: Some(101),
+            direction: Direction::SendRecv,
+        };
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        LegSlot::new(crate::clock::now(), LegId(1), socket, spec, &mut rng)
+    }
+
+    #[test]
+    fn alone_a_leg_sends_its_codecs_silence() {
+        let mut s = slot(Codec::Pcma);
+        let (enc, done) = s.compose();
+        assert!(enc.iter().all(|&b| b == Codec::Pcma.silence_byte()));
+        assert_eq!(done, None);
+    }
+
+    #[test]
+    fn a_playback_runs_to_its_end_and_reports_once() {
+        let mut s = slot(Codec::Pcmu);
+        let beep = ToneGenerator::new(Region::Eu, ToneKind::Beep);
+        s.play = Some((PlayId(9), beep.into()));
+        let mut done = Vec::new();
+        let mut loud = 0;
+        for _ in 0..100 {
+            let (enc, d) = s.compose();
+            if enc.iter().any(|&b| b != Codec::Pcmu.silence_byte()) {
+                loud += 1;
+            }
+            done.extend(d);
+        }
+        assert_eq!(done, [PlayId(9)]);
+        assert!(loud > 5, "the beep was sent ({loud} frames)");
+    }
+
+    #[test]
+    fn two_conversations_add_up() {
+        let mut s = slot(Codec::Pcmu);
+        let mut a = Mixer::new(MixerConfig::default());
+        let m = sb_media::mixer::MemberId(1);
+        let other = sb_media::mixer::MemberId(2);
+        a.add_member(m, VoiceMode::Both, Codec::Pcmu).unwrap();
+        a.add_member(other, VoiceMode::Both, Codec::Pcmu).unwrap();
+        let voice = [1000i16; FRAME_SAMPLES];
+        let out = a.mix([(other, Some(&voice))]);
+        s.take_delivery(&out.get(m).unwrap());
+        s.take_delivery(&out.get(m).unwrap());
+        assert_eq!(s.out, Outgoing::Mixed);
+        assert_eq!(s.pcm[0], 2000);
+    }
+}

@@ -1,0 +1,212 @@
+//! One tick of a worker: receive, mix, send.
+
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use sb_media::leg::LegEvent;
+use sb_media::mixer::PlayEnd;
+
+use super::leg::LegSlot;
+use super::state::{forward_mixer_events, member, WorkerState};
+use super::WorkerStats;
+use crate::command::Event;
+use crate::sys::{self, RecvBatch, BATCH, DATAGRAM_MAX};
+
+/// Buffers reused by every tick, so the steady-state tick does not allocate.
+#[derive(Debug)]
+pub(crate) struct TickIo {
+    batch: RecvBatch,
+    rtp: [u8; DATAGRAM_MAX],
+    rtcp: [u8; DATAGRAM_MAX],
+}
+
+impl Default for TickIo {
+    fn default() -> Self {
+        Self {
+            batch: RecvBatch::default(),
+            rtp: [0; DATAGRAM_MAX],
+            rtcp: [0; DATAGRAM_MAX],
+        }
+    }
+}
+
+impl WorkerState {
+    /// Runs one tick at `now` (`unix_ms`: the wall clock, for RTCP sender reports).
+    pub(crate) fn tick(&mut self, io: &mut TickIo, now: Instant, unix_ms: u64) {
+        for slot in self.legs.values_mut() {
+            receive(slot, &mut io.batch, now, &self.stats);
+            leg_events(slot, &self.events, &self.stats);
+        }
+        self.mix();
+        for slot in self.legs.values_mut() {
+            send(slot, io, now, unix_ms, &self.stats, &self.events);
+            check_timeout(slot, now, self.rtp_timeout, &self.events, &self.stats);
+        }
+        self.stats
+            .legs
+            .store(self.legs.len() as u64, Ordering::Relaxed);
+        self.stats
+            .conversations
+            .store(self.conversations.len() as u64, Ordering::Relaxed);
+    }
+
+    /// Runs every conversation's mixer and hands each member its delivery.
+    fn mix(&mut self) {
+        let legs = &mut self.legs;
+        for conv in self.conversations.values_mut() {
+            let inputs = conv.members.iter().map(|id| {
+                let frame = legs.get(id).and_then(|l| l.input.as_ref());
+                (member(*id), frame)
+            });
+            let out = conv.mixer.mix(inputs);
+            for d in out.iter() {
+                if let Some(slot) = legs.get_mut(&crate::command::LegId(d.member.0)) {
+                    slot.take_delivery(&d);
+                }
+            }
+            forward_mixer_events(&self.events, &self.stats, &mut conv.mixer);
+        }
+    }
+
+    /// Closes every leg at shutdown, reporting their quality and freeing their ports.
+    pub(crate) fn shutdown(&mut self) {
+        let legs: Vec<_> = self.legs.keys().copied().collect();
+        for leg in legs {
+            self.handle(
+                crate::clock::now(),
+                crate::command::Command::DestroyLeg { leg },
+            );
+        }
+    }
+}
+
+/// Drains a leg's socket into its media state and takes this tick's frame.
+fn receive(slot: &mut LegSlot, batch: &mut RecvBatch, now: Instant, stats: &WorkerStats) {
+    loop {
+        // A socket error (an ICMP report queued on it) loses nothing but this read.
+        let n = batch.recv(&slot.socket).unwrap_or_default();
+        for (from, bytes) in batch.datagrams() {
+            match slot.media.handle_datagram(now, from, bytes) {
+                Ok(()) => {
+                    stats.rx_datagrams.fetch_add(1, Ordering::Relaxed);
+                    slot.last_rx = now;
+                    slot.timed_out = false;
+                }
+                Err(_) => {
+                    stats.rx_refused.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+        if n < BATCH {
+            break;
+        }
+    }
+    // Pop every tick, even on hold, so the jitter buffer keeps pace with the sender.
+    let frame = slot.media.pop_frame().copied();
+    slot.input = frame.filter(|_| slot.spec.direction.receives());
+}
+
+fn emit(events: &std::sync::mpsc::SyncSender<Event>, stats: &WorkerStats, event: Event) {
+    if events.try_send(event).is_err() {
+        stats.dropped_events.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+fn leg_events(
+    slot: &mut LegSlot,
+    events: &std::sync::mpsc::SyncSender<Event>,
+    stats: &WorkerStats,
+) {
+    while let Some(ev) = slot.media.poll_event() {
+        let leg = slot.id;
+        let out = match ev {
+            LegEvent::Digit(digit) => Event::Digit { leg, digit },
+            LegEvent::Latched(addr) => Event::Latched { leg, addr },
+            LegEvent::Bye => Event::PeerBye { leg },
+            // Remote reports feed round-trip figures the leg keeps; nothing to tell.
+            _ => continue,
+        };
+        emit(events, stats, out);
+    }
+}
+
+/// Builds and sends the leg's RTP packet for this tick, and its RTCP report when due.
+fn send(
+    slot: &mut LegSlot,
+    io: &mut TickIo,
+    now: Instant,
+    unix_ms: u64,
+    stats: &WorkerStats,
+    events: &std::sync::mpsc::SyncSender<Event>,
+) {
+    let dest = slot.destination();
+    let sends = slot.spec.direction.sends() && dest.is_some();
+    let (payload, finished) = slot.compose();
+    let payload = *payload;
+    if let Some(play) = finished {
+        emit(
+            events,
+            stats,
+            Event::PlaybackDone {
+                play,
+                reason: PlayEnd::Finished,
+            },
+        );
+    }
+    let mut rtp_len = None;
+    if sends {
+        rtp_len = slot.media.write_frame(&payload, &mut io.rtp).ok();
+    }
+    // RTCP flows even on hold (RFC 3264 §5.1), but never to an unspecified address.
+    let rtcp_len = slot
+        .media
+        .handle_timeout(now, unix_ms, &mut io.rtcp)
+        .ok()
+        .flatten()
+        .filter(|_| dest.is_some());
+    let Some(to) = dest else { return };
+    let mut msgs: [(SocketAddr, &[u8]); 2] = [(to, &[]), (to, &[])];
+    let mut count = 0;
+    if let Some(n) = rtp_len {
+        msgs[count].1 = &io.rtp[..n];
+        count += 1;
+    }
+    if let Some(n) = rtcp_len {
+        msgs[count].1 = &io.rtcp[..n];
+        count += 1;
+    }
+    if count == 0 {
+        return;
+    }
+    let sent = sys::send_batch(&slot.socket, &msgs[..count]).unwrap_or(0);
+    stats.tx_datagrams.fetch_add(sent as u64, Ordering::Relaxed);
+    stats
+        .tx_failed
+        .fetch_add((count - sent) as u64, Ordering::Relaxed);
+}
+
+fn check_timeout(
+    slot: &mut LegSlot,
+    now: Instant,
+    timeout: std::time::Duration,
+    events: &std::sync::mpsc::SyncSender<Event>,
+    stats: &WorkerStats,
+) {
+    // A peer we asked not to send (our sendonly/inactive) is silent by design.
+    if slot.timed_out || !slot.spec.direction.receives() {
+        return;
+    }
+    let silent_for = now.saturating_duration_since(slot.last_rx);
+    if silent_for >= timeout {
+        slot.timed_out = true;
+        emit(
+            events,
+            stats,
+            Event::RtpTimeout {
+                leg: slot.id,
+                silent_for,
+            },
+        );
+    }
+}
