@@ -30,6 +30,7 @@ use sb_store::StoreHandle;
 pub mod admin;
 pub mod auth;
 mod coerce;
+pub mod conditions;
 pub mod envelope;
 pub mod extensions;
 pub mod openapi;

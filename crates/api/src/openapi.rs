@@ -5,7 +5,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{admin, extensions, tenant, trunks};
+use crate::{admin, conditions, extensions, tenant, trunks};
 
 /// The API's OpenAPI description.
 #[derive(Debug, OpenApi)]
@@ -26,6 +26,8 @@ use crate::{admin, extensions, tenant, trunks};
         trunks::create, trunks::list, trunks::get, trunks::update, trunks::delete,
         tenant::own,
         extensions::create, extensions::list, extensions::get, extensions::delete,
+        conditions::create, conditions::list, conditions::get, conditions::update,
+        conditions::delete,
     ),
     modifiers(&BearerAuth),
     tags(

@@ -8,7 +8,7 @@
 use actix_web::{web, HttpRequest, HttpResponse, Route};
 
 use crate::envelope::ApiError;
-use crate::{admin, extensions, tenant, trunks};
+use crate::{admin, conditions, extensions, tenant, trunks};
 
 /// The long form's call-center segment.
 pub const LONG_FORM: &str = "/{callcenter_id:[0-9a-f]{32}}";
@@ -88,6 +88,21 @@ fn callcenter_routes(cfg: &mut web::ServiceConfig, prefix: &str) {
             vec![
                 web::get().to(extensions::get),
                 web::delete().to(extensions::delete),
+            ],
+        ))
+        .service(resource(
+            &at("/condition"),
+            vec![
+                web::post().to(conditions::create),
+                web::get().to(conditions::list),
+            ],
+        ))
+        .service(resource(
+            &at("/condition/{id}"),
+            vec![
+                web::get().to(conditions::get),
+                web::post().to(conditions::update),
+                web::delete().to(conditions::delete),
             ],
         ));
 }

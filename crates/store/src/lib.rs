@@ -24,12 +24,14 @@
 //! assert_eq!(store.callcenter(&cc.id).unwrap().unwrap().name, "support");
 //! ```
 
+mod condition;
 mod error;
 mod extension;
 mod handle;
 mod model;
 pub mod sqlite;
 
+pub use condition::{ConditionDef, ConditionId, ConditionRecord};
 pub use error::StoreError;
 pub use extension::{Extension, ExtensionId, ExtensionKind, RegistrationRecord};
 pub use handle::StoreHandle;
@@ -122,4 +124,34 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<(), StoreError>;
     /// Stored bindings of one SIP user, or of everyone.
     fn registrations(&self, user: Option<&str>) -> Result<Vec<RegistrationRecord>, StoreError>;
+
+    /// Stores a (validated) condition of a call center.
+    fn create_condition(
+        &self,
+        cc: &CallCenterId,
+        def: &ConditionDef,
+        now_ms: u64,
+    ) -> Result<ConditionRecord, StoreError>;
+    /// One condition of a call center (another call center's is `None`).
+    fn condition(
+        &self,
+        cc: &CallCenterId,
+        id: &ConditionId,
+    ) -> Result<Option<ConditionRecord>, StoreError>;
+    /// A page of a call center's conditions, oldest first.
+    fn list_conditions(
+        &self,
+        cc: &CallCenterId,
+        page: Page,
+    ) -> Result<Paged<ConditionRecord>, StoreError>;
+    /// Replaces a condition's definition; `None` when it is not this call center's.
+    fn update_condition(
+        &self,
+        cc: &CallCenterId,
+        id: &ConditionId,
+        def: &ConditionDef,
+        now_ms: u64,
+    ) -> Result<Option<ConditionRecord>, StoreError>;
+    /// Deletes a condition; `false` when it is not this call center's.
+    fn delete_condition(&self, cc: &CallCenterId, id: &ConditionId) -> Result<bool, StoreError>;
 }

@@ -10,6 +10,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use crate::condition::{self, ConditionDef, ConditionId, ConditionRecord};
 use crate::extension::{self, Extension, ExtensionId, ExtensionKind, RegistrationRecord};
 use crate::model::{new_id, Transport};
 use crate::{
@@ -86,6 +87,22 @@ pub const MIGRATIONS: &[&str] = &[
         cseq            INTEGER NOT NULL,
         PRIMARY KEY (sip_user, contact)
     );
+    "#,
+    // 3: stored agent-selection conditions.
+    r#"
+    CREATE TABLE conditions (
+        id            TEXT PRIMARY KEY,
+        callcenter_id TEXT NOT NULL REFERENCES callcenters(id) ON DELETE CASCADE,
+        where_expr    TEXT NOT NULL,
+        sort_expr     TEXT,
+        priority      INTEGER NOT NULL,
+        queue_timeout INTEGER NOT NULL,
+        fetch_timeout INTEGER NOT NULL,
+        remark        TEXT,
+        created_at    INTEGER NOT NULL,
+        updated_at    INTEGER NOT NULL
+    );
+    CREATE INDEX conditions_by_callcenter ON conditions(callcenter_id, created_at);
     "#,
 ];
 
@@ -629,6 +646,45 @@ impl Store for SqliteStore {
 
     fn registrations(&self, user: Option<&str>) -> Result<Vec<RegistrationRecord>, StoreError> {
         extension::registrations(&self.conn(), user)
+    }
+
+    fn create_condition(
+        &self,
+        cc: &CallCenterId,
+        def: &ConditionDef,
+        now_ms: u64,
+    ) -> Result<ConditionRecord, StoreError> {
+        condition::create(&self.conn(), cc, def, now_ms)
+    }
+
+    fn condition(
+        &self,
+        cc: &CallCenterId,
+        id: &ConditionId,
+    ) -> Result<Option<ConditionRecord>, StoreError> {
+        condition::one(&self.conn(), cc, id)
+    }
+
+    fn list_conditions(
+        &self,
+        cc: &CallCenterId,
+        page: Page,
+    ) -> Result<Paged<ConditionRecord>, StoreError> {
+        condition::list(&self.conn(), cc, page)
+    }
+
+    fn update_condition(
+        &self,
+        cc: &CallCenterId,
+        id: &ConditionId,
+        def: &ConditionDef,
+        now_ms: u64,
+    ) -> Result<Option<ConditionRecord>, StoreError> {
+        condition::update(&self.conn(), cc, id, def, now_ms)
+    }
+
+    fn delete_condition(&self, cc: &CallCenterId, id: &ConditionId) -> Result<bool, StoreError> {
+        condition::delete(&self.conn(), cc, id)
     }
 
     fn delete_trunk(&self, id: &TrunkId) -> Result<bool, StoreError> {

@@ -3,6 +3,7 @@
 mod auth;
 mod callcenters;
 mod common;
+mod conditions;
 mod errors;
 mod extensions;
 mod params;
