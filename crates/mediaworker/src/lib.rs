@@ -48,7 +48,7 @@ pub mod command;
 pub mod engine;
 pub mod ports;
 mod recorder;
-mod sys;
+pub mod sys;
 pub mod worker;
 
 pub use command::{
