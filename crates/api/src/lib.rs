@@ -25,7 +25,7 @@
 use std::sync::Arc;
 
 use actix_web::web;
-use sb_store::StoreHandle;
+use sb_store::{FileLibrary, StoreHandle};
 
 pub mod admin;
 pub mod auth;
@@ -33,6 +33,7 @@ mod coerce;
 pub mod conditions;
 pub mod envelope;
 pub mod extensions;
+pub mod media;
 pub mod openapi;
 pub mod params;
 pub mod routes;
@@ -70,16 +71,14 @@ pub struct AppState {
     pub admin_token_hash: String,
     /// Wall clock for records.
     pub clock: Arc<dyn Clock>,
+    /// Media files, when the server has a data directory.
+    pub files: Option<FileLibrary>,
 }
 
 impl AppState {
     /// State with the given admin token (kept only as its hash).
     pub fn new(store: StoreHandle, admin_token: &str, clock: Arc<dyn Clock>) -> Self {
-        Self {
-            store,
-            admin_token_hash: auth::hash_token(admin_token),
-            clock,
-        }
+        Self::with_admin_hash(store, auth::hash_token(admin_token), clock)
     }
 
     /// State with the admin token given by its SHA-256 hash (as [`auth::hash_token`] makes it).
@@ -92,7 +91,14 @@ impl AppState {
             store,
             admin_token_hash,
             clock,
+            files: None,
         }
+    }
+
+    /// Keeps media files in `library`.
+    pub fn with_files(mut self, library: FileLibrary) -> Self {
+        self.files = Some(library);
+        self
     }
 
     /// An actix-web configuration function mounting every route with this state.

@@ -5,7 +5,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{admin, conditions, extensions, tenant, trunks};
+use crate::{admin, conditions, extensions, media, tenant, trunks};
 
 /// The API's OpenAPI description.
 #[derive(Debug, OpenApi)]
@@ -28,6 +28,7 @@ use crate::{admin, conditions, extensions, tenant, trunks};
         extensions::create, extensions::list, extensions::get, extensions::delete,
         conditions::create, conditions::list, conditions::get, conditions::update,
         conditions::delete,
+        media::put, media::list, media::get, media::delete,
     ),
     modifiers(&BearerAuth),
     tags(

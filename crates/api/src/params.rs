@@ -98,7 +98,11 @@ fn parameter_error(path: &str, msg: &str) -> ApiError {
     ApiError::bad(name, msg.to_owned())
 }
 
-async fn read_limited(payload: &mut Payload, limit: usize) -> Result<Vec<u8>, ApiError> {
+pub(crate) async fn read_limited<S, E>(payload: &mut S, limit: usize) -> Result<Vec<u8>, ApiError>
+where
+    S: futures_util::Stream<Item = Result<actix_web::web::Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
     let mut body = Vec::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| ApiError::MalformedBody {

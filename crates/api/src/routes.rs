@@ -8,7 +8,7 @@
 use actix_web::{web, HttpRequest, HttpResponse, Route};
 
 use crate::envelope::ApiError;
-use crate::{admin, conditions, extensions, tenant, trunks};
+use crate::{admin, conditions, extensions, media, tenant, trunks};
 
 /// The long form's call-center segment.
 pub const LONG_FORM: &str = "/{callcenter_id:[0-9a-f]{32}}";
@@ -103,6 +103,15 @@ fn callcenter_routes(cfg: &mut web::ServiceConfig, prefix: &str) {
                 web::get().to(conditions::get),
                 web::post().to(conditions::update),
                 web::delete().to(conditions::delete),
+            ],
+        ))
+        .service(resource(&at("/media"), vec![web::get().to(media::list)]))
+        .service(resource(
+            &at("/media/{file_name}"),
+            vec![
+                web::put().to(media::put),
+                web::get().to(media::get),
+                web::delete().to(media::delete),
             ],
         ));
 }

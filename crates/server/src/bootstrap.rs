@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use anyhow::Context as _;
 use sb_api::auth::{hash_token, new_token};
 use sb_api::AppState;
-use sb_store::{NewCallCenter, Settings, StoreHandle};
+use sb_store::{FileLibrary, NewCallCenter, Settings, StoreHandle};
 
 /// Metadata key holding the generated admin token's hash.
 const ADMIN_HASH: &str = "admin_token_hash";
@@ -56,6 +56,7 @@ impl FirstStart {
 /// Resolves the admin token's hash and creates the default call center on first start.
 pub fn prepare(
     store: &StoreHandle,
+    data_dir: &std::path::Path,
     configured_admin_token: Option<&str>,
     clock: std::sync::Arc<dyn sb_api::Clock>,
 ) -> anyhow::Result<(AppState, Option<FirstStart>)> {
@@ -74,7 +75,8 @@ pub fn prepare(
             }
         },
     };
-    let state = AppState::with_admin_hash(store.clone(), admin_hash, clock);
+    let state = AppState::with_admin_hash(store.clone(), admin_hash, clock)
+        .with_files(FileLibrary::new(data_dir.join("media")));
     if db.meta(INITIALISED)?.is_some() {
         if generated.is_some() {
             // The data directory lost its admin hash but has call centers: tell the operator.

@@ -61,6 +61,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
     let store = StoreHandle::new(store);
     let (state, first) = bootstrap::prepare(
         &store,
+        &config.data_dir,
         config.admin_token.as_deref(),
         Arc::new(sb_api::SystemClock),
     )?;

@@ -27,6 +27,7 @@
 mod condition;
 mod error;
 mod extension;
+pub mod files;
 mod handle;
 mod model;
 pub mod sqlite;
@@ -34,6 +35,7 @@ pub mod sqlite;
 pub use condition::{ConditionDef, ConditionId, ConditionRecord};
 pub use error::StoreError;
 pub use extension::{Extension, ExtensionId, ExtensionKind, RegistrationRecord};
+pub use files::{FileLibrary, FileMeta};
 pub use handle::StoreHandle;
 pub use model::{
     CallCenter, CallCenterId, CallCenterUpdate, NewCallCenter, Page, Paged, Settings, ToneRegion,

@@ -3,7 +3,7 @@ use std::sync::Arc;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::{test, App};
-use sb_store::{SqliteStore, StoreHandle};
+use sb_store::{FileLibrary, SqliteStore, StoreHandle};
 use serde_json::Value;
 use switchboard_api::{AppState, Clock};
 
@@ -26,7 +26,9 @@ impl Clock for FixedClock {
 
 pub fn state() -> AppState {
     let store = StoreHandle::new(SqliteStore::open_in_memory().expect("in-memory db"));
-    AppState::new(store, ADMIN, Arc::new(FixedClock))
+    // Kept for the whole test process; the OS cleans /tmp.
+    let media = tempfile::tempdir().expect("a temp dir").keep();
+    AppState::new(store, ADMIN, Arc::new(FixedClock)).with_files(FileLibrary::new(media))
 }
 
 pub async fn app(

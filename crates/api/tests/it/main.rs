@@ -6,5 +6,6 @@ mod common;
 mod conditions;
 mod errors;
 mod extensions;
+mod media;
 mod params;
 mod trunks;
