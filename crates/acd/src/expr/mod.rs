@@ -25,6 +25,7 @@ use std::sync::Arc;
 use crate::skill::{SkillInterner, SkillSet};
 use parser::Parser;
 use program::Program;
+pub(crate) use program::ProgramKey;
 
 /// Longest expression source accepted, in bytes.
 pub const MAX_LEN: usize = 4096;
@@ -243,6 +244,11 @@ pub struct WhereExpr {
 }
 
 impl WhereExpr {
+    /// The compiled program's identity: equal keys evaluate alike on every agent.
+    pub(crate) fn key(&self) -> ProgramKey {
+        self.program.key()
+    }
+
     /// Compiles a `where` expression, interning the skills it names.
     pub fn compile(src: &str, skills: &mut SkillInterner) -> Result<Self, ExprError> {
         let program = compile(src, Type::Boolean, skills)?;
@@ -277,6 +283,11 @@ pub struct SortExpr {
 }
 
 impl SortExpr {
+    /// The compiled program's identity: equal keys evaluate alike on every agent.
+    pub(crate) fn key(&self) -> ProgramKey {
+        self.program.key()
+    }
+
     /// Compiles a `sort` expression, interning the skills it names.
     pub fn compile(src: &str, skills: &mut SkillInterner) -> Result<Self, ExprError> {
         let program = compile(src, Type::Number, skills)?;
