@@ -15,6 +15,7 @@
 
 mod router;
 mod select;
+mod waiting;
 
 use std::fmt;
 use std::sync::Arc;

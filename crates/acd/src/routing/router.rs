@@ -9,12 +9,10 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use super::select::{Agents, Slot};
+use super::waiting::{Lane, WaitKey, Waiting};
 use super::{FailCause, Input, Output, RouterError, TaskId, TaskKind};
 use crate::agent::AgentName;
 use crate::enqueue::{Enqueue, Route};
-
-/// Order of waiting tasks: priority (larger first), then enqueue time, then arrival.
-type WaitKey = (Reverse<u8>, Instant, u64, TaskId);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Stage {
@@ -32,6 +30,8 @@ struct Task {
     enqueued_at: Instant,
     seq: u64,
     stage: Stage,
+    /// The waiting lane it is queued in; `None` while ringing or between routes.
+    lane: Option<Lane>,
 }
 
 impl Task {
@@ -80,7 +80,7 @@ pub struct QueueEntry {
 pub struct Router {
     agents: Agents,
     tasks: HashMap<TaskId, Task>,
-    waiting: BTreeSet<WaitKey>,
+    waiting: Waiting,
     timers: BTreeSet<(Instant, TaskId)>,
     outputs: VecDeque<Output>,
     rng: ChaCha8Rng,
@@ -93,7 +93,7 @@ impl Router {
         Self {
             agents: Agents::default(),
             tasks: HashMap::new(),
-            waiting: BTreeSet::new(),
+            waiting: Waiting::default(),
             timers: BTreeSet::new(),
             outputs: VecDeque::new(),
             rng: ChaCha8Rng::seed_from_u64(seed),
@@ -213,8 +213,7 @@ impl Router {
             };
             match t.stage {
                 Stage::Waiting { .. } => {
-                    let key = t.wait_key(task);
-                    self.waiting.remove(&key);
+                    self.unwait(task);
                     self.overflow(now, task, FailCause::Timeout);
                 }
                 Stage::Offering { agent, .. } => {
@@ -253,7 +252,7 @@ impl Router {
     pub fn task(&self, now: Instant, id: TaskId) -> Option<QueueEntry> {
         let t = self.tasks.get(&id)?;
         let position = match t.stage {
-            Stage::Waiting { .. } => Some(self.waiting.range(..t.wait_key(id)).count() + 1),
+            Stage::Waiting { .. } => Some(self.waiting.position(&t.wait_key(id))),
             Stage::Offering { .. } => None,
         };
         self.entry(now, id, position)
@@ -320,6 +319,7 @@ impl Router {
             enqueued_at: now,
             seq: self.seq,
             stage: Stage::Waiting { deadline: None },
+            lane: None,
         };
         self.tasks.insert(id, task);
         self.start_route(now, id);
@@ -343,9 +343,21 @@ impl Router {
             self.overflow(now, id, FailCause::Timeout);
             return;
         }
-        let key = t.wait_key(id);
-        self.waiting.insert(key);
+        let lane = self.waiting.insert(t.wait_key(id), &route.selector);
+        if let Some(t) = self.tasks.get_mut(&id) {
+            t.lane = Some(lane);
+        }
         self.set_stage(id, Stage::Waiting { deadline });
+    }
+
+    /// Takes a task out of the waiting queue, if it is in it.
+    fn unwait(&mut self, id: TaskId) {
+        let Some(t) = self.tasks.get_mut(&id) else {
+            return;
+        };
+        if let Some(lane) = t.lane.take() {
+            self.waiting.remove(&t.wait_key(id), &lane);
+        }
     }
 
     fn set_stage(&mut self, id: TaskId, stage: Stage) {
@@ -443,25 +455,19 @@ impl Router {
 
     /// Forgets a task and its timer and queue place.
     fn finish(&mut self, id: TaskId) {
-        if let Some(t) = self.tasks.get(&id) {
-            self.waiting.remove(&t.wait_key(id));
-        }
+        self.unwait(id);
         self.set_stage(id, Stage::Waiting { deadline: None });
         self.tasks.remove(&id);
     }
 
-    /// An agent became routable: it takes the first waiting task it fits, in queue order.
+    /// An agent became routable: it takes the first waiting task it fits, in queue order
+    /// (found through the waiting lanes, see [`Waiting::best_for`]).
     fn agent_freed(&mut self, now: Instant, agent: Slot) {
-        if !self.agents.get(agent).is_some_and(|a| a.routable()) {
+        let Some(a) = self.agents.get(agent).filter(|a| a.routable()) else {
             return;
-        }
-        let found = self.waiting.iter().find(|k| {
-            self.tasks
-                .get(&k.3)
-                .is_some_and(|t| self.agents.fits(agent, &t.route().selector))
-        });
-        if let Some(&key) = found {
-            self.waiting.remove(&key);
+        };
+        if let Some(key) = self.waiting.best_for(&a.name, &a.skills) {
+            self.unwait(key.3);
             self.offer(now, key.3, agent);
         }
     }

@@ -153,19 +153,6 @@ impl Agents {
         }
     }
 
-    /// Whether the agent fits a route's selector (ignoring whether it is idle).
-    pub fn fits(&self, s: Slot, selector: &Selector) -> bool {
-        let Some(a) = self.get(s) else { return false };
-        match selector {
-            Selector::Agent(name) => &a.name == name,
-            Selector::Skill { id, .. } => a.skills.score(*id).is_some(),
-            Selector::Condition { where_, sort, .. } => {
-                where_.matches(&a.skills)
-                    && sort.as_ref().is_none_or(|(e, _)| e.eval(&a.skills).is_ok())
-            }
-        }
-    }
-
     /// The idle agent a route picks, if any.
     pub fn choose(
         &self,
