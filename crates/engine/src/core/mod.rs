@@ -1,0 +1,313 @@
+//! The endpoint's logic, kept synchronous: the shell ([`crate::endpoint`]) reads the
+//! clock and sockets, calls [`Core`], then performs the [`Effect`]s it queued. Nothing
+//! here awaits, so a slow store or a stuck peer never stalls SIP processing.
+
+mod methods;
+mod register;
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use sb_store::{Extension, RegistrationRecord, StoreError};
+use sha2::{Digest as _, Sha256};
+use sb_sip::auth::{Algorithm, DigestServer, NonceManager};
+use sb_sip::message::{parse, Message, Request, Response, SipHeaders};
+use sb_sip::registrar::{Binding, Registrar, RegistrarConfig, StoredBinding};
+use sb_sip::transaction::{Event, Input, Output, TransactionId, TransactionLayer};
+use sb_sip::transport::Transport;
+
+use crate::config::SipConfig;
+use crate::directory::Directory;
+use crate::malformed;
+use crate::persist::Write;
+use crate::security::{Gate, Verdict};
+use crate::transport::Inbound;
+
+/// How often idle rate-limit buckets and lapsed bans are forgotten.
+const PRUNE_EVERY: Duration = Duration::from_secs(30);
+/// REGISTERs waiting for a store lookup before new ones get 503.
+const MAX_PARKED: usize = 4096;
+
+/// Something for the shell to do.
+#[derive(Debug, Clone)]
+pub enum Effect {
+    /// Put bytes on the wire.
+    Transmit {
+        /// Where to.
+        dest: SocketAddr,
+        /// Over what.
+        transport: Transport,
+        /// The message.
+        bytes: Bytes,
+    },
+    /// Ask the store for this SIP user's extension, then call [`Core::on_lookup`].
+    Lookup(String),
+    /// Persist a user's bindings (write-behind).
+    Persist(Write),
+}
+
+/// A REGISTER waiting for its user's extension to come back from the store.
+#[derive(Debug)]
+struct Parked {
+    id: TransactionId,
+    request: Request,
+    source: SocketAddr,
+    transport: Transport,
+}
+
+/// Transactions, registrar, digest auth and the abuse gate of one endpoint.
+#[derive(Debug)]
+pub struct Core {
+    layer: TransactionLayer,
+    registrar: Registrar,
+    auth: DigestServer,
+    gate: Gate,
+    directory: Directory,
+    parked: HashMap<String, Vec<Parked>>,
+    parked_count: usize,
+    tag_key: [u8; 32],
+    contact: Option<String>,
+    next_prune: Instant,
+    /// Wall-clock time of the event being handled, for stored records.
+    unix_ms: u64,
+    effects: VecDeque<Effect>,
+}
+
+impl Core {
+    /// A core for `cfg`; the keys come from the caller's RNG, `local` is the bound UDP
+    /// address (for the Contact of OPTIONS answers).
+    pub fn new(
+        cfg: &SipConfig,
+        now: Instant,
+        keys: ([u8; 32], [u8; 32]),
+        directory: Directory,
+        local: SocketAddr,
+    ) -> Self {
+        let nonces = NonceManager::new(keys.0, cfg.nonce_ttl, now);
+        // SHA-256 first: RFC 7616 §3.7 has clients pick the first one they support.
+        let auth = DigestServer::new(&cfg.realm, vec![Algorithm::Sha256, Algorithm::Md5], nonces);
+        let registrar = Registrar::new(RegistrarConfig {
+            default_expires: cfg.default_expires,
+            min_expires: cfg.min_expires,
+            max_expires: cfg.max_expires,
+        });
+        let host = cfg
+            .public_ip
+            .or((!local.ip().is_unspecified()).then_some(local.ip()));
+        Core {
+            layer: TransactionLayer::default(),
+            registrar,
+            auth,
+            gate: Gate::new(cfg.rate_limit, cfg.ban),
+            directory,
+            parked: HashMap::new(),
+            parked_count: 0,
+            tag_key: keys.1,
+            contact: host.map(|h| format!("<sip:{}>", SocketAddr::new(h, local.port()))),
+            next_prune: now + PRUNE_EVERY,
+            unix_ms: 0,
+            effects: VecDeque::new(),
+        }
+    }
+
+    /// The next effect to perform, until `None`.
+    pub fn poll_effect(&mut self) -> Option<Effect> {
+        self.effects.pop_front()
+    }
+
+    /// When [`Core::on_timeout`] should next run.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        [
+            self.layer.poll_timeout(),
+            self.registrar.poll_timeout(),
+            Some(self.next_prune),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    /// One message from the network.
+    pub fn on_inbound(&mut self, now: Instant, unix_ms: u64, inbound: Inbound) {
+        self.unix_ms = unix_ms;
+        let Inbound {
+            bytes,
+            source,
+            transport,
+        } = inbound;
+        match self.gate.admit(now, source.ip()) {
+            Verdict::Accept => {}
+            verdict => {
+                tracing::trace!(%source, ?verdict, "dropped");
+                return;
+            }
+        }
+        let message = match parse(&bytes) {
+            Ok(message) => message,
+            Err(error) => {
+                tracing::debug!(%source, %error, "unparseable message");
+                self.answer_malformed(&bytes, source, transport);
+                return;
+            }
+        };
+        let is_request = matches!(message, Message::Request(_));
+        let input = Input::Received {
+            message,
+            source,
+            transport,
+        };
+        if let Err(error) = self.layer.handle_input(now, input) {
+            tracing::debug!(%source, %error, "message refused by the transaction layer");
+            if is_request {
+                self.answer_malformed(&bytes, source, transport);
+            }
+        }
+        self.pump(now);
+    }
+
+    /// The store's answer to an [`Effect::Lookup`].
+    pub fn on_lookup(
+        &mut self,
+        now: Instant,
+        unix_ms: u64,
+        user: &str,
+        result: Result<Option<Extension>, StoreError>,
+    ) {
+        self.unix_ms = unix_ms;
+        let waiting = self.parked.remove(user).unwrap_or_default();
+        self.parked_count -= waiting.len();
+        match result {
+            Ok(extension) => {
+                let password = self.directory.insert(now, user, extension.as_ref());
+                for p in waiting {
+                    self.finish_register(now, p, password.clone());
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%user, %error, "extension lookup failed");
+                for p in waiting {
+                    let mut r = Response::from_request(&p.request, 503, Some(&self.tag(&p.request)));
+                    r.headers.push("Retry-After", "5");
+                    self.respond(now, p.id, r);
+                }
+            }
+        }
+        self.pump(now);
+    }
+
+    /// Fires due transaction timers, expires bindings and prunes the gate.
+    pub fn on_timeout(&mut self, now: Instant, unix_ms: u64) {
+        self.unix_ms = unix_ms;
+        self.layer.handle_timeout(now);
+        let expired = self.registrar.expire(now);
+        let users: HashSet<String> = expired.into_iter().map(|(user, _)| user).collect();
+        for user in users {
+            tracing::info!(%user, "registration expired");
+            let records = self.registrations(&user, now, unix_ms);
+            self.effects.push_back(Effect::Persist(Write { user, records }));
+        }
+        if now >= self.next_prune {
+            self.gate.prune(now);
+            self.next_prune = now + PRUNE_EVERY;
+        }
+        self.pump(now);
+    }
+
+    /// The live bindings of `user`, in stored form.
+    pub fn registrations(&self, user: &str, now: Instant, unix_ms: u64) -> Vec<RegistrationRecord> {
+        records_of(user, &self.registrar.bindings(user, now), now, unix_ms)
+    }
+
+    /// Loads persisted bindings; returns how many were skipped (expired or unreadable).
+    pub fn import(&mut self, now: Instant, unix_ms: u64, records: Vec<RegistrationRecord>) -> usize {
+        let total = records.len();
+        let stored: Vec<StoredBinding> = records.into_iter().filter_map(stored_of).collect();
+        let unreadable = total - stored.len();
+        unreadable + self.registrar.import(now, unix_ms, stored)
+    }
+
+    /// Drains the transaction layer: transmits become effects, new requests are served.
+    fn pump(&mut self, now: Instant) {
+        while let Some(output) = self.layer.poll_output() {
+            match output {
+                Output::Transmit(t) => self.effects.push_back(Effect::Transmit {
+                    dest: t.dest,
+                    transport: t.transport,
+                    bytes: t.bytes,
+                }),
+                Output::Event(Event::Request {
+                    id,
+                    request,
+                    source,
+                    transport,
+                }) => self.on_request(now, id, request, source, transport),
+                Output::Event(event) => tracing::trace!(?event, "transaction event"),
+            }
+        }
+    }
+
+    fn respond(&mut self, now: Instant, id: TransactionId, response: Response) {
+        if let Err(error) = self.layer.respond(now, id, response) {
+            tracing::debug!(%error, "response not sent");
+        }
+    }
+
+    fn answer_malformed(&mut self, raw: &[u8], source: SocketAddr, transport: Transport) {
+        if let Some(bytes) = malformed::bad_request(raw) {
+            self.effects.push_back(Effect::Transmit {
+                dest: source,
+                transport,
+                bytes,
+            });
+        }
+    }
+
+    /// A To tag for our final responses outside dialogs: derived from the Call-ID under a
+    /// secret, so it leaks nothing and two answers to the same Call-ID carry the same tag.
+    fn tag(&self, request: &Request) -> String {
+        let mut h = Sha256::new();
+        h.update(self.tag_key);
+        h.update(request.call_id().unwrap_or_default().as_bytes());
+        hex::encode(&h.finalize()[..6])
+    }
+}
+
+/// A binding list in the store's form; `now_unix_ms` is the wall time matching `now`.
+fn records_of(user: &str, bindings: &[Binding], now: Instant, now_unix_ms: u64) -> Vec<RegistrationRecord> {
+    bindings
+        .iter()
+        .map(|b| {
+            let left = b.expires_at.saturating_duration_since(now).as_millis();
+            RegistrationRecord {
+                user: user.to_owned(),
+                contact: b.contact.to_string(),
+                expires_unix_ms: now_unix_ms.saturating_add(u64::try_from(left).unwrap_or(u64::MAX)),
+                user_agent: b.user_agent.clone(),
+                source: b.source.to_string(),
+                transport: b.transport.as_str().to_ascii_lowercase(),
+                call_id: b.call_id.clone(),
+                cseq: b.cseq,
+            }
+        })
+        .collect()
+}
+
+fn stored_of(r: RegistrationRecord) -> Option<StoredBinding> {
+    let transport = match r.transport.as_str() {
+        "udp" => Transport::Udp,
+        "tcp" => Transport::Tcp,
+        _ => return None,
+    };
+    Some(StoredBinding {
+        aor: r.user,
+        contact: r.contact,
+        expires_unix_ms: r.expires_unix_ms,
+        user_agent: r.user_agent,
+        source: r.source.parse().ok()?,
+        transport,
+        call_id: r.call_id,
+        cseq: r.cseq,
+    })
+}

@@ -1,0 +1,317 @@
+//! The I/O shell around [`Core`]: binds the sockets, runs the endpoint task (one
+//! `select!` over UDP, TCP messages, store answers, commands and a single timer), and
+//! performs the core's effects.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use rand::rngs::StdRng;
+use rand::{RngCore as _, SeedableRng as _};
+use sb_store::{Extension, RegistrationRecord, StoreError, StoreHandle};
+use sb_sip::transport::Transport;
+use tokio::net::{TcpListener, UdpSocket};
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+use crate::clock::Clock;
+use crate::config::SipConfig;
+use crate::core::{Core, Effect};
+use crate::directory::Directory;
+use crate::persist::{self, Write};
+use crate::transport::tcp::{accept_loop, Connections, TcpConfig};
+use crate::transport::{Inbound, Outbound};
+
+/// Largest datagram read; anything longer is truncated and then refused by the parser.
+const DATAGRAM: usize = 65_536;
+/// TCP messages queued for the endpoint task before connection readers wait.
+const INBOUND_QUEUE: usize = 4096;
+/// Attempts to find a port free on both UDP and TCP when the configured port is 0.
+const BIND_ATTEMPTS: usize = 16;
+/// How long the endpoint sleeps when nothing is scheduled.
+const IDLE_WAKE: Duration = Duration::from_secs(3600);
+
+/// Why the endpoint did not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// A listen socket could not be bound.
+    #[error("cannot bind SIP {transport} on {addr}: {source}")]
+    Bind {
+        /// The transport.
+        transport: Transport,
+        /// The address asked for.
+        addr: SocketAddr,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// Stored registrations could not be loaded.
+    #[error("cannot load stored registrations: {0}")]
+    Store(#[from] StoreError),
+}
+
+/// The endpoint task is gone (shut down, or it failed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the SIP endpoint is not running")]
+#[non_exhaustive]
+pub struct Stopped;
+
+/// Where the endpoint listens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LocalAddrs {
+    /// The UDP socket.
+    pub udp: SocketAddr,
+    /// The TCP listener.
+    pub tcp: SocketAddr,
+}
+
+#[derive(Debug)]
+enum Command {
+    Registrations {
+        user: String,
+        reply: oneshot::Sender<Vec<RegistrationRecord>>,
+    },
+    Shutdown,
+}
+
+/// Starts SIP endpoints.
+#[derive(Debug, Clone, Copy)]
+pub struct SipEndpoint;
+
+/// The running endpoint, as the rest of the program sees it.
+#[derive(Debug)]
+pub struct SipHandle {
+    local: LocalAddrs,
+    commands: mpsc::Sender<Command>,
+    directory: Directory,
+    connections: Connections,
+    endpoint: JoinHandle<()>,
+    accept: JoinHandle<()>,
+    writer: JoinHandle<()>,
+}
+
+impl SipEndpoint {
+    /// Binds UDP and TCP on `cfg.listen`, loads stored registrations and starts serving.
+    /// Must be called inside a tokio runtime (an actix `System` is one).
+    pub async fn start(cfg: SipConfig, store: StoreHandle) -> Result<SipHandle, StartError> {
+        let (udp, listener) = bind(cfg.listen).await?;
+        let local = LocalAddrs {
+            udp: local_addr(&udp.local_addr(), cfg.listen, Transport::Udp)?,
+            tcp: local_addr(&listener.local_addr(), cfg.listen, Transport::Tcp)?,
+        };
+        let stored = store.run(|s| s.registrations(None)).await?;
+        let clock = Arc::clone(&cfg.clock);
+        let mut rng = StdRng::from_os_rng();
+        let mut keys = ([0u8; 32], [0u8; 32]);
+        rng.fill_bytes(&mut keys.0);
+        rng.fill_bytes(&mut keys.1);
+        let directory = Directory::new(cfg.extension_cache_ttl);
+        let mut core = Core::new(&cfg, clock.now(), keys, directory.clone(), local.udp);
+        let skipped = core.import(clock.now(), clock.unix_ms(), stored);
+        tracing::info!(udp = %local.udp, tcp = %local.tcp, skipped_registrations = skipped, "SIP endpoint listening");
+
+        let udp = Arc::new(udp);
+        let connections = Connections::default();
+        let (inbound_tx, inbound_rx) = mpsc::channel(INBOUND_QUEUE);
+        let tcp_cfg = TcpConfig {
+            max_connections: cfg.tcp_max_connections,
+            idle: cfg.tcp_idle,
+        };
+        let accept = tokio::spawn(accept_loop(listener, connections.clone(), tcp_cfg, inbound_tx));
+        let (persist, writer) = persist::spawn_writer(store.clone());
+        let (commands, commands_rx) = mpsc::channel(64);
+        let (lookups, lookups_rx) = mpsc::unbounded_channel();
+        let shell = Shell {
+            core,
+            clock,
+            out: Outbound {
+                udp: Arc::clone(&udp),
+                tcp: connections.clone(),
+            },
+            udp,
+            store,
+            persist,
+            lookups,
+        };
+        let endpoint = tokio::spawn(shell.run(inbound_rx, commands_rx, lookups_rx));
+        Ok(SipHandle {
+            local,
+            commands,
+            directory,
+            connections,
+            endpoint,
+            accept,
+            writer,
+        })
+    }
+}
+
+impl SipHandle {
+    /// The bound UDP and TCP addresses (useful when the configured port was 0).
+    pub fn local_addrs(&self) -> LocalAddrs {
+        self.local
+    }
+
+    /// The live bindings of a SIP user, straight from the registrar.
+    pub async fn registrations_of(&self, user: &str) -> Result<Vec<RegistrationRecord>, Stopped> {
+        let (reply, answer) = oneshot::channel();
+        let command = Command::Registrations {
+            user: user.to_owned(),
+            reply,
+        };
+        self.commands.send(command).await.map_err(|_| Stopped)?;
+        answer.await.map_err(|_| Stopped)
+    }
+
+    /// Drops the cached extension of `user`: call it when an extension is created,
+    /// changed or deleted so the next REGISTER sees the change at once.
+    pub fn forget_extension(&self, user: &str) {
+        self.directory.forget(user);
+    }
+
+    /// Number of open TCP connections.
+    pub fn tcp_connections(&self) -> usize {
+        self.connections.len()
+    }
+
+    /// Stops listening, closes connections and flushes pending registration writes.
+    pub async fn shutdown(self) {
+        let _ = self.commands.send(Command::Shutdown).await;
+        let _ = self.endpoint.await;
+        self.accept.abort();
+        let _ = self.accept.await;
+        self.connections.close_all();
+        // The endpoint task held the only write-behind sender: the writer drains and ends.
+        let _ = self.writer.await;
+        tracing::info!(udp = %self.local.udp, "SIP endpoint stopped");
+    }
+}
+
+fn local_addr(
+    got: &std::io::Result<SocketAddr>,
+    addr: SocketAddr,
+    transport: Transport,
+) -> Result<SocketAddr, StartError> {
+    got.as_ref().map(|a| *a).map_err(|e| StartError::Bind {
+        transport,
+        addr,
+        source: std::io::Error::new(e.kind(), e.to_string()),
+    })
+}
+
+/// Binds UDP, then TCP on the same port; with port 0, retries until one port is free on both.
+async fn bind(addr: SocketAddr) -> Result<(UdpSocket, TcpListener), StartError> {
+    let attempts = if addr.port() == 0 { BIND_ATTEMPTS } else { 1 };
+    let mut last = None;
+    for _ in 0..attempts {
+        let udp = UdpSocket::bind(addr).await.map_err(|source| StartError::Bind {
+            transport: Transport::Udp,
+            addr,
+            source,
+        })?;
+        let port = local_addr(&udp.local_addr(), addr, Transport::Udp)?.port();
+        let tcp_addr = SocketAddr::new(addr.ip(), port);
+        match TcpListener::bind(tcp_addr).await {
+            Ok(listener) => return Ok((udp, listener)),
+            Err(source) => {
+                last = Some(StartError::Bind {
+                    transport: Transport::Tcp,
+                    addr: tcp_addr,
+                    source,
+                });
+            }
+        }
+    }
+    Err(last.unwrap_or(StartError::Bind {
+        transport: Transport::Tcp,
+        addr,
+        source: std::io::ErrorKind::AddrInUse.into(),
+    }))
+}
+
+/// The endpoint task's state.
+struct Shell {
+    core: Core,
+    clock: Arc<dyn Clock>,
+    udp: Arc<UdpSocket>,
+    out: Outbound,
+    store: StoreHandle,
+    persist: mpsc::UnboundedSender<Write>,
+    lookups: mpsc::UnboundedSender<(String, Result<Option<Extension>, StoreError>)>,
+}
+
+impl Shell {
+    async fn run(
+        mut self,
+        mut inbound: mpsc::Receiver<Inbound>,
+        mut commands: mpsc::Receiver<Command>,
+        mut lookups: mpsc::UnboundedReceiver<(String, Result<Option<Extension>, StoreError>)>,
+    ) {
+        let mut buf = vec![0u8; DATAGRAM];
+        loop {
+            let delay = self
+                .core
+                .poll_timeout()
+                .map_or(IDLE_WAKE, |at| at.saturating_duration_since(self.clock.now()));
+            tokio::select! {
+                biased;
+                command = commands.recv() => match command {
+                    Some(Command::Registrations { user, reply }) => {
+                        let records = self.core.registrations(&user, self.clock.now(), self.clock.unix_ms());
+                        let _ = reply.send(records);
+                    }
+                    Some(Command::Shutdown) | None => break,
+                },
+                received = self.udp.recv_from(&mut buf) => match received {
+                    Ok((len, source)) => {
+                        let bytes = Bytes::copy_from_slice(&buf[..len]);
+                        self.on_inbound(Inbound { bytes, source, transport: Transport::Udp });
+                    }
+                    // e.g. ICMP port unreachable reported on the next read (Linux): harmless.
+                    Err(error) => tracing::debug!(%error, "UDP receive error"),
+                },
+                Some(message) = inbound.recv() => self.on_inbound(message),
+                Some((user, result)) = lookups.recv() => {
+                    self.core.on_lookup(self.clock.now(), self.clock.unix_ms(), &user, result);
+                }
+                () = tokio::time::sleep(delay) => {
+                    self.core.on_timeout(self.clock.now(), self.clock.unix_ms());
+                }
+            }
+            self.perform().await;
+        }
+    }
+
+    fn on_inbound(&mut self, inbound: Inbound) {
+        self.core
+            .on_inbound(self.clock.now(), self.clock.unix_ms(), inbound);
+    }
+
+    async fn perform(&mut self) {
+        while let Some(effect) = self.core.poll_effect() {
+            match effect {
+                Effect::Transmit {
+                    dest,
+                    transport,
+                    bytes,
+                } => {
+                    if let Err(error) = self.out.send(transport, dest, bytes).await {
+                        tracing::debug!(%error, "transmit failed");
+                    }
+                }
+                Effect::Lookup(user) => {
+                    let (store, reply) = (self.store.clone(), self.lookups.clone());
+                    tokio::spawn(async move {
+                        let key = user.clone();
+                        let result = store.run(move |s| s.extension_by_user(&key)).await;
+                        let _ = reply.send((user, result));
+                    });
+                }
+                Effect::Persist(write) => {
+                    let _ = self.persist.send(write);
+                }
+            }
+        }
+    }
+}
