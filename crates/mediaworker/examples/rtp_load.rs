@@ -242,6 +242,11 @@ fn main() {
     let overruns = end.overruns - base.overruns;
     let ticks_run = (end.ticks - base.ticks).max(1);
     let mean_work = (end.total_work_us - base.total_work_us) / ticks_run;
+    let cpu_per_tick = (end.cpu_us - base.cpu_us) / ticks_run;
+    // What one core could carry at this per-leg cost, if the worker had it to itself.
+    let legs_per_core = (20_000 * legs as u64)
+        .checked_div(cpu_per_tick)
+        .unwrap_or(0);
     let expected_tx = legs as u64 * ticks_run;
     let short_tx = expected_tx.saturating_sub(worker_tx + slack);
     let (rtcp_lost, jb_lost, jb_late) = close_all(&engine, &leg_ids);
@@ -255,7 +260,7 @@ fn main() {
     println!(
         "legs={legs} members={} secs={} gen_sent={gen_sent} worker_rx={worker_rx} worker_tx={worker_tx} \
          gen_rx={gen_rx} loss_up={loss_up} loss_down={loss_down} short_tx={short_tx} silent_legs={legs_silent} \
-         rtcp_lost={rtcp_lost} jb_lost={jb_lost} jb_late={jb_late} overruns={overruns} skipped={} mean_work_us={mean_work} max_work_us={} gen_lag_max_us={} result={}",
+         rtcp_lost={rtcp_lost} jb_lost={jb_lost} jb_late={jb_late} overruns={overruns} skipped={} mean_work_us={mean_work} cpu_us_per_tick={cpu_per_tick} cpu_legs_per_core={legs_per_core} max_work_us={} gen_lag_max_us={} result={}",
         args.members,
         args.secs,
         end.skipped_ticks - base.skipped_ticks,

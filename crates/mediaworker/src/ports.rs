@@ -131,6 +131,35 @@ mod tests {
         ));
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+        /// Whatever the order of allocations and releases, no port is held twice and
+        /// every handed-out port is an even port of the range.
+        #[test]
+        fn no_port_is_held_twice(ops in proptest::collection::vec(proptest::option::of(0u16..40), 0..200)) {
+            let mut pool = PortPool::new(10..=40).unwrap();
+            let mut held: Vec<u16> = Vec::new();
+            for op in ops {
+                match op {
+                    None => match pool.allocate() {
+                        Ok(p) => {
+                            proptest::prop_assert!(p % 2 == 0 && (10..=40).contains(&p));
+                            proptest::prop_assert!(!held.contains(&p));
+                            held.push(p);
+                        }
+                        Err(_) => proptest::prop_assert_eq!(held.len(), pool.capacity()),
+                    },
+                    Some(i) => {
+                        let port = held.get(usize::from(i)).copied().unwrap_or(10 + i);
+                        pool.release(port);
+                        held.retain(|p| *p != port);
+                    }
+                }
+                proptest::prop_assert_eq!(pool.available() + held.len(), pool.capacity());
+            }
+        }
+    }
+
     #[test]
     fn freed_ports_are_reused_last() {
         let mut pool = PortPool::new(2..=8).unwrap();

@@ -65,6 +65,13 @@ pub fn send_batch(sock: &UdpSocket, msgs: &[(SocketAddr, &[u8])]) -> io::Result<
     Ok(sent)
 }
 
+/// CPU time the calling thread has used (Linux; zero elsewhere). Unlike wall time it
+/// excludes time the thread waited for a core, so it measures the tick's own cost on a
+/// shared machine.
+pub fn thread_cpu_time() -> std::time::Duration {
+    imp::thread_cpu_time()
+}
+
 fn would_block(e: &io::Error) -> bool {
     matches!(
         e.kind(),
@@ -135,6 +142,21 @@ mod imp {
         };
         // The sizes of sockaddr_in/_in6 (16/28 bytes) fit socklen_t.
         (ss, len as libc::socklen_t)
+    }
+
+    pub(super) fn thread_cpu_time() -> std::time::Duration {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: `ts` is a valid, writable timespec; the clock id is a constant.
+        let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+        if rc != 0 {
+            return std::time::Duration::ZERO;
+        }
+        let secs = u64::try_from(ts.tv_sec).unwrap_or(0);
+        let nanos = u32::try_from(ts.tv_nsec).unwrap_or(0);
+        std::time::Duration::new(secs, nanos)
     }
 
     pub(super) fn recv(sock: &UdpSocket, batch: &mut RecvBatch) -> io::Result<usize> {
@@ -215,6 +237,10 @@ mod imp {
     use super::{would_block, RecvBatch, BATCH};
     use std::io;
     use std::net::{SocketAddr, UdpSocket};
+
+    pub(super) fn thread_cpu_time() -> std::time::Duration {
+        std::time::Duration::ZERO
+    }
 
     pub(super) fn recv(sock: &UdpSocket, batch: &mut RecvBatch) -> io::Result<usize> {
         let mut n = 0;

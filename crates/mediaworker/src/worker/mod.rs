@@ -57,6 +57,9 @@ pub struct WorkerStats {
     pub max_work_us: AtomicU64,
     /// Sum of every tick's work, in microseconds (mean = this / ticks).
     pub total_work_us: AtomicU64,
+    /// CPU time the worker thread has used, in microseconds (Linux): its own cost,
+    /// without the time it waited for a core.
+    pub cpu_us: AtomicU64,
 }
 
 /// A plain copy of [`WorkerStats`].
@@ -86,6 +89,8 @@ pub struct WorkerSnapshot {
     pub max_work_us: u64,
     /// Total work (µs).
     pub total_work_us: u64,
+    /// Thread CPU time (µs).
+    pub cpu_us: u64,
 }
 
 impl WorkerStats {
@@ -105,6 +110,7 @@ impl WorkerStats {
             dropped_events: r(&self.dropped_events),
             max_work_us: r(&self.max_work_us),
             total_work_us: r(&self.total_work_us),
+            cpu_us: r(&self.cpu_us),
         }
     }
 }
@@ -195,4 +201,6 @@ fn record_work(stats: &WorkerStats, work: Duration) {
     stats.ticks.fetch_add(1, Ordering::Relaxed);
     stats.total_work_us.fetch_add(us, Ordering::Relaxed);
     stats.max_work_us.fetch_max(us, Ordering::Relaxed);
+    let cpu = u64::try_from(crate::sys::thread_cpu_time().as_micros()).unwrap_or(u64::MAX);
+    stats.cpu_us.store(cpu, Ordering::Relaxed);
 }
