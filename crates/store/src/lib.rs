@@ -26,6 +26,7 @@
 
 mod condition;
 mod error;
+mod event;
 mod extension;
 pub mod files;
 mod handle;
@@ -34,6 +35,7 @@ pub mod sqlite;
 
 pub use condition::{ConditionDef, ConditionId, ConditionRecord};
 pub use error::StoreError;
+pub use event::{DeliveryState, StoredEvent};
 pub use extension::{Extension, ExtensionId, ExtensionKind, RegistrationRecord};
 pub use files::{FileLibrary, FileMeta};
 pub use handle::StoreHandle;
@@ -156,4 +158,45 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Option<ConditionRecord>, StoreError>;
     /// Deletes a condition; `false` when it is not this call center's.
     fn delete_condition(&self, cc: &CallCenterId, id: &ConditionId) -> Result<bool, StoreError>;
+
+    /// Appends an event to a call center's log and webhook outbox with the next sequence
+    /// number; the stored body is `payload` plus `seq`. Committed before it returns.
+    fn append_event(
+        &self,
+        cc: &CallCenterId,
+        name: &str,
+        payload: &serde_json::Map<String, serde_json::Value>,
+        now_ms: u64,
+    ) -> Result<StoredEvent, StoreError>;
+    /// Up to `limit` events with a sequence number above `after_seq`, in order (for replay).
+    fn events_after(
+        &self,
+        cc: &CallCenterId,
+        after_seq: u64,
+        limit: u32,
+    ) -> Result<Vec<StoredEvent>, StoreError>;
+    /// Up to `limit` events not yet delivered (pending or parked), in order.
+    fn undelivered_events(
+        &self,
+        cc: &CallCenterId,
+        limit: u32,
+    ) -> Result<Vec<StoredEvent>, StoreError>;
+    /// Call centers that have undelivered events (to resume delivery after a restart).
+    fn callcenters_with_undelivered_events(&self) -> Result<Vec<CallCenterId>, StoreError>;
+    /// Records a delivery outcome: counts an attempt for `Pending`/`Parked`, stamps the time for
+    /// `Delivered`.
+    fn set_event_state(
+        &self,
+        cc: &CallCenterId,
+        seq: u64,
+        state: DeliveryState,
+        error: Option<&str>,
+        now_ms: u64,
+    ) -> Result<(), StoreError>;
+    /// Parked events (delivery failed after every retry), oldest first.
+    fn parked_events(
+        &self,
+        cc: &CallCenterId,
+        page: Page,
+    ) -> Result<Paged<StoredEvent>, StoreError>;
 }

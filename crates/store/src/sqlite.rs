@@ -11,6 +11,7 @@ use std::sync::{Mutex, MutexGuard};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::condition::{self, ConditionDef, ConditionId, ConditionRecord};
+use crate::event::{self, DeliveryState, StoredEvent};
 use crate::extension::{self, Extension, ExtensionId, ExtensionKind, RegistrationRecord};
 use crate::model::{new_id, Transport};
 use crate::{
@@ -103,6 +104,22 @@ pub const MIGRATIONS: &[&str] = &[
         updated_at    INTEGER NOT NULL
     );
     CREATE INDEX conditions_by_callcenter ON conditions(callcenter_id, created_at);
+    "#,
+    // 4: the event log and webhook outbox: every event, numbered per call center.
+    r#"
+    CREATE TABLE events (
+        callcenter_id TEXT NOT NULL REFERENCES callcenters(id) ON DELETE CASCADE,
+        seq           INTEGER NOT NULL,
+        name          TEXT NOT NULL,
+        body          TEXT NOT NULL,
+        created_at    INTEGER NOT NULL,
+        state         INTEGER NOT NULL DEFAULT 0,
+        attempts      INTEGER NOT NULL DEFAULT 0,
+        last_error    TEXT,
+        delivered_at  INTEGER,
+        PRIMARY KEY (callcenter_id, seq)
+    ) WITHOUT ROWID;
+    CREATE INDEX events_by_state ON events(state, callcenter_id, seq);
     "#,
 ];
 
@@ -685,6 +702,56 @@ impl Store for SqliteStore {
 
     fn delete_condition(&self, cc: &CallCenterId, id: &ConditionId) -> Result<bool, StoreError> {
         condition::delete(&self.conn(), cc, id)
+    }
+
+    fn append_event(
+        &self,
+        cc: &CallCenterId,
+        name: &str,
+        payload: &serde_json::Map<String, serde_json::Value>,
+        now_ms: u64,
+    ) -> Result<StoredEvent, StoreError> {
+        event::append(&mut self.conn(), cc, name, payload, now_ms)
+    }
+
+    fn events_after(
+        &self,
+        cc: &CallCenterId,
+        after_seq: u64,
+        limit: u32,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        event::after(&self.conn(), cc, after_seq, limit)
+    }
+
+    fn undelivered_events(
+        &self,
+        cc: &CallCenterId,
+        limit: u32,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        event::undelivered(&self.conn(), cc, limit)
+    }
+
+    fn callcenters_with_undelivered_events(&self) -> Result<Vec<CallCenterId>, StoreError> {
+        event::callcenters_with_undelivered(&self.conn())
+    }
+
+    fn set_event_state(
+        &self,
+        cc: &CallCenterId,
+        seq: u64,
+        state: DeliveryState,
+        error: Option<&str>,
+        now_ms: u64,
+    ) -> Result<(), StoreError> {
+        event::set_state(&self.conn(), cc, seq, state, error, now_ms)
+    }
+
+    fn parked_events(
+        &self,
+        cc: &CallCenterId,
+        page: Page,
+    ) -> Result<Paged<StoredEvent>, StoreError> {
+        event::parked(&self.conn(), cc, page)
     }
 
     fn delete_trunk(&self, id: &TrunkId) -> Result<bool, StoreError> {
