@@ -10,6 +10,10 @@
 //! (`has(x)`, `get(x)`, `get(x) >= k`, `has(x) && get(x) >= k`) skip the interpreter and
 //! read the agent's skill once. Every fused form computes the same `f64` operations in the
 //! same order as the unfused program, so results are bit-for-bit identical.
+//!
+//! Programs that are a chain on one value (a first operand, then in-place steps: weighted
+//! sums such as `get("vip")*2 + get("en")`, single comparisons, `has(x)`) run on one
+//! register with no stack at all; `has(x) && get(x) >= k` reads the skill once.
 
 use super::parser::{BinOp, Node};
 use super::EvalError;
@@ -43,13 +47,13 @@ pub(crate) enum Op {
     OrJump(u32),
 }
 
-/// Whole programs that need no interpreter (one skill lookup each).
+/// Whole programs that need no stack.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Shape {
     General,
-    Has(SkillId),
-    Get(SkillId),
-    GetK(SkillId, BinOp, f64),
+    /// A first operand then only in-place steps: runs on one register.
+    Chain,
+    /// `has(x) && get(x) op k`: one skill lookup.
     HasAndGetK(SkillId, BinOp, f64),
 }
 
@@ -155,11 +159,11 @@ impl Program {
 
     /// Recognises the programs [`Shape`] runs without the interpreter.
     fn shape(&self) -> Shape {
+        let first = |op: &Op| matches!(op, Op::Const(_) | Op::Get(_) | Op::GetK(..) | Op::Has(_));
+        let step = |op: &Op| matches!(op, Op::Neg | Op::Not | Op::BinK(..) | Op::BinGet(..));
         match self.ops.as_slice() {
-            [Op::Has(id)] => Shape::Has(*id),
-            [Op::Get(id)] => Shape::Get(*id),
-            [Op::GetK(id, op, k)] => Shape::GetK(*id, *op, *k),
             [Op::HasAndJump(a, 2), Op::GetK(b, op, k)] if a == b => Shape::HasAndGetK(*a, *op, *k),
+            [head, rest @ ..] if first(head) && rest.iter().all(step) => Shape::Chain,
             _ => Shape::General,
         }
     }
@@ -190,11 +194,8 @@ impl Program {
     /// Runs the program against one agent's skills.
     #[inline]
     pub(crate) fn run(&self, skills: &SkillSet) -> Result<f64, EvalError> {
-        let get = |id| f64::from(skills.score(id).unwrap_or(0));
         match self.shape {
-            Shape::Has(id) => Ok(truth(skills.score(id).is_some())),
-            Shape::Get(id) => Ok(get(id)),
-            Shape::GetK(id, op, k) => binary(op, get(id), k),
+            Shape::Chain => self.run_chain(skills),
             Shape::HasAndGetK(id, op, k) => match skills.score(id) {
                 Some(s) => binary(op, f64::from(s), k),
                 None => Ok(0.0),
@@ -204,6 +205,28 @@ impl Program {
             Shape::General if self.depth <= SMALL_STACK => self.run_on::<SMALL_STACK>(skills),
             Shape::General => self.run_on::<STACK>(skills),
         }
+    }
+
+    /// A [`Shape::Chain`] program on one register.
+    #[inline]
+    fn run_chain(&self, skills: &SkillSet) -> Result<f64, EvalError> {
+        let get = |id| f64::from(skills.score(id).unwrap_or(0));
+        let mut acc = 0.0;
+        for op in &self.ops {
+            acc = match *op {
+                Op::Const(v) => v,
+                Op::Get(id) => get(id),
+                Op::GetK(id, b, k) => binary(b, get(id), k)?,
+                Op::Has(id) => truth(skills.score(id).is_some()),
+                Op::Neg => -acc,
+                Op::Not => truth(acc == 0.0),
+                Op::BinK(b, k) => binary(b, acc, k)?,
+                Op::BinGet(b, id) => binary(b, acc, get(id))?,
+                // Not in a chain (see `shape`): jumps and two-operand steps need the stack.
+                Op::Bin(_) | Op::HasAndJump(..) | Op::AndJump(_) | Op::OrJump(_) => acc,
+            };
+        }
+        Ok(acc)
     }
 
     /// The interpreter on an `N`-slot stack; `N >= self.depth` (checked by the caller) and a
@@ -427,10 +450,16 @@ mod tests {
     fn common_shapes_skip_the_interpreter() {
         let (x, y) = (SkillId(0), SkillId(1));
         let ge5 = || Node::Bin(BinOp::Ge, bx(Node::Get(x)), bx(Node::Num(5.0)));
+        let weighted = Node::Bin(
+            BinOp::Add,
+            bx(Node::Bin(BinOp::Mul, bx(Node::Get(x)), bx(Node::Num(2.0)))),
+            bx(Node::Get(y)),
+        );
         let cases = [
-            (Node::Has(x), Shape::Has(x)),
-            (Node::Get(x), Shape::Get(x)),
-            (ge5(), Shape::GetK(x, BinOp::Ge, 5.0)),
+            (Node::Has(x), Shape::Chain),
+            (Node::Not(bx(Node::Neg(bx(Node::Get(x))))), Shape::Chain),
+            (ge5(), Shape::Chain),
+            (weighted, Shape::Chain),
             (
                 Node::Bin(BinOp::And, bx(Node::Has(x)), bx(ge5())),
                 Shape::HasAndGetK(x, BinOp::Ge, 5.0),

@@ -1,8 +1,14 @@
 //! The agent index and the choice of an agent for a route.
 //!
-//! Idle agents are kept twice: in a flat list (conditions scan it, and only it) and per
-//! skill in an ordered set keyed by (score desc, idle since, slot), so a `<skill>` route
-//! takes its best, longest-idle agent in O(log n) without looking at anyone else.
+//! Idle agents are kept twice: in flat parallel arrays (conditions scan them, and only them)
+//! and per skill in an ordered set keyed by (score desc, idle since, slot), so a `<skill>`
+//! route takes its best, longest-idle agent in O(log n) without looking at anyone else.
+//!
+//! A condition route has to test every idle agent, so that scan is kept cheap: the idle
+//! agents' skill sets are copied into one contiguous array (small sets are stored inline,
+//! see [`SkillSet`]) and read back to back, the slot and idle-since stamp live in arrays of
+//! their own that are read only for matching agents, and the tie list for a random choice
+//! reuses one buffer, so a decision allocates nothing.
 
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, HashMap};
@@ -13,6 +19,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::agent::AgentName;
 use crate::enqueue::{Choice, Selector, SortMode};
+use crate::expr::{SortExpr, WhereExpr};
 use crate::routing::TaskId;
 use crate::skill::{SkillId, SkillSet};
 
@@ -47,8 +54,13 @@ pub(crate) struct Agents {
     slots: Vec<Option<AgentEntry>>,
     free: Vec<Slot>,
     by_name: HashMap<AgentName, Slot>,
+    /// Routable agents; `idle_skills[i]` and `idle_since[i]` belong to `idle[i]`.
     idle: Vec<Slot>,
+    idle_skills: Vec<SkillSet>,
+    idle_since: Vec<Instant>,
     by_skill: HashMap<SkillId, BTreeSet<SkillKey>>,
+    /// Scratch for a random choice: places in `idle` of the agents tied for best.
+    ties: Vec<usize>,
 }
 
 impl Agents {
@@ -111,7 +123,7 @@ impl Agents {
         };
         let was = a.idle_pos.is_some();
         if was {
-            Self::unindex(&mut self.idle, &mut self.by_skill, &mut self.slots, s);
+            self.unindex(s);
         }
         let Some(a) = self.slots.get_mut(s as usize).and_then(Option::as_mut) else {
             return false;
@@ -120,6 +132,8 @@ impl Agents {
         if a.routable() {
             a.idle_pos = Some(self.idle.len());
             self.idle.push(s);
+            self.idle_skills.push(a.skills.clone());
+            self.idle_since.push(a.idle_since);
             for (id, score) in a.skills.iter() {
                 self.by_skill
                     .entry(id)
@@ -130,24 +144,23 @@ impl Agents {
         !was && self.get(s).is_some_and(AgentEntry::routable)
     }
 
-    fn unindex(
-        idle: &mut Vec<Slot>,
-        by_skill: &mut HashMap<SkillId, BTreeSet<SkillKey>>,
-        slots: &mut [Option<AgentEntry>],
-        s: Slot,
-    ) {
-        let Some(Some(a)) = slots.get_mut(s as usize) else {
+    /// Takes a routable agent out of the idle indexes.
+    fn unindex(&mut self, s: Slot) {
+        let Some(Some(a)) = self.slots.get_mut(s as usize) else {
             return;
         };
         let Some(pos) = a.idle_pos.take() else { return };
         for (id, score) in a.skills.iter() {
-            if let Some(set) = by_skill.get_mut(&id) {
+            if let Some(set) = self.by_skill.get_mut(&id) {
                 set.remove(&(Reverse(score), a.idle_since, s));
             }
         }
-        idle.swap_remove(pos);
-        if let Some(&moved) = idle.get(pos) {
-            if let Some(Some(m)) = slots.get_mut(moved as usize) {
+        // The three arrays move together, so the agent moved into `pos` keeps its data.
+        self.idle.swap_remove(pos);
+        self.idle_skills.swap_remove(pos);
+        self.idle_since.swap_remove(pos);
+        if let Some(&moved) = self.idle.get(pos) {
+            if let Some(Some(m)) = self.slots.get_mut(moved as usize) {
                 m.idle_pos = Some(pos);
             }
         }
@@ -155,7 +168,7 @@ impl Agents {
 
     /// The idle agent a route picks, if any.
     pub fn choose(
-        &self,
+        &mut self,
         selector: &Selector,
         choice: Choice,
         rng: &mut ChaCha8Rng,
@@ -176,60 +189,55 @@ impl Agents {
                 }
             }
             Selector::Condition { where_, sort, .. } => {
-                let mut best = Best::default();
-                for &s in &self.idle {
-                    let Some(a) = self.get(s) else { continue };
-                    if !where_.matches(&a.skills) {
-                        continue;
-                    }
-                    let key = match sort {
-                        None => 0.0,
-                        Some((e, mode)) => match e.eval(&a.skills) {
-                            Ok(v) if *mode == SortMode::Asc => -v,
-                            Ok(v) => v,
-                            Err(_) => continue,
-                        },
-                    };
-                    best.offer(key, a.idle_since, s, choice, rng);
-                }
-                best.slot
+                self.scan(where_, sort.as_ref(), choice, rng)
             }
         }
     }
-}
 
-/// Running best for a condition scan: highest key, then lru or a uniform pick among ties
-/// (reservoir sampling, so one pass and no allocation).
-#[derive(Default)]
-struct Best {
-    slot: Option<Slot>,
-    key: f64,
-    since: Option<Instant>,
-    ties: u32,
-}
-
-impl Best {
-    fn offer(&mut self, key: f64, since: Instant, s: Slot, choice: Choice, rng: &mut ChaCha8Rng) {
-        if self.slot.is_none() || key > self.key {
-            *self = Best {
-                slot: Some(s),
-                key,
-                since: Some(since),
-                ties: 1,
+    /// A condition route's pick: among idle agents matching `where_` whose `sort`
+    /// evaluates, the highest sort key, then the longest idle (`lru`) or a uniform pick
+    /// among the ties (`random`). Agents whose `sort` fails are skipped (SPEC §9).
+    fn scan(
+        &mut self,
+        where_: &WhereExpr,
+        sort: Option<&(SortExpr, SortMode)>,
+        choice: Choice,
+        rng: &mut ChaCha8Rng,
+    ) -> Option<Slot> {
+        let mut best: Option<(f64, usize)> = None;
+        self.ties.clear();
+        for (i, skills) in self.idle_skills.iter().enumerate() {
+            if !where_.matches(skills) {
+                continue;
+            }
+            let key = match sort {
+                None => 0.0,
+                Some((e, mode)) => match e.eval(skills) {
+                    Ok(v) if *mode == SortMode::Asc => -v,
+                    Ok(v) => v,
+                    Err(_) => continue,
+                },
             };
-            return;
+            match best {
+                Some((k, _)) if key < k => {}
+                Some((k, at)) if key == k => match choice {
+                    Choice::Lru if self.idle_since[i] < self.idle_since[at] => {
+                        best = Some((k, i));
+                    }
+                    Choice::Lru => {}
+                    Choice::Random => self.ties.push(i),
+                },
+                _ => {
+                    best = Some((key, i));
+                    self.ties.clear();
+                    self.ties.push(i);
+                }
+            }
         }
-        if key < self.key {
-            return;
+        let (_, mut at) = best?;
+        if choice == Choice::Random && self.ties.len() > 1 {
+            at = self.ties[rng.random_range(0..self.ties.len())];
         }
-        self.ties += 1;
-        let take = match choice {
-            Choice::Lru => self.since.is_none_or(|b| since < b),
-            Choice::Random => rng.random_range(0..self.ties) == 0,
-        };
-        if take {
-            self.slot = Some(s);
-            self.since = Some(since);
-        }
+        self.idle.get(at).copied()
     }
 }
