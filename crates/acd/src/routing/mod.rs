@@ -8,6 +8,11 @@
 //! it matches exists, and a freed agent can simply take the first waiting task (highest
 //! priority, then oldest) that it matches.
 //!
+//! Both directions are indexed so a decision never walks the whole other side: idle agents
+//! per skill (and in a flat array for condition scans), waiting tasks per lane — the agent,
+//! skill or distinct condition their current route selects. A freed agent compares a few
+//! lane heads instead of testing every waiting task.
+//!
 //! The router holds routing attributes only; agent states live in
 //! [`crate::agent::Agent`]. The engine forwards the agent's moves (`AgentIdle`,
 //! `AgentUnavailable`) and performs the router's [`Output`]s (ring the agent, move it to
