@@ -45,7 +45,12 @@ impl Directory {
     }
 
     /// Records what the store said about `user`; only type-1 extensions have a password.
-    pub fn insert(&self, now: Instant, user: &str, extension: Option<&Extension>) -> Option<String> {
+    pub fn insert(
+        &self,
+        now: Instant,
+        user: &str,
+        extension: Option<&Extension>,
+    ) -> Option<String> {
         let password = extension.and_then(|e| match &e.kind {
             ExtensionKind::Terminal { user: u, password } if u == user => Some(password.clone()),
             _ => None,
@@ -99,7 +104,10 @@ mod tests {
         assert_eq!(dir.password(clock.now(), "1001"), None);
         dir.insert(clock.now(), "1001", Some(&terminal("1001", "pw123456")));
         dir.insert(clock.now(), "nobody", None);
-        assert_eq!(dir.password(clock.now(), "1001"), Some(Some("pw123456".into())));
+        assert_eq!(
+            dir.password(clock.now(), "1001"),
+            Some(Some("pw123456".into()))
+        );
         assert_eq!(dir.password(clock.now(), "nobody"), Some(None));
         clock.advance(Duration::from_secs(10));
         assert_eq!(dir.password(clock.now(), "1001"), None);

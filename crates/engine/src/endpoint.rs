@@ -9,8 +9,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use rand::rngs::StdRng;
 use rand::{RngCore as _, SeedableRng as _};
-use sb_store::{Extension, RegistrationRecord, StoreError, StoreHandle};
 use sb_sip::transport::Transport;
+use sb_store::{Extension, RegistrationRecord, StoreError, StoreHandle};
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
@@ -118,7 +118,12 @@ impl SipEndpoint {
             max_connections: cfg.tcp_max_connections,
             idle: cfg.tcp_idle,
         };
-        let accept = tokio::spawn(accept_loop(listener, connections.clone(), tcp_cfg, inbound_tx));
+        let accept = tokio::spawn(accept_loop(
+            listener,
+            connections.clone(),
+            tcp_cfg,
+            inbound_tx,
+        ));
         let (persist, writer) = persist::spawn_writer(store.clone());
         let (commands, commands_rx) = mpsc::channel(64);
         let (lookups, lookups_rx) = mpsc::unbounded_channel();
@@ -205,11 +210,13 @@ async fn bind(addr: SocketAddr) -> Result<(UdpSocket, TcpListener), StartError> 
     let attempts = if addr.port() == 0 { BIND_ATTEMPTS } else { 1 };
     let mut last = None;
     for _ in 0..attempts {
-        let udp = UdpSocket::bind(addr).await.map_err(|source| StartError::Bind {
-            transport: Transport::Udp,
-            addr,
-            source,
-        })?;
+        let udp = UdpSocket::bind(addr)
+            .await
+            .map_err(|source| StartError::Bind {
+                transport: Transport::Udp,
+                addr,
+                source,
+            })?;
         let port = local_addr(&udp.local_addr(), addr, Transport::Udp)?.port();
         let tcp_addr = SocketAddr::new(addr.ip(), port);
         match TcpListener::bind(tcp_addr).await {
@@ -250,10 +257,9 @@ impl Shell {
     ) {
         let mut buf = vec![0u8; DATAGRAM];
         loop {
-            let delay = self
-                .core
-                .poll_timeout()
-                .map_or(IDLE_WAKE, |at| at.saturating_duration_since(self.clock.now()));
+            let delay = self.core.poll_timeout().map_or(IDLE_WAKE, |at| {
+                at.saturating_duration_since(self.clock.now())
+            });
             tokio::select! {
                 biased;
                 command = commands.recv() => match command {

@@ -3,6 +3,7 @@
 //! (compact forms included, §7.3.3) and gives up quietly when a response cannot be routed.
 
 use bytes::Bytes;
+use sb_sip::message::{CSeq, NameAddr, Via};
 
 /// The headers a response copies from its request (§8.2.6.2), with their compact forms.
 const COPIED: [(&str, &str); 5] = [
@@ -30,32 +31,44 @@ pub fn bad_request(raw: &[u8]) -> Option<Bytes> {
         return None;
     }
     let mut copied = Vec::new();
-    let mut has_via = false;
+    let mut found = [false; COPIED.len()];
     for line in lines {
         let Some((name, value)) = line.split_once(':') else {
             continue;
         };
         let name = name.trim();
-        let Some((canonical, _)) = COPIED
-            .iter()
-            .find(|(long, short)| name.eq_ignore_ascii_case(long) || (!short.is_empty() && name.eq_ignore_ascii_case(short)))
-        else {
+        let Some((canonical, _)) = COPIED.iter().find(|(long, short)| {
+            name.eq_ignore_ascii_case(long)
+                || (!short.is_empty() && name.eq_ignore_ascii_case(short))
+        }) else {
             continue;
         };
         let value = value.trim();
-        if value.len() > MAX_COPIED_LINE || value.contains(['\r', '\n']) {
+        if value.len() > MAX_COPIED_LINE || !valid(canonical, value) {
             continue;
         }
-        has_via |= *canonical == "Via";
+        found[COPIED.iter().position(|(c, _)| c == canonical).unwrap_or(0)] = true;
         copied.push(format!("{canonical}: {value}\r\n"));
     }
-    if !has_via {
+    // Without all five the client could not match the answer to its request (§17.1.3),
+    // and an unvalidated Via is not an address worth sending to.
+    if !found.iter().all(|f| *f) {
         return None;
     }
     let mut out = String::from("SIP/2.0 400 Bad Request\r\n");
     copied.iter().for_each(|l| out.push_str(l));
     out.push_str("Content-Length: 0\r\n\r\n");
     Some(Bytes::from(out))
+}
+
+/// Whether a copied header is well-formed, by the same rules the parser applies.
+fn valid(name: &str, value: &str) -> bool {
+    match name {
+        "Via" => Via::parse(value).is_ok(),
+        "From" | "To" => NameAddr::parse(value).is_ok(),
+        "CSeq" => CSeq::parse(value).is_ok(),
+        _ => !value.is_empty() && !value.contains([' ', '\t']),
+    }
 }
 
 #[cfg(test)]
@@ -66,7 +79,7 @@ mod tests {
     #[test]
     fn broken_request_with_via_gets_a_parseable_400() {
         let raw = b"REGISTER sip:x SIP/2.0\r\nv: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKa\r\n\
-            f: <sip:a@x>;tag=1\r\nt: <sip:a@x>\r\ni: c1\r\nCSeq: nonsense\r\nContact: <<<\r\n\r\n";
+            f: <sip:a@x>;tag=1\r\nt: <sip:a@x>\r\ni: c1\r\nCSeq: 1 REGISTER\r\nContact: <<<\r\n\r\n";
         let answer = bad_request(raw).expect("a Via is present");
         let Message::Response(r) = parse(&answer).expect("our 400 parses") else {
             panic!("a response")
@@ -80,5 +93,11 @@ mod tests {
         assert!(bad_request(b"SIP/2.0 200 OK\r\nVia: x\r\n\r\n").is_none());
         assert!(bad_request(b"\x00\x01\x02").is_none());
         assert!(bad_request(b"OPTIONS sip:x SIP/2.0\r\nTo: <sip:a@x>\r\n\r\n").is_none());
+        let bad_cseq = b"OPTIONS sip:x SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKa\r\n\
+            From: <sip:a@x>;tag=1\r\nTo: <sip:a@x>\r\nCall-ID: c\r\nCSeq: banana\r\n\r\n";
+        assert!(
+            bad_request(bad_cseq).is_none(),
+            "an answer nobody could match"
+        );
     }
 }

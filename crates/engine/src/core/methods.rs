@@ -43,8 +43,13 @@ impl Core {
             // Calls are not routed yet: refuse cleanly rather than leave the phone ringing.
             Method::Invite => Response::from_request(&request, 480, Some(&tag)),
             // In-dialog methods: no dialog exists on this endpoint yet (§12.2.2).
-            Method::Bye | Method::Info | Method::Update | Method::Prack | Method::Notify
-            | Method::Refer | Method::Cancel => Response::from_request(&request, 481, Some(&tag)),
+            Method::Bye
+            | Method::Info
+            | Method::Update
+            | Method::Prack
+            | Method::Notify
+            | Method::Refer
+            | Method::Cancel => Response::from_request(&request, 481, Some(&tag)),
             // Known methods we do not offer: 405 with Allow (§8.2.1).
             Method::Subscribe | Method::Publish | Method::Message => {
                 with_allow(Response::from_request(&request, 405, Some(&tag)))

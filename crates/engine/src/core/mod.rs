@@ -10,13 +10,13 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use sb_store::{Extension, RegistrationRecord, StoreError};
-use sha2::{Digest as _, Sha256};
 use sb_sip::auth::{Algorithm, DigestServer, NonceManager};
 use sb_sip::message::{parse, Message, Request, Response, SipHeaders};
 use sb_sip::registrar::{Binding, Registrar, RegistrarConfig, StoredBinding};
 use sb_sip::transaction::{Event, Input, Output, TransactionId, TransactionLayer};
 use sb_sip::transport::Transport;
+use sb_store::{Extension, RegistrationRecord, StoreError};
+use sha2::{Digest as _, Sha256};
 
 use crate::config::SipConfig;
 use crate::directory::Directory;
@@ -188,7 +188,8 @@ impl Core {
             Err(error) => {
                 tracing::warn!(%user, %error, "extension lookup failed");
                 for p in waiting {
-                    let mut r = Response::from_request(&p.request, 503, Some(&self.tag(&p.request)));
+                    let mut r =
+                        Response::from_request(&p.request, 503, Some(&self.tag(&p.request)));
                     r.headers.push("Retry-After", "5");
                     self.respond(now, p.id, r);
                 }
@@ -206,7 +207,8 @@ impl Core {
         for user in users {
             tracing::info!(%user, "registration expired");
             let records = self.registrations(&user, now, unix_ms);
-            self.effects.push_back(Effect::Persist(Write { user, records }));
+            self.effects
+                .push_back(Effect::Persist(Write { user, records }));
         }
         if now >= self.next_prune {
             self.gate.prune(now);
@@ -221,7 +223,12 @@ impl Core {
     }
 
     /// Loads persisted bindings; returns how many were skipped (expired or unreadable).
-    pub fn import(&mut self, now: Instant, unix_ms: u64, records: Vec<RegistrationRecord>) -> usize {
+    pub fn import(
+        &mut self,
+        now: Instant,
+        unix_ms: u64,
+        records: Vec<RegistrationRecord>,
+    ) -> usize {
         let total = records.len();
         let stored: Vec<StoredBinding> = records.into_iter().filter_map(stored_of).collect();
         let unreadable = total - stored.len();
@@ -275,7 +282,12 @@ impl Core {
 }
 
 /// A binding list in the store's form; `now_unix_ms` is the wall time matching `now`.
-fn records_of(user: &str, bindings: &[Binding], now: Instant, now_unix_ms: u64) -> Vec<RegistrationRecord> {
+fn records_of(
+    user: &str,
+    bindings: &[Binding],
+    now: Instant,
+    now_unix_ms: u64,
+) -> Vec<RegistrationRecord> {
     bindings
         .iter()
         .map(|b| {
@@ -283,7 +295,8 @@ fn records_of(user: &str, bindings: &[Binding], now: Instant, now_unix_ms: u64) 
             RegistrationRecord {
                 user: user.to_owned(),
                 contact: b.contact.to_string(),
-                expires_unix_ms: now_unix_ms.saturating_add(u64::try_from(left).unwrap_or(u64::MAX)),
+                expires_unix_ms: now_unix_ms
+                    .saturating_add(u64::try_from(left).unwrap_or(u64::MAX)),
                 user_agent: b.user_agent.clone(),
                 source: b.source.to_string(),
                 transport: b.transport.as_str().to_ascii_lowercase(),

@@ -43,7 +43,8 @@ impl Core {
             return;
         }
         if self.parked_count >= MAX_PARKED {
-            let mut r = Response::from_request(&parked.request, 503, Some(&self.tag(&parked.request)));
+            let mut r =
+                Response::from_request(&parked.request, 503, Some(&self.tag(&parked.request)));
             r.headers.push("Retry-After", "5");
             self.respond(now, parked.id, r);
             return;
@@ -91,7 +92,14 @@ impl Core {
         }
     }
 
-    fn challenge(&mut self, now: Instant, p: Parked, rejection: &Rejection, tag: &str, aor_user: &str) {
+    fn challenge(
+        &mut self,
+        now: Instant,
+        p: Parked,
+        rejection: &Rejection,
+        tag: &str,
+        aor_user: &str,
+    ) {
         let failed = !matches!(rejection, Rejection::Missing | Rejection::Stale);
         if failed {
             let banned = self.gate.auth_failed(now, p.source.ip());
@@ -112,7 +120,10 @@ impl Core {
     }
 
     fn bind(&mut self, now: Instant, p: Parked, user: &str, tag: &str) {
-        match self.registrar.register(now, user, &p.request, p.source, p.transport) {
+        match self
+            .registrar
+            .register(now, user, &p.request, p.source, p.transport)
+        {
             Ok(bindings) => {
                 tracing::info!(
                     %user,

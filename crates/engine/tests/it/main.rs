@@ -2,4 +2,13 @@
 
 mod support;
 
+mod auth_failure_indistinguishable;
+mod interval_too_brief;
+mod methods_and_malformed;
+mod rate_limit_and_ban;
+mod register_tcp;
 mod register_udp;
+mod restart_keeps_registrations;
+mod stale_nonce;
+mod tcp_framing;
+mod tcp_limits;

@@ -18,7 +18,10 @@ async fn challenge_then_credentials_then_binding_listed() {
     assert_eq!(contacts.len(), 1);
     assert!(contacts[0].contains(&format!("{}", phone.local.port())));
     assert!(contacts[0].contains("expires=600"));
-    assert!(ok.to().unwrap().tag().is_some(), "final responses carry a To tag");
+    assert!(
+        ok.to().unwrap().tag().is_some(),
+        "final responses carry a To tag"
+    );
 
     let live = h.sip.registrations_of(USER).await.unwrap();
     assert_eq!(live.len(), 1);

@@ -46,7 +46,8 @@ pub fn seeded_store(dir: &Path) -> StoreHandle {
         user: USER.into(),
         password: PASSWORD.into(),
     };
-    s.create_extension(&cc.id, &kind, 1).expect("extension created");
+    s.create_extension(&cc.id, &kind, 1)
+        .expect("extension created");
     store
 }
 
@@ -164,7 +165,13 @@ impl Phone {
         let values: Vec<&str> = challenge.headers.get_all("WWW-Authenticate").collect();
         let auth = self
             .digest
-            .authorize(&values, false, "REGISTER", &request.uri.to_string(), "c0ffee42")
+            .authorize(
+                &values,
+                false,
+                "REGISTER",
+                &request.uri.to_string(),
+                "c0ffee42",
+            )
             .expect("a challenge we can answer");
         request.headers.push(auth.header, auth.value);
         request
@@ -245,6 +252,41 @@ impl Phone {
         };
         let mut buf = [0u8; 16];
         sock.try_recv_from(&mut buf).is_ok()
+    }
+
+    /// Sends an RFC 5626 CRLF ping and waits for the pong (TCP only).
+    pub async fn ping(&mut self) {
+        self.send_raw(b"\r\n\r\n").await;
+        let Link::Tcp {
+            stream,
+            buf,
+            framer,
+        } = &mut self.link
+        else {
+            panic!("keep-alives here are TCP")
+        };
+        let pong = async {
+            loop {
+                match framer.next_frame(buf).expect("the server frames correctly") {
+                    Some(Frame::Pong) => return,
+                    Some(_) => panic!("expected a pong"),
+                    None => assert!(stream.read_buf(buf).await.expect("read") > 0, "closed"),
+                }
+            }
+        };
+        tokio::time::timeout(ANSWER_WITHIN, pong)
+            .await
+            .expect("pong in time");
+    }
+
+    /// `true` when the server closes this TCP connection within [`ANSWER_WITHIN`].
+    pub async fn wait_closed(&mut self) -> bool {
+        let Link::Tcp { stream, .. } = &mut self.link else {
+            panic!("connections are TCP")
+        };
+        let mut rest = Vec::new();
+        let read = tokio::time::timeout(ANSWER_WITHIN, stream.read_to_end(&mut rest)).await;
+        matches!(read, Ok(Ok(_)))
     }
 
     /// Sends `request` and returns the answer.
