@@ -4,6 +4,8 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
+use sb_sip::auth::Algorithm;
+
 use crate::clock::{Clock, SystemClock};
 
 /// Per-source-IP token bucket (every datagram or framed TCP message costs one token).
@@ -61,6 +63,10 @@ pub struct SipConfig {
     pub public_ip: Option<IpAddr>,
     /// Digest realm of the registrar.
     pub realm: String,
+    /// Digest algorithms offered, one challenge header each, in this order. RFC 7616 §3.7
+    /// puts the preferred first; some clients (SIPp 3.6, older phones) only read the first
+    /// header and only know MD5, so deployments with such clients put MD5 first.
+    pub digest_algorithms: Vec<Algorithm>,
     /// Per-source rate limit.
     pub rate_limit: RateLimit,
     /// Ban policy.
@@ -91,6 +97,7 @@ impl SipConfig {
             listen,
             public_ip: None,
             realm: "switchboard".to_owned(),
+            digest_algorithms: vec![Algorithm::Sha256, Algorithm::Md5],
             rate_limit: RateLimit::default(),
             ban: BanPolicy::default(),
             tcp_max_connections: 10_000,

@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use sb_sip::auth::{Algorithm, DigestServer, NonceManager};
+use sb_sip::auth::{DigestServer, NonceManager};
 use sb_sip::message::{parse, Message, Request, Response, SipHeaders};
 use sb_sip::registrar::{Binding, Registrar, RegistrarConfig, StoredBinding};
 use sb_sip::transaction::{Event, Input, Output, TransactionId, TransactionLayer};
@@ -86,8 +86,7 @@ impl Core {
         local: SocketAddr,
     ) -> Self {
         let nonces = NonceManager::new(keys.0, cfg.nonce_ttl, now);
-        // SHA-256 first: RFC 7616 §3.7 has clients pick the first one they support.
-        let auth = DigestServer::new(&cfg.realm, vec![Algorithm::Sha256, Algorithm::Md5], nonces);
+        let auth = DigestServer::new(&cfg.realm, cfg.digest_algorithms.clone(), nonces);
         let registrar = Registrar::new(RegistrarConfig {
             default_expires: cfg.default_expires,
             min_expires: cfg.min_expires,

@@ -1,8 +1,11 @@
 //! Scenario tests of the SIP endpoint: real sockets on loopback, port 0 everywhere.
 
+mod interop;
 mod support;
 
 mod auth_failure_indistinguishable;
+mod interop_pjsua;
+mod interop_sipp;
 mod interval_too_brief;
 mod methods_and_malformed;
 mod rate_limit_and_ban;
