@@ -32,6 +32,7 @@ pub mod auth;
 mod coerce;
 pub mod conditions;
 pub mod envelope;
+pub mod events;
 pub mod extensions;
 pub mod media;
 pub mod openapi;
@@ -73,6 +74,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Media files, when the server has a data directory.
     pub files: Option<FileLibrary>,
+    /// The event bus, when the server runs one.
+    pub events: Option<sb_events::EventBus>,
 }
 
 impl AppState {
@@ -92,7 +95,14 @@ impl AppState {
             admin_token_hash,
             clock,
             files: None,
+            events: None,
         }
+    }
+
+    /// Publishes and streams events through `bus`.
+    pub fn with_events(mut self, bus: sb_events::EventBus) -> Self {
+        self.events = Some(bus);
+        self
     }
 
     /// Keeps media files in `library`.

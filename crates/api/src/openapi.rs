@@ -5,7 +5,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{admin, conditions, extensions, media, tenant, trunks};
+use crate::{admin, conditions, events, extensions, media, tenant, trunks};
 
 /// The API's OpenAPI description.
 #[derive(Debug, OpenApi)]
@@ -29,6 +29,7 @@ use crate::{admin, conditions, extensions, media, tenant, trunks};
         conditions::create, conditions::list, conditions::get, conditions::update,
         conditions::delete,
         media::put, media::list, media::get, media::delete,
+        events::replay, events::stream, events::parked, events::test,
     ),
     modifiers(&BearerAuth),
     tags(

@@ -8,7 +8,7 @@
 use actix_web::{web, HttpRequest, HttpResponse, Route};
 
 use crate::envelope::ApiError;
-use crate::{admin, conditions, extensions, media, tenant, trunks};
+use crate::{admin, conditions, events, extensions, media, tenant, trunks};
 
 /// The long form's call-center segment.
 pub const LONG_FORM: &str = "/{callcenter_id:[0-9a-f]{32}}";
@@ -113,6 +113,22 @@ fn callcenter_routes(cfg: &mut web::ServiceConfig, prefix: &str) {
                 web::get().to(media::get),
                 web::delete().to(media::delete),
             ],
+        ))
+        .service(resource(
+            &at("/events"),
+            vec![web::get().to(events::replay)],
+        ))
+        .service(resource(
+            &at("/events/stream"),
+            vec![web::get().to(events::stream)],
+        ))
+        .service(resource(
+            &at("/events/parked"),
+            vec![web::get().to(events::parked)],
+        ))
+        .service(resource(
+            &at("/events/test"),
+            vec![web::post().to(events::test)],
         ));
 }
 

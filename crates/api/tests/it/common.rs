@@ -28,7 +28,11 @@ pub fn state() -> AppState {
     let store = StoreHandle::new(SqliteStore::open_in_memory().expect("in-memory db"));
     // Kept for the whole test process; the OS cleans /tmp.
     let media = tempfile::tempdir().expect("a temp dir").keep();
-    AppState::new(store, ADMIN, Arc::new(FixedClock)).with_files(FileLibrary::new(media))
+    // No dispatcher: events stay in the outbox, which is all these tests look at.
+    let (bus, _wake) = sb_events::EventBus::new(store.clone());
+    AppState::new(store, ADMIN, Arc::new(FixedClock))
+        .with_files(FileLibrary::new(media))
+        .with_events(bus)
 }
 
 pub async fn app(

@@ -5,6 +5,7 @@ mod callcenters;
 mod common;
 mod conditions;
 mod errors;
+mod events;
 mod extensions;
 mod media;
 mod params;
