@@ -76,6 +76,18 @@ pub struct AppState {
     pub files: Option<FileLibrary>,
     /// The event bus, when the server runs one.
     pub events: Option<sb_events::EventBus>,
+    /// Renders the Prometheus exposition for `/metrics`, when the server installed a recorder.
+    pub metrics: Option<MetricsRender>,
+}
+
+/// Renders metrics in the Prometheus text format.
+#[derive(Clone)]
+pub struct MetricsRender(pub Arc<dyn Fn() -> String + Send + Sync>);
+
+impl std::fmt::Debug for MetricsRender {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MetricsRender")
+    }
 }
 
 impl AppState {
@@ -96,7 +108,14 @@ impl AppState {
             clock,
             files: None,
             events: None,
+            metrics: None,
         }
+    }
+
+    /// Serves `/metrics` with `render`.
+    pub fn with_metrics(mut self, render: MetricsRender) -> Self {
+        self.metrics = Some(render);
+        self
     }
 
     /// Publishes and streams events through `bus`.

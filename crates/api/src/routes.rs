@@ -24,6 +24,7 @@ fn resource(path: &str, routes: Vec<Route>) -> actix_web::Resource {
 /// Mounts every route.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/healthz", vec![web::get().to(healthz)]))
+        .service(resource("/metrics", vec![web::get().to(metrics)]))
         .service(resource(
             "/v1/openapi.json",
             vec![web::get().to(crate::openapi::serve)],
@@ -130,6 +131,45 @@ fn callcenter_routes(cfg: &mut web::ServiceConfig, prefix: &str) {
             &at("/events/test"),
             vec![web::post().to(events::test)],
         ));
+}
+
+/// Prometheus exposition; unauthenticated like `/healthz` (the API listens on loopback by
+/// default; see the operations guide for exposing it).
+async fn metrics(state: web::Data<crate::AppState>) -> Result<HttpResponse, ApiError> {
+    let render = state.metrics.clone().ok_or(ApiError::Unavailable(
+        "metrics are not enabled on this server",
+    ))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body((render.0)()))
+}
+
+/// Counts every request by method, route pattern and status, and times it.
+pub fn observe<B>(
+    req: actix_web::dev::ServiceRequest,
+    srv: &impl actix_web::dev::Service<
+        actix_web::dev::ServiceRequest,
+        Response = actix_web::dev::ServiceResponse<B>,
+        Error = actix_web::Error,
+    >,
+) -> impl std::future::Future<Output = Result<actix_web::dev::ServiceResponse<B>, actix_web::Error>>
+{
+    let method = req.method().to_string();
+    let route = req
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let started = std::time::Instant::now();
+    let fut = srv.call(req);
+    async move {
+        let res = fut.await?;
+        let status = res.status().as_u16().to_string();
+        metrics::counter!("switchboard_http_requests_total",
+            "method" => method, "route" => route.clone(), "status" => status)
+        .increment(1);
+        metrics::histogram!("switchboard_http_request_duration_seconds", "route" => route)
+            .record(started.elapsed().as_secs_f64());
+        Ok(res)
+    }
 }
 
 async fn healthz() -> HttpResponse {

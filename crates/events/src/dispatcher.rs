@@ -122,6 +122,17 @@ async fn supervise(ctx: Arc<Ctx>, mut wake: Wake) {
             tracing::error!(error = %e, "cannot list undelivered webhooks");
             Vec::new()
         });
+    let mut waiting = 0usize;
+    for cc in &backlog {
+        let key = cc.clone();
+        waiting += ctx
+            .store
+            .run(move |s| s.undelivered_events(&key, u32::MAX))
+            .await
+            .map(|v| v.len())
+            .unwrap_or(0);
+    }
+    metrics::gauge!("switchboard_webhook_backlog").set(waiting as f64);
     for cc in backlog {
         notify(&ctx, &mut workers, cc);
     }
@@ -254,6 +265,16 @@ async fn post(ctx: &Ctx, url: &str, event: &StoredEvent) -> Result<(), String> {
 }
 
 async fn record(ctx: &Ctx, event: &StoredEvent, state: DeliveryState, error: Option<&str>) {
+    let outcome = match state {
+        DeliveryState::Delivered => "delivered",
+        DeliveryState::Parked => "parked",
+        DeliveryState::NoReceiver => "no_receiver",
+        _ => "failed",
+    };
+    metrics::counter!("switchboard_webhook_attempts_total", "outcome" => outcome).increment(1);
+    if matches!(state, DeliveryState::Delivered | DeliveryState::NoReceiver) {
+        metrics::gauge!("switchboard_webhook_backlog").decrement(1.0);
+    }
     let cc = event.callcenter_id.clone();
     let seq = event.seq;
     let error = error.map(str::to_owned);

@@ -108,6 +108,9 @@ impl EventBus {
             .run(move |s| s.append_event(&key, &event_name, &body, now))
             .await?;
         let stored = Arc::new(stored);
+        metrics::counter!("switchboard_events_published_total", "event" => stored.name.clone())
+            .increment(1);
+        metrics::gauge!("switchboard_webhook_backlog").increment(1.0);
         // No subscriber is fine: the event is in the store for replay.
         let _ = self.inner.live.send(Arc::clone(&stored));
         // The dispatcher may not be running (tests, tools): the outbox keeps the event.
