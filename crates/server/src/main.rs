@@ -66,6 +66,12 @@ async fn run(config: Config) -> anyhow::Result<()> {
         Arc::new(sb_api::SystemClock),
     )?;
 
+    let mut sip_config = sb_engine::SipConfig::new(config.sip_listen);
+    sip_config.public_ip = config.public_ip;
+    let sip = sb_engine::SipEndpoint::start(sip_config, store.clone())
+        .await
+        .with_context(|| format!("starting SIP on {}", config.sip_listen))?;
+
     let app_state = state.clone();
     let server = HttpServer::new(move || App::new().configure(app_state.clone().configure()))
         .disable_signals()
@@ -102,6 +108,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
     });
     server.await.context("HTTP server failed")?;
     signals.abort();
+    sip.shutdown().await;
     tracing::info!("stopped");
     Ok(())
 }
