@@ -5,6 +5,7 @@
 
 mod bootstrap;
 mod config;
+mod telemetry;
 
 use std::sync::Arc;
 
@@ -32,6 +33,10 @@ fn main() -> std::process::ExitCode {
         return std::process::ExitCode::SUCCESS;
     }
     init_logging(config.log_format);
+    if let Err(e) = telemetry::install_metrics() {
+        eprintln!("switchboard: cannot install the metrics recorder: {e}");
+        return std::process::ExitCode::FAILURE;
+    }
     let system = actix_web::rt::System::new();
     match system.block_on(run(config)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -72,12 +77,23 @@ async fn run(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("starting SIP on {}", config.sip_listen))?;
 
+    let (bus, wake) = sb_events::EventBus::new(store.clone());
+    let _dispatcher =
+        sb_events::dispatcher::spawn(&bus, wake, sb_events::dispatcher::DeliveryConfig::default());
+    let state = state
+        .with_events(bus)
+        .with_metrics(telemetry::metrics_render());
+
     let app_state = state.clone();
-    let server = HttpServer::new(move || App::new().configure(app_state.clone().configure()))
-        .disable_signals()
-        .shutdown_timeout(config.shutdown_grace)
-        .bind(config.http_listen)
-        .with_context(|| format!("binding the HTTP API to {}", config.http_listen))?;
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap_fn(sb_api::routes::observe)
+            .configure(app_state.clone().configure())
+    })
+    .disable_signals()
+    .shutdown_timeout(config.shutdown_grace)
+    .bind(config.http_listen)
+    .with_context(|| format!("binding the HTTP API to {}", config.http_listen))?;
     let http = server
         .addrs()
         .first()

@@ -94,3 +94,81 @@ mod tests {
         assert!(parse(b"garbage").is_err());
     }
 }
+
+/// A webhook receiver for end-to-end tests: answers every POST with the status the test sets
+/// and records each request's body. One thread, loopback only, ends with the process.
+#[derive(Debug, Clone)]
+pub struct Receiver {
+    addr: SocketAddr,
+    status: std::sync::Arc<std::sync::atomic::AtomicU16>,
+    seen: std::sync::Arc<std::sync::Mutex<Vec<(u16, String)>>>,
+}
+
+impl Receiver {
+    /// Starts on a free port of 127.0.0.1, answering `status`.
+    pub fn start(status: u16) -> std::io::Result<Self> {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        let me = Self {
+            addr: listener.local_addr()?,
+            status: std::sync::Arc::new(std::sync::atomic::AtomicU16::new(status)),
+            seen: std::sync::Arc::default(),
+        };
+        let worker = me.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().map_while(Result::ok) {
+                // A broken request from the server under test is its bug, not the receiver's.
+                let _ = worker.serve(stream);
+            }
+        });
+        Ok(me)
+    }
+
+    /// The URL to configure as a webhook.
+    pub fn url(&self) -> String {
+        format!("http://{}/hook", self.addr)
+    }
+
+    /// Changes the status answered from now on.
+    pub fn answer(&self, status: u16) {
+        self.status
+            .store(status, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Every request so far: the status answered and the body.
+    pub fn seen(&self) -> Vec<(u16, String)> {
+        self.seen.lock().map(|v| v.clone()).unwrap_or_default()
+    }
+
+    fn serve(&self, mut stream: TcpStream) -> std::io::Result<()> {
+        stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+        let mut reader = std::io::BufReader::new(stream.try_clone()?);
+        loop {
+            let mut length = 0usize;
+            let mut line = String::new();
+            // Request line, then headers up to the blank line.
+            if std::io::BufRead::read_line(&mut reader, &mut line)? == 0 {
+                return Ok(());
+            }
+            loop {
+                line.clear();
+                std::io::BufRead::read_line(&mut reader, &mut line)?;
+                let l = line.trim_end();
+                if l.is_empty() {
+                    break;
+                }
+                if let Some((k, v)) = l.split_once(':') {
+                    if k.eq_ignore_ascii_case("content-length") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
+                }
+            }
+            let mut body = vec![0; length];
+            std::io::Read::read_exact(&mut reader, &mut body)?;
+            let status = self.status.load(std::sync::atomic::Ordering::SeqCst);
+            if let Ok(mut seen) = self.seen.lock() {
+                seen.push((status, String::from_utf8_lossy(&body).into_owned()));
+            }
+            write!(stream, "HTTP/1.1 {status} X\r\nContent-Length: 0\r\n\r\n")?;
+        }
+    }
+}

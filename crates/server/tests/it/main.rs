@@ -2,3 +2,4 @@
 
 mod first_start;
 mod process;
+mod webhooks;
