@@ -17,10 +17,15 @@ fn agent(skills: &mut SkillInterner) -> SkillSet {
 fn bench(c: &mut Criterion) {
     let mut skills = SkillInterner::new();
     let a = agent(&mut skills);
-    let w = WhereExpr::compile(r#"has("billing") && get("billing") >= 5;"#, &mut skills).expect("valid");
+    let w = WhereExpr::compile(r#"has("billing") && get("billing") >= 5;"#, &mut skills)
+        .expect("valid");
     let s = SortExpr::compile(r#"get("vip")*2 + get("en")"#, &mut skills).expect("valid");
-    c.bench_function("acd_expr/where_has_and_get", |b| b.iter(|| black_box(&w).matches(black_box(&a))));
-    c.bench_function("acd_expr/sort_weighted", |b| b.iter(|| black_box(&s).eval(black_box(&a))));
+    c.bench_function("acd_expr/where_has_and_get", |b| {
+        b.iter(|| black_box(&w).matches(black_box(&a)))
+    });
+    c.bench_function("acd_expr/sort_weighted", |b| {
+        b.iter(|| black_box(&s).eval(black_box(&a)))
+    });
 }
 
 criterion_group!(benches, bench);

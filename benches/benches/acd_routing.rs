@@ -35,13 +35,29 @@ fn setup(idle: usize, now: Instant) -> (Router, SkillInterner) {
     let mut skills = SkillInterner::new();
     let mut r = Router::new(1);
     for i in 0..AGENTS {
-        let pairs = (0..3).map(|k| (skills.intern(&format!("s{}", (i + k * 7) % 49)), (i % 10) as i32));
-        let input = Input::AgentJoined { name: name(i), skills: SkillSet::from_pairs(pairs), idle: i < idle };
+        let pairs = (0..3).map(|k| {
+            (
+                skills.intern(&format!("s{}", (i + k * 7) % 49)),
+                (i % 10) as i32,
+            )
+        });
+        let input = Input::AgentJoined {
+            name: name(i),
+            skills: SkillSet::from_pairs(pairs),
+            idle: i < idle,
+        };
         r.handle_input(now, input).expect("new agent");
     }
-    let waiting = q("<enqueue><route><skill name='s49'/></route></enqueue>", &mut skills);
+    let waiting = q(
+        "<enqueue><route><skill name='s49'/></route></enqueue>",
+        &mut skills,
+    );
     for t in 0..WAITING {
-        let input = Input::Enqueue { task: TaskId(t), kind: TaskKind::Ivr, enqueue: waiting.clone() };
+        let input = Input::Enqueue {
+            task: TaskId(t),
+            kind: TaskKind::Ivr,
+            enqueue: waiting.clone(),
+        };
         r.handle_input(now, input).expect("new task");
     }
     while r.poll_output().is_some() {}
@@ -59,20 +75,41 @@ struct IdleCase {
 impl IdleCase {
     fn new(now: Instant) -> Self {
         let (r, mut skills) = setup(0, now);
-        let task = q("<enqueue><route><skill name='s0'/></route></enqueue>", &mut skills);
-        Self { r, task, next: WAITING }
+        let task = q(
+            "<enqueue><route><skill name='s0'/></route></enqueue>",
+            &mut skills,
+        );
+        Self {
+            r,
+            task,
+            next: WAITING,
+        }
     }
 
     fn once(&mut self, now: Instant) -> Duration {
         self.next += 1;
         let id = TaskId(self.next);
-        let input = Input::Enqueue { task: id, kind: TaskKind::Ivr, enqueue: self.task.clone() };
+        let input = Input::Enqueue {
+            task: id,
+            kind: TaskKind::Ivr,
+            enqueue: self.task.clone(),
+        };
         self.r.handle_input(now, input).expect("new task");
         let start = Instant::now();
-        self.r.handle_input(now, Input::AgentIdle { name: name(0) }).expect("known");
+        self.r
+            .handle_input(now, Input::AgentIdle { name: name(0) })
+            .expect("known");
         let took = start.elapsed();
         assert!(matches!(self.r.poll_output(), Some(Output::Offer { task, .. }) if task == id));
-        self.r.handle_input(now, Input::Cancel { task: id, cause: FailCause::Cancel }).expect("known");
+        self.r
+            .handle_input(
+                now,
+                Input::Cancel {
+                    task: id,
+                    cause: FailCause::Cancel,
+                },
+            )
+            .expect("known");
         while self.r.poll_output().is_some() {}
         took
     }
@@ -89,14 +126,30 @@ impl EnqueueCase {
     fn once(&mut self, now: Instant) -> Duration {
         self.next += 1;
         let id = TaskId(self.next);
-        let input = Input::Enqueue { task: id, kind: TaskKind::Ivr, enqueue: self.task.clone() };
+        let input = Input::Enqueue {
+            task: id,
+            kind: TaskKind::Ivr,
+            enqueue: self.task.clone(),
+        };
         let start = Instant::now();
         self.r.handle_input(now, input).expect("new task");
         let took = start.elapsed();
-        let Some(Output::Offer { agent, .. }) = self.r.poll_output() else { panic!("an idle agent fits") };
-        self.r.handle_input(now, Input::Cancel { task: id, cause: FailCause::Cancel }).expect("known");
+        let Some(Output::Offer { agent, .. }) = self.r.poll_output() else {
+            panic!("an idle agent fits")
+        };
+        self.r
+            .handle_input(
+                now,
+                Input::Cancel {
+                    task: id,
+                    cause: FailCause::Cancel,
+                },
+            )
+            .expect("known");
         // Back to idle: it fits none of the waiting tasks, so it stays idle for the next round.
-        self.r.handle_input(now, Input::AgentIdle { name: agent }).expect("known");
+        self.r
+            .handle_input(now, Input::AgentIdle { name: agent })
+            .expect("known");
         while self.r.poll_output().is_some() {}
         took
     }
@@ -105,7 +158,13 @@ impl EnqueueCase {
 fn percentiles(label: &str, mut samples: Vec<Duration>) {
     samples.sort();
     let at = |p: usize| samples[(samples.len() * p / 100).min(samples.len() - 1)];
-    eprintln!("{label}: p50 {:?}, p99 {:?}, max {:?} ({} decisions)", at(50), at(99), samples[samples.len() - 1], samples.len());
+    eprintln!(
+        "{label}: p50 {:?}, p99 {:?}, max {:?} ({} decisions)",
+        at(50),
+        at(99),
+        samples[samples.len() - 1],
+        samples.len()
+    );
 }
 
 fn bench(c: &mut Criterion) {
@@ -117,21 +176,36 @@ fn bench(c: &mut Criterion) {
     g.bench_function("agent_idle_walks_5000_tasks", |b| {
         b.iter_custom(|iters| (0..iters).map(|_| idle.once(now)).sum())
     });
-    percentiles("agent_idle_walks_5000_tasks", (0..2000).map(|_| idle.once(now)).collect());
+    percentiles(
+        "agent_idle_walks_5000_tasks",
+        (0..2000).map(|_| idle.once(now)).collect(),
+    );
 
     let (r, mut skills) = setup(AGENTS / 2, now);
-    let skill = q("<enqueue choice='lru'><route><skill name='s3'/></route></enqueue>", &mut skills);
+    let skill = q(
+        "<enqueue choice='lru'><route><skill name='s3'/></route></enqueue>",
+        &mut skills,
+    );
     let cond = q(
         "<enqueue><route><condition><where>has('s3') &amp;&amp; get('s3') &gt;= 5</where>\
          <sort>get('s3') * 2 + get('s10')</sort></condition></route></enqueue>",
         &mut skills,
     );
-    let mut case = EnqueueCase { r, task: skill, next: 1 << 64 };
-    for (label, task) in [("enqueue_skill_route", None), ("enqueue_condition_scans_5000_idle", Some(cond))] {
+    let mut case = EnqueueCase {
+        r,
+        task: skill,
+        next: 1 << 64,
+    };
+    for (label, task) in [
+        ("enqueue_skill_route", None),
+        ("enqueue_condition_scans_5000_idle", Some(cond)),
+    ] {
         if let Some(t) = task {
             case.task = t;
         }
-        g.bench_function(label, |b| b.iter_custom(|iters| (0..iters).map(|_| case.once(now)).sum()));
+        g.bench_function(label, |b| {
+            b.iter_custom(|iters| (0..iters).map(|_| case.once(now)).sum())
+        });
         percentiles(label, (0..2000).map(|_| case.once(now)).collect());
     }
     g.finish();

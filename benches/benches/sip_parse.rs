@@ -42,12 +42,21 @@ m=audio 8000 RTP/AVP 0 8 101\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 
 a=sendrecv\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\na=ptime:20\r\n";
 
 fn bench(c: &mut Criterion) {
-    assert!(parse(INVITE).is_ok() && parse(REGISTER).is_ok(), "bench inputs are valid");
-    c.bench_function("sip_parse/register", |b| b.iter(|| parse(black_box(REGISTER))));
-    c.bench_function("sip_parse/invite_with_sdp", |b| b.iter(|| parse(black_box(INVITE))));
+    assert!(
+        parse(INVITE).is_ok() && parse(REGISTER).is_ok(),
+        "bench inputs are valid"
+    );
+    c.bench_function("sip_parse/register", |b| {
+        b.iter(|| parse(black_box(REGISTER)))
+    });
+    c.bench_function("sip_parse/invite_with_sdp", |b| {
+        b.iter(|| parse(black_box(INVITE)))
+    });
 
     let source: SocketAddr = "192.0.2.10:5060".parse().expect("literal");
-    let Ok(Message::Request(register)) = parse(REGISTER) else { unreachable!("checked above") };
+    let Ok(Message::Request(register)) = parse(REGISTER) else {
+        unreachable!("checked above")
+    };
     let mut layer = TransactionLayer::default();
     // Benches are the I/O shell here: the clock is read once, then advanced by hand.
     #[allow(clippy::disallowed_methods)]
@@ -57,12 +66,25 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             n += 1;
             let mut req = register.clone();
-            req.headers.set("Via", format!("SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK{n};rport"));
-            let input = Input::Received { message: Message::Request(req), source, transport: Transport::Udp };
+            req.headers.set(
+                "Via",
+                format!("SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK{n};rport"),
+            );
+            let input = Input::Received {
+                message: Message::Request(req),
+                source,
+                transport: Transport::Udp,
+            };
             let _ = layer.handle_input(now, input);
             while let Some(out) = layer.poll_output() {
                 if let Output::Event(Event::Request { id, request, .. }) = out {
-                    let _ = layer.handle_input(now, Input::Respond { id, response: Response::from_request(&request, 200, Some("t")) });
+                    let _ = layer.handle_input(
+                        now,
+                        Input::Respond {
+                            id,
+                            response: Response::from_request(&request, 200, Some("t")),
+                        },
+                    );
                 }
             }
             now += Duration::from_secs(32);

@@ -184,9 +184,19 @@ fn fuzz(root: &Path, seconds: Option<&str>) -> Result<(), String> {
         .collect();
     for t in &targets {
         let max_time = format!("-max_total_time={seconds}");
-        quiet(&mut cargo_fuzz(&["run", "-O", t, "--", &max_time, "-rss_limit_mb=2048"]))
-            .map_err(|e| format!("fuzz target {t} found a failure:\n{e}"))?;
+        quiet(&mut cargo_fuzz(&[
+            "run",
+            "-O",
+            t,
+            "--",
+            &max_time,
+            "-rss_limit_mb=2048",
+        ]))
+        .map_err(|e| format!("fuzz target {t} found a failure:\n{e}"))?;
     }
-    println!("fuzz: {} targets ran {seconds} s each without a failure", targets.len());
+    println!(
+        "fuzz: {} targets ran {seconds} s each without a failure",
+        targets.len()
+    );
     Ok(())
 }
