@@ -8,6 +8,8 @@
 //! cargo run --release -p switchboard-mediaworker --example rtp_load -- --legs 2000 --members 2 --secs 10
 //! ```
 //!
+//! `--pin 1` pins the worker thread to a core (`EngineConfig::pin_workers`).
+//!
 //! Prints one line of `key=value` figures ending in `result=PASS` (zero loss in both
 //! directions, zero jitter-buffer concealment after warm-up, zero overruns) or
 //! `result=FAIL`.
@@ -33,6 +35,7 @@ struct Args {
     members: usize,
     secs: u64,
     first_port: u16,
+    pin: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -41,6 +44,7 @@ fn parse_args() -> Result<Args, String> {
         members: 2,
         secs: 10,
         first_port: 20_000,
+        pin: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -51,6 +55,7 @@ fn parse_args() -> Result<Args, String> {
             "--members" => a.members = value.parse().map_err(bad)?,
             "--secs" => a.secs = value.parse().map_err(bad)?,
             "--first-port" => a.first_port = value.parse().map_err(bad)?,
+            "--pin" => a.pin = value.parse::<u8>().map_err(bad)? != 0,
             _ => return Err(format!("unknown flag {flag}")),
         }
     }
@@ -156,6 +161,7 @@ fn main() {
         command_capacity: legs * 3 + 64,
         event_capacity: legs * 4 + 64,
         seed: Some(1),
+        pin_workers: args.pin,
     })
     .expect("engine starts");
     let n_sockets = legs.div_ceil(LEGS_PER_SOCKET);
@@ -258,11 +264,12 @@ fn main() {
         && short_tx == 0
         && legs_silent == 0;
     println!(
-        "legs={legs} members={} secs={} gen_sent={gen_sent} worker_rx={worker_rx} worker_tx={worker_tx} \
+        "legs={legs} members={} secs={} pin={} gen_sent={gen_sent} worker_rx={worker_rx} worker_tx={worker_tx} \
          gen_rx={gen_rx} loss_up={loss_up} loss_down={loss_down} short_tx={short_tx} silent_legs={legs_silent} \
          rtcp_lost={rtcp_lost} jb_lost={jb_lost} jb_late={jb_late} overruns={overruns} skipped={} mean_work_us={mean_work} cpu_us_per_tick={cpu_per_tick} cpu_legs_per_core={legs_per_core} max_work_us={} gen_lag_max_us={} result={}",
         args.members,
         args.secs,
+        u8::from(args.pin),
         end.skipped_ticks - base.skipped_ticks,
         end.max_work_us,
         lag_max.as_micros(),

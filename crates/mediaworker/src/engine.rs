@@ -49,6 +49,11 @@ pub struct EngineConfig {
     /// Seed for SSRCs and initial sequence numbers; None seeds from the OS (RFC 3550
     /// §8 wants them unpredictable), Some for reproducible runs.
     pub seed: Option<u64>,
+    /// Pins worker `i` to the `i`-th CPU the process may run on (Linux; ignored
+    /// elsewhere). A pinned worker keeps its legs' sockets and jitter buffers in one
+    /// core's caches; leave it off on a machine shared with other busy processes, where a
+    /// pinned thread cannot move to an idle core.
+    pub pin_workers: bool,
 }
 
 impl Default for EngineConfig {
@@ -61,6 +66,7 @@ impl Default for EngineConfig {
             command_capacity: 4096,
             event_capacity: 16_384,
             seed: None,
+            pin_workers: false,
         }
     }
 }
@@ -211,6 +217,7 @@ impl MediaEngine {
                 stats: Arc::clone(&stats),
                 rng,
                 rtp_timeout: cfg.rtp_timeout,
+                pin: cfg.pin_workers,
             })
             .map_err(EngineError::Spawn)?;
             workers.push(WorkerHandle {

@@ -15,9 +15,14 @@ pub const DATAGRAM_MAX: usize = 1500;
 pub const BATCH: usize = 16;
 
 /// Buffers for one batched receive, reused every tick so the tick does not allocate.
+///
+/// On Linux the `recvmmsg` headers, their iovecs and address buffers are built once,
+/// next to the buffers they point into, and only their in/out lengths are reset per
+/// call: a worker makes one receive call per leg per tick, so rebuilding (and zeroing)
+/// sixteen headers each time cost as much as the user-space side of the call itself.
 #[derive(Debug)]
 pub struct RecvBatch {
-    bufs: Box<[[u8; DATAGRAM_MAX]; BATCH]>,
+    slots: imp::Slots,
     lens: [usize; BATCH],
     from: [Option<SocketAddr>; BATCH],
     count: usize,
@@ -26,7 +31,7 @@ pub struct RecvBatch {
 impl Default for RecvBatch {
     fn default() -> Self {
         Self {
-            bufs: Box::new([[0; DATAGRAM_MAX]; BATCH]),
+            slots: imp::Slots::new(),
             lens: [0; BATCH],
             from: [None; BATCH],
             count: 0,
@@ -37,7 +42,7 @@ impl Default for RecvBatch {
 impl RecvBatch {
     /// The datagrams of the last receive and where each came from.
     pub fn datagrams(&self) -> impl Iterator<Item = (SocketAddr, &[u8])> + '_ {
-        (0..self.count).filter_map(|i| Some((self.from[i]?, &self.bufs[i][..self.lens[i]])))
+        (0..self.count).filter_map(|i| Some((self.from[i]?, self.slots.buf(i, self.lens[i]))))
     }
 
     /// Reads what `sock` (non-blocking) holds, up to [`BATCH`] datagrams. Returns how many
@@ -53,6 +58,11 @@ impl RecvBatch {
 /// Sends every `(destination, bytes)` from `sock` in as few calls as the platform allows.
 /// Returns how many datagrams the kernel accepted.
 pub fn send_batch(sock: &UdpSocket, msgs: &[(SocketAddr, &[u8])]) -> io::Result<usize> {
+    // A leg sends one RTP packet per tick and adds RTCP only every few seconds: a single
+    // datagram goes out with `sendto`, which skips the kernel's copy of a message header.
+    if let [(to, bytes)] = msgs {
+        return imp::send_one(sock, to, bytes);
+    }
     let mut sent = 0;
     while sent < msgs.len() {
         let end = (sent + BATCH).min(msgs.len());
@@ -63,6 +73,13 @@ pub fn send_batch(sock: &UdpSocket, msgs: &[(SocketAddr, &[u8])]) -> io::Result<
         sent += n;
     }
     Ok(sent)
+}
+
+/// Pins the calling thread to the `nth` CPU (counting from 0) of those the process may
+/// run on, wrapping around when there are fewer. Returns the CPU chosen (Linux; elsewhere
+/// an `Unsupported` error).
+pub fn pin_current_thread(nth: usize) -> io::Result<usize> {
+    imp::pin_current_thread(nth)
 }
 
 /// CPU time the calling thread has used (Linux; zero elsewhere). Unlike wall time it
@@ -82,11 +99,12 @@ fn would_block(e: &io::Error) -> bool {
 #[cfg(target_os = "linux")]
 #[allow(unsafe_code)]
 mod imp {
-    use super::{would_block, RecvBatch, BATCH};
+    use super::{would_block, RecvBatch, BATCH, DATAGRAM_MAX};
     use std::io;
     use std::mem::{size_of, zeroed};
     use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6, UdpSocket};
     use std::os::fd::AsRawFd;
+    use std::ptr::addr_of_mut;
 
     /// The name buffer: a `sockaddr_in6` is large enough for both families and a
     /// quarter the size of `sockaddr_storage`, which matters when zeroed every call.
@@ -144,6 +162,34 @@ mod imp {
         (ss, len as libc::socklen_t)
     }
 
+    pub(super) fn pin_current_thread(nth: usize) -> io::Result<usize> {
+        // SAFETY: an all-zero cpu_set_t is the empty set.
+        let mut allowed: libc::cpu_set_t = unsafe { zeroed() };
+        // SAFETY: `allowed` is a writable cpu_set_t of the size passed; pid 0 is the
+        // calling thread.
+        let rc = unsafe { libc::sched_getaffinity(0, size_of::<libc::cpu_set_t>(), &mut allowed) };
+        if rc != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let cpus: Vec<usize> = (0..libc::CPU_SETSIZE as usize)
+            // SAFETY: `cpu` is below CPU_SETSIZE, the set's capacity.
+            .filter(|&cpu| unsafe { libc::CPU_ISSET(cpu, &allowed) })
+            .collect();
+        let Some(&cpu) = cpus.get(nth % cpus.len().max(1)) else {
+            return Err(io::Error::from(io::ErrorKind::NotFound));
+        };
+        // SAFETY: as above; the set is built here and holds one CPU below CPU_SETSIZE.
+        let rc = unsafe {
+            let mut one: libc::cpu_set_t = zeroed();
+            libc::CPU_SET(cpu, &mut one);
+            libc::sched_setaffinity(0, size_of::<libc::cpu_set_t>(), &one)
+        };
+        if rc != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(cpu)
+    }
+
     pub(super) fn thread_cpu_time() -> std::time::Duration {
         let mut ts = libc::timespec {
             tv_sec: 0,
@@ -159,26 +205,83 @@ mod imp {
         std::time::Duration::new(secs, nanos)
     }
 
-    pub(super) fn recv(sock: &UdpSocket, batch: &mut RecvBatch) -> io::Result<usize> {
-        // SAFETY: all-zero sockaddr_in6, iovec and mmsghdr are valid values; every
-        // pointer set below points into `batch` or these locals, which outlive the call.
-        let mut names: [Name; BATCH] = unsafe { zeroed() };
-        let mut iovs: [libc::iovec; BATCH] = unsafe { zeroed() };
-        let mut hdrs: [libc::mmsghdr; BATCH] = unsafe { zeroed() };
-        for i in 0..BATCH {
-            iovs[i].iov_base = batch.bufs[i].as_mut_ptr().cast();
-            iovs[i].iov_len = batch.bufs[i].len();
-            hdrs[i].msg_hdr.msg_name = (&mut names[i] as *mut Name).cast();
-            hdrs[i].msg_hdr.msg_namelen = size_of::<Name>() as libc::socklen_t;
-            hdrs[i].msg_hdr.msg_iov = &mut iovs[i];
-            hdrs[i].msg_hdr.msg_iovlen = 1;
+    /// The receive buffers and the `recvmmsg` headers that point into them, in one heap
+    /// allocation so the pointers stay valid when the [`RecvBatch`] moves.
+    pub(super) struct Slots(Box<SlotsInner>);
+
+    struct SlotsInner {
+        bufs: [[u8; DATAGRAM_MAX]; BATCH],
+        names: [Name; BATCH],
+        iovs: [libc::iovec; BATCH],
+        hdrs: [libc::mmsghdr; BATCH],
+    }
+
+    // SAFETY: the raw pointers inside the headers point only into the same heap
+    // allocation, which moves and is dropped with its owner; they are dereferenced only
+    // by the kernel during `recv`, which takes `&mut RecvBatch`.
+    unsafe impl Send for Slots {}
+    // SAFETY: through `&Slots` only the buffers are read; the pointers are never used.
+    unsafe impl Sync for Slots {}
+
+    impl std::fmt::Debug for Slots {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("Slots").field("batch", &BATCH).finish()
         }
-        // SAFETY: `hdrs` holds BATCH initialised headers whose buffers are writable for
-        // their stated lengths; MSG_DONTWAIT makes the call return at once.
+    }
+
+    impl Slots {
+        pub(super) fn new() -> Self {
+            // SAFETY: all-zero bytes are valid for byte arrays, sockaddr_in6, iovec and
+            // mmsghdr (null pointers, zero lengths). Allocating zeroed avoids building
+            // the 24 KiB value on the stack first.
+            let mut inner: Box<SlotsInner> = unsafe {
+                let layout = std::alloc::Layout::new::<SlotsInner>();
+                let ptr = std::alloc::alloc_zeroed(layout).cast::<SlotsInner>();
+                if ptr.is_null() {
+                    std::alloc::handle_alloc_error(layout);
+                }
+                Box::from_raw(ptr)
+            };
+            let p: *mut SlotsInner = addr_of_mut!(*inner);
+            for i in 0..BATCH {
+                // SAFETY: `p` points at the live allocation; addr_of_mut! takes field
+                // addresses without creating references, so the pointers stored in the
+                // headers keep their provenance for as long as the box lives.
+                unsafe {
+                    let iov = addr_of_mut!((*p).iovs[i]);
+                    (*iov).iov_base = addr_of_mut!((*p).bufs[i]).cast();
+                    (*iov).iov_len = DATAGRAM_MAX;
+                    let hdr = addr_of_mut!((*p).hdrs[i].msg_hdr);
+                    (*hdr).msg_name = addr_of_mut!((*p).names[i]).cast();
+                    (*hdr).msg_namelen = NAME_LEN;
+                    (*hdr).msg_iov = iov;
+                    (*hdr).msg_iovlen = 1;
+                }
+            }
+            Self(inner)
+        }
+
+        pub(super) fn buf(&self, i: usize, len: usize) -> &[u8] {
+            &self.0.bufs[i][..len]
+        }
+    }
+
+    /// `sockaddr_in6` is 28 bytes, which fits `socklen_t`.
+    const NAME_LEN: libc::socklen_t = size_of::<Name>() as libc::socklen_t;
+
+    pub(super) fn recv(sock: &UdpSocket, batch: &mut RecvBatch) -> io::Result<usize> {
+        let p: *mut SlotsInner = addr_of_mut!(*batch.slots.0);
+        // SAFETY: the headers were initialised by `Slots::new` and point at buffers of
+        // the stated lengths inside the same live allocation; the kernel resets only
+        // each header's name length, flags and message length, and the name lengths are
+        // restored before every call. MSG_DONTWAIT makes the call return at once.
         let n = unsafe {
+            for i in 0..BATCH {
+                (*p).hdrs[i].msg_hdr.msg_namelen = NAME_LEN;
+            }
             libc::recvmmsg(
                 sock.as_raw_fd(),
-                hdrs.as_mut_ptr(),
+                addr_of_mut!((*p).hdrs).cast(),
                 BATCH as libc::c_uint,
                 libc::MSG_DONTWAIT,
                 std::ptr::null_mut(),
@@ -189,12 +292,34 @@ mod imp {
             return if would_block(&e) { Ok(0) } else { Err(e) };
         }
         // recvmmsg returns at most `vlen` (BATCH) messages.
-        let n = n as usize;
+        let n = (n as usize).min(BATCH);
+        let inner = &*batch.slots.0;
         for i in 0..n {
-            batch.lens[i] = hdrs[i].msg_len as usize;
-            batch.from[i] = to_addr(&names[i]);
+            batch.lens[i] = (inner.hdrs[i].msg_len as usize).min(DATAGRAM_MAX);
+            batch.from[i] = to_addr(&inner.names[i]);
         }
         Ok(n)
+    }
+
+    pub(super) fn send_one(sock: &UdpSocket, to: &SocketAddr, bytes: &[u8]) -> io::Result<usize> {
+        let (name, len) = from_addr(to);
+        // SAFETY: `bytes` and `name` are live for the call and their lengths are exact;
+        // the kernel only reads them.
+        let n = unsafe {
+            libc::sendto(
+                sock.as_raw_fd(),
+                bytes.as_ptr().cast(),
+                bytes.len(),
+                libc::MSG_DONTWAIT,
+                (&name as *const Name).cast(),
+                len,
+            )
+        };
+        if n < 0 {
+            let e = io::Error::last_os_error();
+            return if would_block(&e) { Ok(0) } else { Err(e) };
+        }
+        Ok(1)
     }
 
     pub(super) fn send(sock: &UdpSocket, msgs: &[(SocketAddr, &[u8])]) -> io::Result<usize> {
@@ -234,18 +359,36 @@ mod imp {
 
 #[cfg(not(target_os = "linux"))]
 mod imp {
-    use super::{would_block, RecvBatch, BATCH};
+    use super::{would_block, RecvBatch, BATCH, DATAGRAM_MAX};
     use std::io;
     use std::net::{SocketAddr, UdpSocket};
+
+    /// The receive buffers.
+    #[derive(Debug)]
+    pub(super) struct Slots(Box<[[u8; DATAGRAM_MAX]; BATCH]>);
+
+    impl Slots {
+        pub(super) fn new() -> Self {
+            Self(Box::new([[0; DATAGRAM_MAX]; BATCH]))
+        }
+
+        pub(super) fn buf(&self, i: usize, len: usize) -> &[u8] {
+            &self.0[i][..len]
+        }
+    }
 
     pub(super) fn thread_cpu_time() -> std::time::Duration {
         std::time::Duration::ZERO
     }
 
+    pub(super) fn pin_current_thread(_nth: usize) -> io::Result<usize> {
+        Err(io::Error::from(io::ErrorKind::Unsupported))
+    }
+
     pub(super) fn recv(sock: &UdpSocket, batch: &mut RecvBatch) -> io::Result<usize> {
         let mut n = 0;
         while n < BATCH {
-            match sock.recv_from(&mut batch.bufs[n]) {
+            match sock.recv_from(&mut batch.slots.0[n]) {
                 Ok((len, from)) => {
                     batch.lens[n] = len;
                     batch.from[n] = Some(from);
@@ -257,6 +400,10 @@ mod imp {
             }
         }
         Ok(n)
+    }
+
+    pub(super) fn send_one(sock: &UdpSocket, to: &SocketAddr, bytes: &[u8]) -> io::Result<usize> {
+        send(sock, std::slice::from_ref(&(*to, bytes)))
     }
 
     pub(super) fn send(sock: &UdpSocket, msgs: &[(SocketAddr, &[u8])]) -> io::Result<usize> {
@@ -299,6 +446,46 @@ mod tests {
             assert_eq!(*f, from);
             assert_eq!(b, &payloads[i]);
         }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_thread_is_pinned_to_an_allowed_cpu() {
+        let cpu = std::thread::spawn(|| pin_current_thread(0)).join().unwrap();
+        let cpu = cpu.expect("the first allowed CPU can be pinned");
+        assert!(cpu < libc::CPU_SETSIZE as usize);
+    }
+
+    #[test]
+    fn a_batch_moved_after_creation_still_receives() {
+        let rx = UdpSocket::bind("127.0.0.1:0").unwrap();
+        rx.set_nonblocking(true).unwrap();
+        let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let to = rx.local_addr().unwrap();
+        // The headers point into the batch's own heap buffers, so moving the batch
+        // (into a Vec here) must not leave them pointing at the old place.
+        let mut batches = vec![RecvBatch::default()];
+        let mut batch = batches.pop().unwrap();
+        for round in 0..3u8 {
+            tx.send_to(&[round; 40], to).unwrap();
+            assert_eq!(batch.recv(&rx).unwrap(), 1);
+            let got: Vec<_> = batch.datagrams().map(|(_, b)| b.to_vec()).collect();
+            assert_eq!(got, [vec![round; 40]]);
+            batches.push(batch);
+            batch = batches.pop().unwrap();
+        }
+    }
+
+    #[test]
+    fn a_single_datagram_goes_out_alone() {
+        let rx = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let to = rx.local_addr().unwrap();
+        assert_eq!(send_batch(&tx, &[(to, &[7u8; 172][..])]).unwrap(), 1);
+        let mut buf = [0u8; 300];
+        let (n, from) = rx.recv_from(&mut buf).unwrap();
+        assert_eq!((n, from), (172, tx.local_addr().unwrap()));
+        assert!(buf[..n].iter().all(|&b| b == 7));
     }
 
     #[test]

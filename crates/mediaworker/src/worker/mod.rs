@@ -7,11 +7,11 @@
 //! running the missed ticks in a burst: a burst would send several frames per leg at once
 //! and overflow the peers' jitter buffers.
 
+mod ids;
 pub(crate) mod leg;
 pub(crate) mod state;
 mod tick;
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError};
 use std::sync::{Arc, Mutex};
@@ -23,6 +23,7 @@ use rand::rngs::StdRng;
 use crate::clock;
 use crate::command::{Command, Event};
 use crate::ports::PortPool;
+use ids::IdMap;
 use state::WorkerState;
 
 /// One tick: one 20 ms frame of G.711 per leg.
@@ -124,6 +125,8 @@ pub(crate) struct WorkerSetup {
     pub stats: Arc<WorkerStats>,
     pub rng: StdRng,
     pub rtp_timeout: Duration,
+    /// Whether to pin the thread to one CPU.
+    pub pin: bool,
 }
 
 /// Starts a worker thread; it runs until its command channel closes.
@@ -134,6 +137,11 @@ pub(crate) fn spawn(setup: WorkerSetup) -> std::io::Result<JoinHandle<()>> {
 }
 
 fn run(setup: WorkerSetup) {
+    if setup.pin {
+        // Pinning only keeps caches warm: a worker that cannot be pinned (a CPU set
+        // narrower than the worker count, another OS) still runs, unpinned.
+        let _ = crate::sys::pin_current_thread(setup.index);
+    }
     let WorkerSetup {
         commands,
         events,
@@ -144,9 +152,9 @@ fn run(setup: WorkerSetup) {
         ..
     } = setup;
     let mut state = WorkerState {
-        legs: HashMap::new(),
-        conversations: HashMap::new(),
-        expected: HashMap::new(),
+        legs: IdMap::default(),
+        conversations: IdMap::default(),
+        expected: IdMap::default(),
         rng,
         events,
         ports,

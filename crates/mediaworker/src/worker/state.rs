@@ -1,7 +1,6 @@
 //! A worker's legs and conversations, and how commands change them. Applied at the start
 //! of a tick, on the worker's own thread, so the tick never waits on a lock.
 
-use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
@@ -10,6 +9,7 @@ use std::time::{Duration, Instant};
 use rand::rngs::StdRng;
 use sb_media::mixer::{MemberId, Mixer, MixerConfig, MixerEvent, PlayEnd, VoiceMode};
 
+use super::ids::IdMap;
 use super::leg::{leg_config, LegSlot};
 use super::WorkerStats;
 use crate::command::{Command, ConversationId, Event, LegId, MovingLeg, WorkerError};
@@ -26,10 +26,10 @@ pub(crate) struct Conversation {
 /// Everything one worker owns.
 #[derive(Debug)]
 pub(crate) struct WorkerState {
-    pub legs: HashMap<LegId, LegSlot>,
-    pub conversations: HashMap<ConversationId, Conversation>,
+    pub legs: IdMap<LegId, LegSlot>,
+    pub conversations: IdMap<ConversationId, Conversation>,
     /// Commands for legs on their way from another worker, replayed on arrival.
-    pub expected: HashMap<LegId, Vec<Command>>,
+    pub expected: IdMap<LegId, Vec<Command>>,
     pub rng: StdRng,
     pub events: SyncSender<Event>,
     pub ports: Arc<Mutex<PortPool>>,
@@ -228,18 +228,23 @@ impl WorkerState {
                 reason: PlayEnd::MemberRemoved,
             });
         }
-        self.emit(Event::LegClosed {
+        let closed = Event::LegClosed {
             leg,
             quality: slot.media.quality(),
             jitter: slot.media.jitter_stats(),
-        });
+        };
         let port = slot.port;
         // Close the socket before the port can be handed out again.
         drop(slot);
-        // A poisoned pool only means another thread panicked mid-update; the pool's
-        // own state is a queue that stays consistent, so keep using it.
-        let mut pool = self.ports.lock().unwrap_or_else(|p| p.into_inner());
-        pool.release(port);
+        {
+            // A poisoned pool only means another thread panicked mid-update; the pool's
+            // own state is a queue that stays consistent, so keep using it.
+            let mut pool = self.ports.lock().unwrap_or_else(|p| p.into_inner());
+            pool.release(port);
+        }
+        // Report the close only once the port is back in the pool, so a caller that
+        // reacts to the event can already reuse it.
+        self.emit(closed);
         Ok(())
     }
 

@@ -34,15 +34,25 @@ impl Default for TickIo {
 impl WorkerState {
     /// Runs one tick at `now` (`unix_ms`: the wall clock, for RTCP sender reports).
     pub(crate) fn tick(&mut self, io: &mut TickIo, now: Instant, unix_ms: u64) {
+        let mut counts = Counts::default();
         for slot in self.legs.values_mut() {
-            receive(slot, &mut io.batch, now, &self.stats);
+            receive(slot, &mut io.batch, now, &mut counts);
             leg_events(slot, &self.events, &self.stats);
         }
         self.mix();
         for slot in self.legs.values_mut() {
-            send(slot, io, now, unix_ms, &self.stats, &self.events);
+            send(
+                slot,
+                io,
+                now,
+                unix_ms,
+                &mut counts,
+                &self.events,
+                &self.stats,
+            );
             check_timeout(slot, now, self.rtp_timeout, &self.events, &self.stats);
         }
+        counts.publish(&self.stats);
         self.stats
             .legs
             .store(self.legs.len() as u64, Ordering::Relaxed);
@@ -81,21 +91,43 @@ impl WorkerState {
     }
 }
 
+/// Datagram counts of one tick, published to [`WorkerStats`] once at its end: one
+/// atomic add per counter per tick rather than one per datagram.
+#[derive(Debug, Default)]
+struct Counts {
+    rx: u64,
+    refused: u64,
+    tx: u64,
+    tx_failed: u64,
+}
+
+impl Counts {
+    fn publish(&self, stats: &WorkerStats) {
+        let add = |a: &std::sync::atomic::AtomicU64, n: u64| {
+            if n > 0 {
+                a.fetch_add(n, Ordering::Relaxed);
+            }
+        };
+        add(&stats.rx_datagrams, self.rx);
+        add(&stats.rx_refused, self.refused);
+        add(&stats.tx_datagrams, self.tx);
+        add(&stats.tx_failed, self.tx_failed);
+    }
+}
+
 /// Drains a leg's socket into its media state and takes this tick's frame.
-fn receive(slot: &mut LegSlot, batch: &mut RecvBatch, now: Instant, stats: &WorkerStats) {
+fn receive(slot: &mut LegSlot, batch: &mut RecvBatch, now: Instant, counts: &mut Counts) {
     loop {
         // A socket error (an ICMP report queued on it) loses nothing but this read.
         let n = batch.recv(&slot.socket).unwrap_or_default();
         for (from, bytes) in batch.datagrams() {
             match slot.media.handle_datagram(now, from, bytes) {
                 Ok(()) => {
-                    stats.rx_datagrams.fetch_add(1, Ordering::Relaxed);
+                    counts.rx += 1;
                     slot.last_rx = now;
                     slot.timed_out = false;
                 }
-                Err(_) => {
-                    stats.rx_refused.fetch_add(1, Ordering::Relaxed);
-                }
+                Err(_) => counts.refused += 1,
             }
         }
         if n < BATCH {
@@ -137,8 +169,9 @@ fn send(
     io: &mut TickIo,
     now: Instant,
     unix_ms: u64,
-    stats: &WorkerStats,
+    counts: &mut Counts,
     events: &std::sync::mpsc::SyncSender<Event>,
+    stats: &WorkerStats,
 ) {
     let dest = slot.destination();
     let sends = slot.spec.direction.sends() && dest.is_some();
@@ -180,10 +213,8 @@ fn send(
         return;
     }
     let sent = sys::send_batch(&slot.socket, &msgs[..count]).unwrap_or(0);
-    stats.tx_datagrams.fetch_add(sent as u64, Ordering::Relaxed);
-    stats
-        .tx_failed
-        .fetch_add((count - sent) as u64, Ordering::Relaxed);
+    counts.tx += sent as u64;
+    counts.tx_failed += (count - sent) as u64;
 }
 
 fn check_timeout(
