@@ -28,6 +28,7 @@ use actix_web::web;
 use sb_store::{FileLibrary, StoreHandle};
 
 pub mod admin;
+pub mod apidoc;
 pub mod auth;
 mod coerce;
 pub mod conditions;

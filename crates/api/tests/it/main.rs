@@ -1,5 +1,6 @@
 //! API behaviour tests: each module is one concern, driven through the real routing table.
 
+mod api_reference;
 mod auth;
 mod callcenters;
 mod common;
