@@ -124,6 +124,8 @@ struct FileConfig {
     public_ip: Option<IpAddr>,
     shutdown_grace: Option<u64>,
     log_format: Option<LogFormat>,
+    #[serde(default)]
+    sip: crate::sip_settings::SipSettings,
 }
 
 /// The effective configuration.
@@ -147,6 +149,8 @@ pub struct Config {
     pub shutdown_grace: u64,
     /// Log format.
     pub log_format: LogFormat,
+    /// SIP security and registrar policy (TOML `[sip]` table only).
+    pub sip: crate::sip_settings::SipSettings,
 }
 
 fn redact<S: serde::Serializer>(_: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
@@ -199,6 +203,9 @@ pub enum ConfigError {
     /// The admin token is too weak to protect the server.
     #[error("admin_token must be at least 16 characters")]
     WeakAdminToken,
+    /// A `[sip]` value cannot work.
+    #[error(transparent)]
+    Sip(#[from] crate::sip_settings::SipSettingsError),
 }
 
 impl PortRange {
@@ -248,6 +255,7 @@ impl Config {
         if admin_token.as_ref().is_some_and(|t| t.len() < 16) {
             return Err(ConfigError::WeakAdminToken);
         }
+        file.sip.check()?;
         Ok(Self {
             sip_listen: flags
                 .sip_listen
@@ -267,6 +275,7 @@ impl Config {
             public_ip: flags.public_ip.or(file.public_ip),
             shutdown_grace: flags.shutdown_grace.or(file.shutdown_grace).unwrap_or(30),
             log_format: flags.log_format.or(file.log_format).unwrap_or_default(),
+            sip: file.sip,
         })
     }
 }
@@ -310,7 +319,7 @@ mod tests {
         let path = dir.path().join("sb.toml");
         std::fs::write(
             &path,
-            "http_listen = \"127.0.0.1:9000\"\nrtp_ports = \"30000-30100\"\npublic_ip = \"192.0.2.7\"\n",
+            "http_listen = \"127.0.0.1:9000\"\nrtp_ports = \"30000-30100\"\npublic_ip = \"192.0.2.7\"\n\n[sip]\nban_failures = 5\n",
         )
         .unwrap();
         let flags = Flags {
@@ -329,6 +338,7 @@ mod tests {
         );
         assert_eq!(c.public_ip, Some("192.0.2.7".parse().unwrap()));
         assert_eq!(c.sip_listen.to_string(), "0.0.0.0:5060");
+        assert_eq!(c.sip.ban_failures, Some(5));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 mod bootstrap;
 mod config;
+mod sip_settings;
 mod telemetry;
 
 use std::sync::Arc;
@@ -73,6 +74,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
 
     let mut sip_config = sb_engine::SipConfig::new(config.sip_listen);
     sip_config.public_ip = config.public_ip;
+    config.sip.apply(&mut sip_config)?;
     let sip = sb_engine::SipEndpoint::start(sip_config, store.clone())
         .await
         .with_context(|| format!("starting SIP on {}", config.sip_listen))?;
