@@ -29,6 +29,13 @@ const DATAGRAM: usize = 65_536;
 const INBOUND_QUEUE: usize = 4096;
 /// Attempts to find a port free on both UDP and TCP when the configured port is 0.
 const BIND_ATTEMPTS: usize = 16;
+/// Datagrams handled per wake-up before the task looks at its other inputs and sends.
+const RECV_BATCH: usize = 64;
+/// Socket buffer asked of the kernel (capped at `net.core.rmem_max`/`wmem_max`). The
+/// default (~208 KiB, some 100 REGISTERs) overflows whenever the task pauses for a few
+/// milliseconds at a few thousand messages per second; every overflow is a lost request
+/// and, for a phone, a 500 ms retransmission.
+const UDP_BUFFER: usize = 4 << 20;
 /// How long the endpoint sleeps when nothing is scheduled.
 const IDLE_WAKE: Duration = Duration::from_secs(3600);
 
@@ -217,6 +224,7 @@ async fn bind(addr: SocketAddr) -> Result<(UdpSocket, TcpListener), StartError> 
                 addr,
                 source,
             })?;
+        enlarge_buffers(&udp);
         let port = local_addr(&udp.local_addr(), addr, Transport::Udp)?.port();
         let tcp_addr = SocketAddr::new(addr.ip(), port);
         match TcpListener::bind(tcp_addr).await {
@@ -235,6 +243,17 @@ async fn bind(addr: SocketAddr) -> Result<(UdpSocket, TcpListener), StartError> 
         addr,
         source: std::io::ErrorKind::AddrInUse.into(),
     }))
+}
+
+/// Best effort: a smaller buffer than asked only means drops come sooner under load.
+fn enlarge_buffers(udp: &UdpSocket) {
+    let socket = socket2::SockRef::from(udp);
+    if let Err(error) = socket.set_recv_buffer_size(UDP_BUFFER) {
+        tracing::debug!(%error, "UDP receive buffer left at the default");
+    }
+    if let Err(error) = socket.set_send_buffer_size(UDP_BUFFER) {
+        tracing::debug!(%error, "UDP send buffer left at the default");
+    }
 }
 
 /// The endpoint task's state.
@@ -271,8 +290,8 @@ impl Shell {
                 },
                 received = self.udp.recv_from(&mut buf) => match received {
                     Ok((len, source)) => {
-                        let bytes = Bytes::copy_from_slice(&buf[..len]);
-                        self.on_inbound(Inbound { bytes, source, transport: Transport::Udp });
+                        self.on_datagram(&buf[..len], source);
+                        self.drain_udp(&mut buf);
                     }
                     // e.g. ICMP port unreachable reported on the next read (Linux): harmless.
                     Err(error) => tracing::debug!(%error, "UDP receive error"),
@@ -286,6 +305,32 @@ impl Shell {
                 }
             }
             self.perform().await;
+        }
+    }
+
+    fn on_datagram(&mut self, datagram: &[u8], source: SocketAddr) {
+        let bytes = Bytes::copy_from_slice(datagram);
+        self.on_inbound(Inbound {
+            bytes,
+            source,
+            transport: Transport::Udp,
+        });
+    }
+
+    /// Handles datagrams already queued, without going back through `select!`: under load
+    /// the socket rarely runs dry, and one pass per datagram over every other input (and
+    /// a fresh timer) would cost more than the datagram. Bounded, so commands, TCP and
+    /// timers still get their turn.
+    fn drain_udp(&mut self, buf: &mut [u8]) {
+        for _ in 1..RECV_BATCH {
+            match self.udp.try_recv_from(buf) {
+                Ok((len, source)) => self.on_datagram(&buf[..len], source),
+                Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => return,
+                Err(error) => {
+                    tracing::debug!(%error, "UDP receive error");
+                    return;
+                }
+            }
         }
     }
 

@@ -2,6 +2,7 @@
 //! clock and sockets, calls [`Core`], then performs the [`Effect`]s it queued. Nothing
 //! here awaits, so a slow store or a stuck peer never stalls SIP processing.
 
+mod digest;
 mod methods;
 mod register;
 
@@ -10,7 +11,6 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use sb_sip::auth::{DigestServer, NonceManager};
 use sb_sip::message::{parse, Message, Request, Response, SipHeaders};
 use sb_sip::registrar::{Binding, Registrar, RegistrarConfig, StoredBinding};
 use sb_sip::transaction::{Event, Input, Output, TransactionId, TransactionLayer};
@@ -24,6 +24,7 @@ use crate::malformed;
 use crate::persist::Write;
 use crate::security::{Gate, Verdict};
 use crate::transport::Inbound;
+use digest::ShardedDigest;
 
 /// How often idle rate-limit buckets and lapsed bans are forgotten.
 const PRUNE_EVERY: Duration = Duration::from_secs(30);
@@ -62,7 +63,11 @@ struct Parked {
 pub struct Core {
     layer: TransactionLayer,
     registrar: Registrar,
-    auth: DigestServer,
+    /// No binding expires before this (`None`: no bindings). A lower bound, not the exact
+    /// minimum: asking the registrar means scanning every binding, too dear to do per
+    /// message, so it is recomputed only when it comes due.
+    bindings_due: Option<Instant>,
+    auth: ShardedDigest,
     gate: Gate,
     directory: Directory,
     parked: HashMap<String, Vec<Parked>>,
@@ -85,8 +90,13 @@ impl Core {
         directory: Directory,
         local: SocketAddr,
     ) -> Self {
-        let nonces = NonceManager::new(keys.0, cfg.nonce_ttl, now);
-        let auth = DigestServer::new(&cfg.realm, cfg.digest_algorithms.clone(), nonces);
+        let auth = ShardedDigest::new(
+            &cfg.realm,
+            &cfg.digest_algorithms,
+            keys.0,
+            cfg.nonce_ttl,
+            now,
+        );
         let registrar = Registrar::new(RegistrarConfig {
             default_expires: cfg.default_expires,
             min_expires: cfg.min_expires,
@@ -98,6 +108,7 @@ impl Core {
         Core {
             layer: TransactionLayer::default(),
             registrar,
+            bindings_due: None,
             auth,
             gate: Gate::new(cfg.rate_limit, cfg.ban),
             directory,
@@ -120,7 +131,7 @@ impl Core {
     pub fn poll_timeout(&self) -> Option<Instant> {
         [
             self.layer.poll_timeout(),
-            self.registrar.poll_timeout(),
+            self.bindings_due,
             Some(self.next_prune),
         ]
         .into_iter()
@@ -201,7 +212,23 @@ impl Core {
     pub fn on_timeout(&mut self, now: Instant, unix_ms: u64) {
         self.unix_ms = unix_ms;
         self.layer.handle_timeout(now);
+        self.expire_bindings(now, unix_ms);
+        if now >= self.next_prune {
+            self.gate.prune(now);
+            self.next_prune = now + PRUNE_EVERY;
+        }
+        self.pump(now);
+    }
+
+    /// Removes lapsed bindings and queues the writes, only when one may have lapsed:
+    /// transaction timers fire thousands of times a second under load, and a pass over
+    /// the registrar on each would cost more than the REGISTERs themselves.
+    fn expire_bindings(&mut self, now: Instant, unix_ms: u64) {
+        if self.bindings_due.is_none_or(|due| now < due) {
+            return;
+        }
         let expired = self.registrar.expire(now);
+        self.bindings_due = self.registrar.poll_timeout();
         let users: HashSet<String> = expired.into_iter().map(|(user, _)| user).collect();
         for user in users {
             tracing::info!(%user, "registration expired");
@@ -209,11 +236,15 @@ impl Core {
             self.effects
                 .push_back(Effect::Persist(Write { user, records }));
         }
-        if now >= self.next_prune {
-            self.gate.prune(now);
-            self.next_prune = now + PRUNE_EVERY;
-        }
-        self.pump(now);
+    }
+
+    /// Lowers the expiry bound to cover bindings just added or refreshed.
+    fn bindings_changed(&mut self, bindings: &[Binding]) {
+        let earliest = bindings.iter().map(|b| b.expires_at).min();
+        self.bindings_due = match (self.bindings_due, earliest) {
+            (Some(due), Some(at)) => Some(due.min(at)),
+            (due, at) => due.or(at),
+        };
     }
 
     /// The live bindings of `user`, in stored form.
@@ -231,7 +262,9 @@ impl Core {
         let total = records.len();
         let stored: Vec<StoredBinding> = records.into_iter().filter_map(stored_of).collect();
         let unreadable = total - stored.len();
-        unreadable + self.registrar.import(now, unix_ms, stored)
+        let skipped = self.registrar.import(now, unix_ms, stored);
+        self.bindings_due = self.registrar.poll_timeout();
+        unreadable + skipped
     }
 
     /// Drains the transaction layer: transmits become effects, new requests are served.

@@ -76,9 +76,13 @@ impl Core {
             self.respond(now, p.id, r);
             return;
         };
-        let verdict = self
-            .auth
-            .verify(now, "REGISTER", p.request.authorization(), |_| password);
+        let verdict = self.auth.verify(
+            now,
+            &aor_user,
+            "REGISTER",
+            p.request.authorization(),
+            |_| password,
+        );
         match verdict {
             Ok(user) if user == aor_user => self.bind(now, p, &user, &tag),
             Ok(user) => {
@@ -111,7 +115,7 @@ impl Core {
                 "REGISTER authentication failed"
             );
         }
-        let ch = self.auth.challenge(now, rejection, false);
+        let ch = self.auth.challenge(now, aor_user, rejection, false);
         let mut r = Response::from_request(&p.request, ch.status, Some(tag));
         for value in ch.values {
             r.headers.push(ch.header, value);
@@ -125,7 +129,10 @@ impl Core {
             .register(now, user, &p.request, p.source, p.transport)
         {
             Ok(bindings) => {
-                tracing::info!(
+                self.bindings_changed(&bindings);
+                // Debug, not info: at thousands of REGISTERs a second a line each would
+                // cost more than the REGISTER; failures and expiries stay at info.
+                tracing::debug!(
                     %user,
                     source = %p.source,
                     call_id = p.request.call_id().unwrap_or_default(),
