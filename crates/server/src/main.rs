@@ -106,6 +106,11 @@ async fn run(config: Config) -> anyhow::Result<()> {
     if let Some(first) = first {
         print!("{}", first.banner(http));
     }
+    let sip_addrs = sip.local_addrs();
+    println!(
+        "SIP listening on udp://{} and tcp://{}",
+        sip_addrs.udp, sip_addrs.tcp
+    );
     println!("HTTP API listening on http://{http}");
     tracing::info!(
         %http,

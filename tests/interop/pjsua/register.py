@@ -2,7 +2,9 @@
 """PJSIP (pjsua2) against a Switchboard SIP endpoint: register, refresh, OPTIONS,
 unregister; or, with --expect-refused, check that a wrong password is refused.
 
-Usage: register.py HOST:PORT USER PASSWORD [--transport udp|tcp] [--expect-refused]
+Usage: register.py HOST:PORT USER PASSWORD [--transport udp|tcp] [--expect-refused] [--stay]
+With --stay, after the refresh it prints "registered" and keeps the registration until its
+standard input closes (at most 60 s), then unregisters.
 Exits 0 on success, 1 with a message on stderr otherwise. Bounded: every wait times out.
 """
 import argparse
@@ -30,6 +32,8 @@ class Endpoint:
         cfg = pj.EpConfig()
         cfg.uaConfig.threadCnt = 0
         cfg.uaConfig.mainThreadOnly = True
+        # pjsua2 sends no User-Agent unless told; real phones do, and the API shows it.
+        cfg.uaConfig.userAgent = "PJSUA2 interop"
         cfg.logConfig.level = 1
         cfg.logConfig.consoleLevel = 1
         self.ep.libInit(cfg)
@@ -71,6 +75,19 @@ def account(server, user, password, transport):
     return acc
 
 
+def stay_until_stdin_closes(ep):
+    import select
+
+    print("registered", flush=True)
+    deadline = time.monotonic() + 60.0
+    while time.monotonic() < deadline:
+        ep.ep.libHandleEvents(20)
+        ready, _, _ = select.select([sys.stdin], [], [], 0)
+        if ready and sys.stdin.readline() == "":
+            return
+    fail("standard input stayed open for 60 s")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("server")
@@ -78,6 +95,7 @@ def main():
     parser.add_argument("password")
     parser.add_argument("--transport", default="udp", choices=["udp", "tcp"])
     parser.add_argument("--expect-refused", action="store_true")
+    parser.add_argument("--stay", action="store_true")
     args = parser.parse_args()
 
     ep = Endpoint(args.transport)
@@ -98,6 +116,8 @@ def main():
             fail("no answer to the refresh")
         if acc.codes[-1] != 200:
             fail(f"refresh answered {acc.codes[-1]}")
+        if args.stay:
+            stay_until_stdin_closes(ep)
         # Unregister: Expires 0.
         acc.setRegistration(False)
         if not ep.wait(lambda: len(acc.codes) >= 3):

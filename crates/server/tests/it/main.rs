@@ -2,4 +2,5 @@
 
 mod first_start;
 mod process;
+mod registration;
 mod webhooks;
