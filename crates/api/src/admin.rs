@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use crate::auth::{hash_token, new_token, Admin};
 use crate::envelope::{ok, ApiError};
 use crate::params::{PageOf, Paging, Params};
-use crate::{validate, AppState};
+use crate::{crud, validate, AppState};
 
 /// Body of `POST /v1/callcenters`.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -189,11 +189,7 @@ pub async fn get(
 /// Loads a call center or answers 404.
 pub async fn fetch(state: &AppState, id: CallCenterId) -> Result<CallCenter, ApiError> {
     let key = id.clone();
-    state
-        .store
-        .run(move |s| s.callcenter(&key))
-        .await?
-        .ok_or_else(|| ApiError::not_found("callcenter", id.0))
+    crud::one(state, "callcenter", &id.0, move |s| s.callcenter(&key)).await
 }
 
 /// Updates a call center.
@@ -227,11 +223,10 @@ pub async fn update(
     };
     let now = state.clock.unix_ms();
     let key = id.clone();
-    let cc = state
-        .store
-        .run(move |s| s.update_callcenter(&key, &update, now))
-        .await?
-        .ok_or_else(|| ApiError::not_found("callcenter", id.0))?;
+    let cc = crud::one(&state, "callcenter", &id.0, move |s| {
+        s.update_callcenter(&key, &update, now)
+    })
+    .await?;
     Ok(ok(CallCenterView::new(cc, None)))
 }
 
@@ -248,11 +243,10 @@ pub async fn delete(
 ) -> Result<HttpResponse, ApiError> {
     let id = CallCenterId(path.into_inner());
     let key = id.clone();
-    if state.store.run(move |s| s.delete_callcenter(&key)).await? {
-        Ok(ok(IdView { id: id.0 }))
-    } else {
-        Err(ApiError::not_found("callcenter", id.0))
-    }
+    crud::deleted(&state, "callcenter", id.0, move |s| {
+        s.delete_callcenter(&key)
+    })
+    .await
 }
 
 /// An id.
@@ -302,15 +296,10 @@ pub async fn revoke_token(
     let id = CallCenterId(id);
     let hash = hash_token(&token);
     let key = id.clone();
-    if state
-        .store
-        .run(move |s| s.revoke_token(&key, &hash))
-        .await?
-    {
-        Ok(ok(IdView { id: id.0 }))
-    } else {
-        Err(ApiError::not_found("token of callcenter", id.0))
-    }
+    crud::deleted(&state, "token of callcenter", id.0, move |s| {
+        s.revoke_token(&key, &hash)
+    })
+    .await
 }
 
 use crate::envelope::Envelope;

@@ -12,7 +12,7 @@ use crate::admin::IdView;
 use crate::auth::Tenant;
 use crate::envelope::{ok, ApiError, Envelope};
 use crate::params::{IdPath, PageOf, Paging, Params};
-use crate::AppState;
+use crate::{crud, AppState};
 
 /// Body of `POST /callcenter/condition` and `POST /callcenter/condition/{id}`.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -150,11 +150,10 @@ pub async fn update(
     let now = state.clock.unix_ms();
     let cc = tenant.id;
     let key = id.clone();
-    let rec = state
-        .store
-        .run(move |s| s.update_condition(&cc, &key, &def, now))
-        .await?
-        .ok_or_else(|| ApiError::not_found("condition", id.0))?;
+    let rec = crud::one(&state, "condition", &id.0, move |s| {
+        s.update_condition(&cc, &key, &def, now)
+    })
+    .await?;
     Ok(ok(ConditionView::from(rec)))
 }
 
@@ -194,11 +193,7 @@ pub async fn get(
     let id = ConditionId(path.into_inner().id);
     let cc = tenant.id;
     let key = id.clone();
-    let rec = state
-        .store
-        .run(move |s| s.condition(&cc, &key))
-        .await?
-        .ok_or_else(|| ApiError::not_found("condition", id.0))?;
+    let rec = crud::one(&state, "condition", &id.0, move |s| s.condition(&cc, &key)).await?;
     Ok(ok(ConditionView::from(rec)))
 }
 
@@ -216,13 +211,8 @@ pub async fn delete(
     let id = ConditionId(path.into_inner().id);
     let cc = tenant.id;
     let key = id.clone();
-    if state
-        .store
-        .run(move |s| s.delete_condition(&cc, &key))
-        .await?
-    {
-        Ok(ok(IdView { id: id.0 }))
-    } else {
-        Err(ApiError::not_found("condition", id.0))
-    }
+    crud::deleted(&state, "condition", id.0, move |s| {
+        s.delete_condition(&cc, &key)
+    })
+    .await
 }

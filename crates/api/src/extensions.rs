@@ -10,7 +10,7 @@ use crate::admin::IdView;
 use crate::auth::Tenant;
 use crate::envelope::{ok, ApiError, Envelope};
 use crate::params::{IdPath, PageOf, Paging, Params};
-use crate::{validate, AppState};
+use crate::{crud, validate, AppState};
 
 /// Body of `POST /callcenter/extension`.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -286,13 +286,8 @@ pub async fn delete(
     let id = ExtensionId(path.into_inner().id);
     let cc = tenant.id;
     let key = id.clone();
-    if state
-        .store
-        .run(move |s| s.delete_extension(&cc, &key))
-        .await?
-    {
-        Ok(ok(IdView { id: id.0 }))
-    } else {
-        Err(ApiError::not_found("extension", id.0))
-    }
+    crud::deleted(&state, "extension", id.0, move |s| {
+        s.delete_extension(&cc, &key)
+    })
+    .await
 }

@@ -32,6 +32,7 @@ pub mod apidoc;
 pub mod auth;
 mod coerce;
 pub mod conditions;
+mod crud;
 pub mod envelope;
 pub mod events;
 pub mod extensions;

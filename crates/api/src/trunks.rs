@@ -10,7 +10,7 @@ use crate::admin::IdView;
 use crate::auth::Admin;
 use crate::envelope::{ok, ApiError, Envelope};
 use crate::params::{PageOf, Paging, Params};
-use crate::{validate, AppState};
+use crate::{crud, validate, AppState};
 
 /// The SIP port used when a trunk gives none.
 pub const DEFAULT_PORT: u16 = 5060;
@@ -218,11 +218,7 @@ pub async fn get(
 ) -> Result<HttpResponse, ApiError> {
     let id = TrunkId(path.into_inner());
     let key = id.clone();
-    let trunk = state
-        .store
-        .run(move |s| s.trunk(&key))
-        .await?
-        .ok_or_else(|| ApiError::not_found("trunk", id.0))?;
+    let trunk = crud::one(&state, "trunk", &id.0, move |s| s.trunk(&key)).await?;
     Ok(ok(TrunkView::from(trunk)))
 }
 
@@ -242,11 +238,10 @@ pub async fn update(
     let id = TrunkId(path.into_inner());
     let now = state.clock.unix_ms();
     let key = id.clone();
-    let trunk = state
-        .store
-        .run(move |s| s.update_trunk(&key, &def, now))
-        .await?
-        .ok_or_else(|| ApiError::not_found("trunk", id.0))?;
+    let trunk = crud::one(&state, "trunk", &id.0, move |s| {
+        s.update_trunk(&key, &def, now)
+    })
+    .await?;
     Ok(ok(TrunkView::from(trunk)))
 }
 
@@ -262,9 +257,5 @@ pub async fn delete(
 ) -> Result<HttpResponse, ApiError> {
     let id = TrunkId(path.into_inner());
     let key = id.clone();
-    if state.store.run(move |s| s.delete_trunk(&key)).await? {
-        Ok(ok(IdView { id: id.0 }))
-    } else {
-        Err(ApiError::not_found("trunk", id.0))
-    }
+    crud::deleted(&state, "trunk", id.0, move |s| s.delete_trunk(&key)).await
 }
