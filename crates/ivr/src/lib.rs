@@ -39,11 +39,13 @@
 //! [`parse_with`], with its diagnostics mapped to positions in the whole document.
 
 pub mod callback;
+pub mod checked;
 pub mod diag;
 pub mod interp;
 pub mod model;
 pub mod parse;
 
 pub use callback::{next_url, IvrStart};
+pub use checked::parse_checked;
 pub use diag::{Diagnostic, Diagnostics, Position, Problem};
 pub use parse::{parse, parse_bytes, parse_with};
