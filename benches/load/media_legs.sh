@@ -3,16 +3,18 @@
 # with zero packet loss and zero tick overruns, using the rtp_load example of
 # switchboard-mediaworker as generator (batched sendmmsg/recvmmsg from a few sockets).
 #
-#   benches/load/media_legs.sh [members] [secs-per-step]
+#   benches/load/media_legs.sh [members] [secs-per-step] [pin]
 #
 # members: 2 or 3 legs per conversation (default 2); secs-per-step: measured seconds per
-# step after a 1 s warm-up (default 8; each step is killed after 15 s). Prints one line
+# step after a 1 s warm-up (default 8; each step is killed after 15 s); pin: 1 pins the
+# worker thread to a core (EngineConfig::pin_workers, default 0). Prints one line
 # per step and the highest passing count. Note the machine's load first: the worker and
 # the generator each want a core.
 set -euo pipefail
 
 members="${1:-2}"
 secs="${2:-8}"
+pin="${3:-0}"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
 
@@ -24,7 +26,7 @@ echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 best=0
 for legs in 250 500 1000 1500 2000 2500 3000 3500 4000 5000; do
-    line="$(timeout 15 "$bin" --legs "$legs" --members "$members" --secs "$secs" || echo "legs=$legs result=TIMEOUT")"
+    line="$(timeout 15 "$bin" --legs "$legs" --members "$members" --secs "$secs" --pin "$pin" || echo "legs=$legs result=TIMEOUT")"
     echo "$line"
     if [[ "$line" == *"result=PASS"* ]]; then
         best="$legs"

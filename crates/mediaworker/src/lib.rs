@@ -6,8 +6,9 @@
 //! drains its command channel, reads every socket with `recvmmsg`, feeds the datagrams
 //! to each leg's sans-IO [`sb_media::leg::MediaLeg`] (latching, statistics,
 //! RFC 4733, jitter buffer), runs each conversation's [`sb_media::mixer::Mixer`]
-//! and sends one RTP packet per leg with `sendmmsg`. Outgoing RTP timestamps follow the
-//! frame counter, never the wall clock. The control plane talks to workers through
+//! and sends each leg's packets with one call (`sendto` for the lone RTP packet of
+//! most ticks, `sendmmsg` when an RTCP report goes with it). Outgoing RTP timestamps
+//! follow the frame counter, never the wall clock. The control plane talks to workers through
 //! bounded channels: typed commands in, [`Event`]s out.
 //!
 //! **Invariant**: the tick never blocks. Nothing on a worker thread waits for a lock held
