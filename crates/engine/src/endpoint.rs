@@ -1,16 +1,15 @@
-//! The I/O shell around [`Core`]: binds the sockets, runs the endpoint task (one
-//! `select!` over UDP, TCP messages, store answers, commands and a single timer), and
-//! performs the core's effects.
+//! The I/O shell around [`Core`]: binds the sockets, starts the UDP reader thread, runs
+//! the endpoint task (one `select!` over datagrams, TCP messages, store answers, commands
+//! and a single timer), and performs the core's effects.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
 use rand::rngs::StdRng;
 use rand::{RngCore as _, SeedableRng as _};
 use sb_sip::transport::Transport;
-use sb_store::{Extension, RegistrationRecord, StoreError, StoreHandle};
+use sb_store::{RegistrationRecord, StoreError, StoreHandle};
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
@@ -19,12 +18,15 @@ use crate::clock::Clock;
 use crate::config::SipConfig;
 use crate::core::{Core, Effect};
 use crate::directory::Directory;
+use crate::lookup;
 use crate::persist::{self, Write};
 use crate::transport::tcp::{accept_loop, Connections, TcpConfig};
+use crate::transport::udp::{self, Datagram};
 use crate::transport::{Inbound, Outbound};
 
-/// Largest datagram read; anything longer is truncated and then refused by the parser.
-const DATAGRAM: usize = 65_536;
+/// Parsed datagrams queued for the endpoint task before the UDP reader waits (and the
+/// socket buffer absorbs the rest).
+const DATAGRAM_QUEUE: usize = 4096;
 /// TCP messages queued for the endpoint task before connection readers wait.
 const INBOUND_QUEUE: usize = 4096;
 /// Attempts to find a port free on both UDP and TCP when the configured port is 0.
@@ -53,6 +55,9 @@ pub enum StartError {
         /// What the OS said.
         source: std::io::Error,
     },
+    /// The UDP reader thread could not be started.
+    #[error("cannot start the UDP reader: {0}")]
+    Reader(std::io::Error),
     /// Stored registrations could not be loaded.
     #[error("cannot load stored registrations: {0}")]
     Store(#[from] StoreError),
@@ -96,6 +101,8 @@ pub struct SipHandle {
     endpoint: JoinHandle<()>,
     accept: JoinHandle<()>,
     writer: JoinHandle<()>,
+    lookup: JoinHandle<()>,
+    reader: std::thread::JoinHandle<()>,
 }
 
 impl SipEndpoint {
@@ -118,7 +125,13 @@ impl SipEndpoint {
         let skipped = core.import(clock.now(), clock.unix_ms(), stored);
         tracing::info!(udp = %local.udp, tcp = %local.tcp, skipped_registrations = skipped, "SIP endpoint listening");
 
-        let udp = Arc::new(udp);
+        let udp = udp
+            .into_std()
+            .and_then(|std| Ok((std.try_clone()?, std)))
+            .map_err(StartError::Reader)?;
+        let (datagrams_tx, datagrams_rx) = mpsc::channel(DATAGRAM_QUEUE);
+        let reader = udp::spawn_reader(udp.0, datagrams_tx).map_err(StartError::Reader)?;
+        let udp = Arc::new(udp.1);
         let connections = Connections::default();
         let (inbound_tx, inbound_rx) = mpsc::channel(INBOUND_QUEUE);
         let tcp_cfg = TcpConfig {
@@ -133,20 +146,19 @@ impl SipEndpoint {
         ));
         let (persist, writer) = persist::spawn_writer(store.clone());
         let (commands, commands_rx) = mpsc::channel(64);
-        let (lookups, lookups_rx) = mpsc::unbounded_channel();
+        let (answers, lookups_rx) = mpsc::unbounded_channel();
+        let (lookups, lookup) = lookup::spawn(store.clone(), answers);
         let shell = Shell {
             core,
             clock,
             out: Outbound {
-                udp: Arc::clone(&udp),
+                udp,
                 tcp: connections.clone(),
             },
-            udp,
-            store,
             persist,
             lookups,
         };
-        let endpoint = tokio::spawn(shell.run(inbound_rx, commands_rx, lookups_rx));
+        let endpoint = tokio::spawn(shell.run(datagrams_rx, inbound_rx, commands_rx, lookups_rx));
         Ok(SipHandle {
             local,
             commands,
@@ -155,6 +167,8 @@ impl SipEndpoint {
             endpoint,
             accept,
             writer,
+            lookup,
+            reader,
         })
     }
 }
@@ -191,6 +205,12 @@ impl SipHandle {
     pub async fn shutdown(self) {
         let _ = self.commands.send(Command::Shutdown).await;
         let _ = self.endpoint.await;
+        // The endpoint task held the only sender of users: the lookup task ends.
+        let _ = self.lookup.await;
+        // The reader notices the endpoint is gone within its idle check and ends, closing
+        // the socket, so the port is free once shutdown returns.
+        let reader = self.reader;
+        let _ = tokio::task::spawn_blocking(move || reader.join()).await;
         self.accept.abort();
         let _ = self.accept.await;
         self.connections.close_all();
@@ -260,21 +280,19 @@ fn enlarge_buffers(udp: &UdpSocket) {
 struct Shell {
     core: Core,
     clock: Arc<dyn Clock>,
-    udp: Arc<UdpSocket>,
     out: Outbound,
-    store: StoreHandle,
     persist: mpsc::UnboundedSender<Write>,
-    lookups: mpsc::UnboundedSender<(String, Result<Option<Extension>, StoreError>)>,
+    lookups: mpsc::UnboundedSender<String>,
 }
 
 impl Shell {
     async fn run(
         mut self,
+        mut datagrams: mpsc::Receiver<Datagram>,
         mut inbound: mpsc::Receiver<Inbound>,
         mut commands: mpsc::Receiver<Command>,
-        mut lookups: mpsc::UnboundedReceiver<(String, Result<Option<Extension>, StoreError>)>,
+        mut lookups: mpsc::UnboundedReceiver<lookup::Answer>,
     ) {
-        let mut buf = vec![0u8; DATAGRAM];
         loop {
             let delay = self.core.poll_timeout().map_or(IDLE_WAKE, |at| {
                 at.saturating_duration_since(self.clock.now())
@@ -288,48 +306,39 @@ impl Shell {
                     }
                     Some(Command::Shutdown) | None => break,
                 },
-                received = self.udp.recv_from(&mut buf) => match received {
-                    Ok((len, source)) => {
-                        self.on_datagram(&buf[..len], source);
-                        self.drain_udp(&mut buf);
-                    }
-                    // e.g. ICMP port unreachable reported on the next read (Linux): harmless.
-                    Err(error) => tracing::debug!(%error, "UDP receive error"),
-                },
-                Some(message) = inbound.recv() => self.on_inbound(message),
+                // Work already under way before new work: under a flood the network is
+                // always ready, and store answers (which release parked REGISTERs) and
+                // timers must not wait behind it.
                 Some((user, result)) = lookups.recv() => {
                     self.core.on_lookup(self.clock.now(), self.clock.unix_ms(), &user, result);
                 }
                 () = tokio::time::sleep(delay) => {
                     self.core.on_timeout(self.clock.now(), self.clock.unix_ms());
                 }
+                Some(datagram) = datagrams.recv() => {
+                    self.on_datagram(datagram);
+                    self.drain_datagrams(&mut datagrams);
+                }
+                Some(message) = inbound.recv() => self.on_inbound(message),
             }
             self.perform().await;
         }
     }
 
-    fn on_datagram(&mut self, datagram: &[u8], source: SocketAddr) {
-        let bytes = Bytes::copy_from_slice(datagram);
-        self.on_inbound(Inbound {
-            bytes,
-            source,
-            transport: Transport::Udp,
-        });
+    fn on_datagram(&mut self, datagram: Datagram) {
+        self.core
+            .on_datagram(self.clock.now(), self.clock.unix_ms(), datagram);
     }
 
     /// Handles datagrams already queued, without going back through `select!`: under load
-    /// the socket rarely runs dry, and one pass per datagram over every other input (and
-    /// a fresh timer) would cost more than the datagram. Bounded, so commands, TCP and
+    /// the queue rarely runs dry, and one pass per datagram over every other input (and a
+    /// fresh timer) would cost more than the datagram. Bounded, so commands, TCP and
     /// timers still get their turn.
-    fn drain_udp(&mut self, buf: &mut [u8]) {
+    fn drain_datagrams(&mut self, datagrams: &mut mpsc::Receiver<Datagram>) {
         for _ in 1..RECV_BATCH {
-            match self.udp.try_recv_from(buf) {
-                Ok((len, source)) => self.on_datagram(&buf[..len], source),
-                Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => return,
-                Err(error) => {
-                    tracing::debug!(%error, "UDP receive error");
-                    return;
-                }
+            match datagrams.try_recv() {
+                Ok(datagram) => self.on_datagram(datagram),
+                Err(_) => return,
             }
         }
     }
@@ -352,12 +361,7 @@ impl Shell {
                     }
                 }
                 Effect::Lookup(user) => {
-                    let (store, reply) = (self.store.clone(), self.lookups.clone());
-                    tokio::spawn(async move {
-                        let key = user.clone();
-                        let result = store.run(move |s| s.extension_by_user(&key)).await;
-                        let _ = reply.send((user, result));
-                    });
+                    let _ = self.lookups.send(user);
                 }
                 Effect::Persist(write) => {
                     let _ = self.persist.send(write);

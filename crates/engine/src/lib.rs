@@ -29,6 +29,7 @@ pub mod config;
 mod core;
 pub mod directory;
 mod endpoint;
+mod lookup;
 pub mod malformed;
 pub mod persist;
 pub mod security;

@@ -8,10 +8,11 @@ mod register;
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use sb_sip::message::{parse, Message, Request, Response, SipHeaders};
+use sb_sip::message::{parse, Message, ParseError, Request, Response, SipHeaders};
 use sb_sip::registrar::{Binding, Registrar, RegistrarConfig, StoredBinding};
 use sb_sip::transaction::{Event, Input, Output, TransactionId, TransactionLayer};
 use sb_sip::transport::Transport;
@@ -23,6 +24,7 @@ use crate::directory::Directory;
 use crate::malformed;
 use crate::persist::Write;
 use crate::security::{Gate, Verdict};
+use crate::transport::udp::Datagram;
 use crate::transport::Inbound;
 use digest::ShardedDigest;
 
@@ -139,22 +141,41 @@ impl Core {
         .min()
     }
 
-    /// One message from the network.
+    /// One message from the network, still to be parsed (TCP).
     pub fn on_inbound(&mut self, now: Instant, unix_ms: u64, inbound: Inbound) {
+        if self.admit(now, unix_ms, &inbound) {
+            let parsed = parse(&inbound.bytes);
+            self.on_message(now, inbound, parsed);
+        }
+    }
+
+    /// One datagram, parsed already by the UDP reader.
+    pub fn on_datagram(&mut self, now: Instant, unix_ms: u64, datagram: Datagram) {
+        if self.admit(now, unix_ms, &datagram.inbound) {
+            self.on_message(now, datagram.inbound, datagram.parsed);
+        }
+    }
+
+    /// The abuse gate: `false` drops the message unanswered.
+    fn admit(&mut self, now: Instant, unix_ms: u64, inbound: &Inbound) -> bool {
         self.unix_ms = unix_ms;
+        let source = inbound.source;
+        match self.gate.admit(now, source.ip()) {
+            Verdict::Accept => true,
+            verdict => {
+                tracing::trace!(%source, ?verdict, "dropped");
+                false
+            }
+        }
+    }
+
+    fn on_message(&mut self, now: Instant, inbound: Inbound, parsed: Result<Message, ParseError>) {
         let Inbound {
             bytes,
             source,
             transport,
         } = inbound;
-        match self.gate.admit(now, source.ip()) {
-            Verdict::Accept => {}
-            verdict => {
-                tracing::trace!(%source, ?verdict, "dropped");
-                return;
-            }
-        }
-        let message = match parse(&bytes) {
+        let message = match parsed {
             Ok(message) => message,
             Err(error) => {
                 tracing::debug!(%source, %error, "unparseable message");
@@ -183,7 +204,7 @@ impl Core {
         now: Instant,
         unix_ms: u64,
         user: &str,
-        result: Result<Option<Extension>, StoreError>,
+        result: Result<Option<Extension>, Arc<StoreError>>,
     ) {
         self.unix_ms = unix_ms;
         let waiting = self.parked.remove(user).unwrap_or_default();
@@ -355,4 +376,148 @@ fn stored_of(r: RegistrationRecord) -> Option<StoredBinding> {
         call_id: r.call_id,
         cseq: r.cseq,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sb_sip::auth::DigestClient;
+    use sb_store::{CallCenterId, ExtensionId, ExtensionKind};
+    use sb_testkit::FakeClock;
+
+    const PHONE: &str = "192.0.2.10:5060";
+
+    struct Fixture {
+        clock: FakeClock,
+        core: Core,
+        client: DigestClient,
+        cseq: u32,
+    }
+
+    impl Fixture {
+        fn new() -> Self {
+            let clock = FakeClock::new();
+            let cfg = SipConfig::new("127.0.0.1:5060".parse().unwrap());
+            let directory = Directory::new(Duration::from_secs(3600));
+            let extension = Extension {
+                id: ExtensionId("e1".into()),
+                callcenter_id: CallCenterId("c1".into()),
+                kind: ExtensionKind::Terminal {
+                    user: "1001".into(),
+                    password: "pw123456".into(),
+                },
+                created_at: 0,
+            };
+            directory.insert(clock.now(), "1001", Some(&extension));
+            let local = cfg.listen;
+            let core = Core::new(&cfg, clock.now(), ([1; 32], [2; 32]), directory, local);
+            let client = DigestClient::new("1001", "pw123456");
+            Fixture {
+                clock,
+                core,
+                client,
+                cseq: 0,
+            }
+        }
+
+        fn send(&mut self, expires: u32, authorization: Option<&str>) -> Response {
+            self.cseq += 1;
+            let auth = authorization.map_or(String::new(), |a| format!("Authorization: {a}\r\n"));
+            let raw = format!(
+                "REGISTER sip:127.0.0.1 SIP/2.0\r\n\
+                 Via: SIP/2.0/UDP {PHONE};branch=z9hG4bK{n}\r\n\
+                 Max-Forwards: 70\r\nFrom: <sip:1001@127.0.0.1>;tag=a1\r\n\
+                 To: <sip:1001@127.0.0.1>\r\nCall-ID: c1@test\r\nCSeq: {n} REGISTER\r\n\
+                 Contact: <sip:1001@{PHONE}>\r\nExpires: {expires}\r\n{auth}\
+                 Content-Length: 0\r\n\r\n",
+                n = self.cseq
+            );
+            let inbound = Inbound {
+                bytes: Bytes::from(raw),
+                source: PHONE.parse().unwrap(),
+                transport: Transport::Udp,
+            };
+            let now = self.clock.now();
+            self.core.on_inbound(now, self.clock.unix_ms(), inbound);
+            let mut answer = None;
+            while let Some(effect) = self.core.poll_effect() {
+                if let Effect::Transmit { bytes, .. } = effect {
+                    match parse(&bytes).unwrap() {
+                        Message::Response(r) => answer = Some(r),
+                        Message::Request(r) => panic!("unexpected request {r:?}"),
+                    }
+                }
+            }
+            answer.expect("every REGISTER is answered")
+        }
+
+        fn register(&mut self, expires: u32) -> u16 {
+            let challenge = self.send(expires, None);
+            assert_eq!(challenge.status, 401);
+            let values: Vec<&str> = challenge.headers.get_all("WWW-Authenticate").collect();
+            let auth = self
+                .client
+                .authorize(&values, false, "REGISTER", "sip:127.0.0.1", "0a4f113b")
+                .unwrap();
+            self.send(expires, Some(&auth.value)).status
+        }
+
+        /// Runs the timers at `now`; returns the persisted binding sets queued.
+        fn tick(&mut self) -> Vec<Write> {
+            self.core.on_timeout(self.clock.now(), self.clock.unix_ms());
+            std::iter::from_fn(|| self.core.poll_effect())
+                .filter_map(|e| match e {
+                    Effect::Persist(w) => Some(w),
+                    _ => None,
+                })
+                .collect()
+        }
+    }
+
+    #[test]
+    fn a_lapsed_binding_is_written_away_on_time() {
+        let mut f = Fixture::new();
+        assert_eq!(f.register(120), 200);
+        f.clock.advance(Duration::from_secs(119));
+        assert!(f.tick().is_empty());
+        assert!(f
+            .core
+            .poll_timeout()
+            .is_some_and(|at| at <= f.clock.now() + Duration::from_secs(1)));
+        f.clock.advance(Duration::from_secs(1));
+        let writes = f.tick();
+        assert_eq!(writes.len(), 1);
+        assert_eq!(writes[0].user, "1001");
+        assert!(writes[0].records.is_empty());
+        assert!(f.core.registrations("1001", f.clock.now(), 0).is_empty());
+    }
+
+    #[test]
+    fn a_shorter_refresh_brings_the_expiry_forward() {
+        let mut f = Fixture::new();
+        assert_eq!(f.register(600), 200);
+        f.clock.advance(Duration::from_secs(10));
+        assert_eq!(f.register(60), 200);
+        f.clock.advance(Duration::from_secs(60));
+        let writes = f.tick();
+        assert_eq!(writes.len(), 1);
+        assert!(writes[0].records.is_empty());
+    }
+
+    #[test]
+    fn a_longer_refresh_outlives_the_first_expiry() {
+        let mut f = Fixture::new();
+        assert_eq!(f.register(60), 200);
+        f.clock.advance(Duration::from_secs(30));
+        assert_eq!(f.register(600), 200);
+        f.clock.advance(Duration::from_secs(31));
+        // The first expiry passes: a spurious wake-up finds nothing to remove...
+        assert!(f.tick().is_empty());
+        assert_eq!(f.core.registrations("1001", f.clock.now(), 0).len(), 1);
+        // ...and the next wake-up is the refreshed expiry, not a busy loop.
+        let next = f.core.poll_timeout().unwrap();
+        assert!(next > f.clock.now());
+        f.clock.advance(Duration::from_secs(569));
+        assert_eq!(f.tick().len(), 1);
+    }
 }

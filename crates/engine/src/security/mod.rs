@@ -24,7 +24,9 @@ pub enum Verdict {
     Banned,
 }
 
-/// The gate every received message passes before it is parsed.
+/// The gate every received message passes before it reaches the transaction layer.
+/// (TCP messages are gated before parsing; datagrams are parsed on the UDP reader
+/// thread first, which is bounded work that touches no state.)
 #[derive(Debug)]
 pub struct Gate {
     rate: RateLimiter,

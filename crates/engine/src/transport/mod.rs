@@ -6,13 +6,15 @@
 //! connection its request came on).
 
 pub mod tcp;
+pub mod udp;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use std::net::UdpSocket;
+
 use bytes::Bytes;
 use sb_sip::transport::Transport;
-use tokio::net::UdpSocket;
 
 pub use tcp::{Connections, TcpConfig};
 
@@ -62,15 +64,16 @@ pub enum SendError {
 /// The sending half of the endpoint's transports.
 #[derive(Debug, Clone)]
 pub struct Outbound {
-    /// The UDP socket, shared with the receive loop.
+    /// The UDP socket (blocking mode), shared with the [`udp`] reader.
     pub udp: Arc<UdpSocket>,
     /// Open TCP connections by remote address.
     pub tcp: Connections,
 }
 
 impl Outbound {
-    /// Sends `bytes` to `dest`. UDP sends are awaited (they only wait for socket buffer
-    /// space); TCP writes are queued to the connection's own task.
+    /// Sends `bytes` to `dest`. UDP sends are immediate (they wait only for socket
+    /// buffer space, which the endpoint sizes generously); TCP writes are queued to the
+    /// connection's own task.
     pub async fn send(
         &self,
         transport: Transport,
@@ -81,7 +84,6 @@ impl Outbound {
             Transport::Udp => self
                 .udp
                 .send_to(&bytes, dest)
-                .await
                 .map(drop)
                 .map_err(|source| SendError::Udp { dest, source }),
             Transport::Tcp => self.tcp.send(dest, bytes),
