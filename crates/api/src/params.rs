@@ -2,7 +2,7 @@
 //!
 //! SPEC §2: an endpoint's parameters may arrive as `application/json`, as a form body, or in
 //! the query string, with the seeds' own spellings. [`Params`] merges the query string and the
-//! body (the body wins on a clash), reads every value through [`Coerce`] so text fills typed
+//! body (the body wins on a clash), reads every value through `Coerce` so text fills typed
 //! fields, and turns any problem into an [`ApiError`] naming the parameter. Bodies are limited
 //! to [`BODY_LIMIT`] bytes.
 

@@ -1,6 +1,6 @@
 //! The routing table: one place that says which handler answers which path.
 //!
-//! Every call-center route is written once in [`callcenter_routes`] and mounted under both
+//! Every call-center route is written once in `callcenter_routes` and mounted under both
 //! path forms of SPEC §2: `/v1/callcenter/{callcenter_id}/…` and the short
 //! `/v1/callcenter/…`. The long form's id only matches 32 hex digits, so a short-form path,
 //! which always starts with a word such as `agent`, never reads as a long-form one.
