@@ -125,13 +125,12 @@ impl SipEndpoint {
         let skipped = core.import(clock.now(), clock.unix_ms(), stored);
         tracing::info!(udp = %local.udp, tcp = %local.tcp, skipped_registrations = skipped, "SIP endpoint listening");
 
-        let udp = udp
-            .into_std()
-            .and_then(|std| Ok((std.try_clone()?, std)))
-            .map_err(StartError::Reader)?;
+        // One socket, two handles: the reader thread receives, the endpoint task sends.
+        let udp = udp.into_std().map_err(StartError::Reader)?;
+        let receiving = udp.try_clone().map_err(StartError::Reader)?;
         let (datagrams_tx, datagrams_rx) = mpsc::channel(DATAGRAM_QUEUE);
-        let reader = udp::spawn_reader(udp.0, datagrams_tx).map_err(StartError::Reader)?;
-        let udp = Arc::new(udp.1);
+        let reader = udp::spawn_reader(receiving, datagrams_tx).map_err(StartError::Reader)?;
+        let udp = Arc::new(udp);
         let connections = Connections::default();
         let (inbound_tx, inbound_rx) = mpsc::channel(INBOUND_QUEUE);
         let tcp_cfg = TcpConfig {

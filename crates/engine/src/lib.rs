@@ -2,10 +2,11 @@
 //! type-1 extensions, and the abuse controls in front of them.
 //!
 //! **Invariant:** this is the crate that owns sockets, tasks and the clock — and it keeps
-//! them at the edge. [`SipEndpoint::start`] binds the sockets and runs one endpoint task;
-//! the decisions are made synchronously by the sans-IO cores of `switchboard-sip`
-//! (transactions, digest, registrar) and this crate's [`security`] gate, all fed `now`
-//! from one [`clock::Clock`]. The store is never awaited on the SIP path: extension
+//! them at the edge. [`SipEndpoint::start`] binds the sockets and runs one endpoint task
+//! (beside a UDP reader thread that only receives and parses, and the store's lookup and
+//! write-behind tasks); the decisions are made synchronously by the sans-IO cores of
+//! `switchboard-sip` (transactions, digest, registrar) and this crate's [`security`]
+//! gate, all fed `now` from one [`clock::Clock`]. The store is never awaited on the SIP path: extension
 //! lookups run beside it and registrations are written behind it.
 //!
 //! ```no_run
