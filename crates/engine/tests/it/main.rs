@@ -12,6 +12,7 @@ mod rate_limit_and_ban;
 mod register_tcp;
 mod register_udp;
 mod restart_keeps_registrations;
+mod shutdown_releases_ports;
 mod stale_nonce;
 mod tcp_framing;
 mod tcp_limits;
