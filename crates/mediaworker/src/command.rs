@@ -62,6 +62,18 @@ pub struct LegSpec {
     pub direction: Direction,
 }
 
+/// Which party a leg carries; it decides the leg's audio processing (feature `apm`: noise
+/// suppression and voice-activity detection on agent legs, as
+/// `sb_media::apm::ApmPolicy::default` says; without the feature, nothing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LegRole {
+    /// An agent's extension.
+    Agent,
+    /// A customer or another outside party.
+    Outside,
+}
+
 /// Something to play.
 #[derive(Debug, Clone)]
 pub enum PlaySource {
@@ -127,6 +139,13 @@ pub(crate) enum Command {
         socket: std::net::UdpSocket,
         /// What SDP negotiated.
         spec: LegSpec,
+    },
+    /// The leg's party changed (decides its audio processing).
+    SetRole {
+        /// The leg.
+        leg: LegId,
+        /// Its party.
+        role: LegRole,
     },
     /// A re-INVITE changed the leg's SDP.
     UpdateLeg {
@@ -287,6 +306,12 @@ pub enum WorkerError {
         /// The leg.
         leg: LegId,
     },
+    /// The audio processing library refused to start for the leg.
+    #[error("leg {leg:?}: audio processing could not start")]
+    ProcessingUnavailable {
+        /// The leg.
+        leg: LegId,
+    },
     /// The leg has no telephone-event payload type to send digits with.
     #[error("leg {leg:?} negotiated no telephone-event payload type")]
     NoTelephoneEvent {
@@ -305,6 +330,14 @@ pub enum Event {
         leg: LegId,
         /// The key and how long it was held.
         digit: DtmfDigit,
+    },
+    /// A leg's party started or stopped talking (voice-activity detection; feature `apm`,
+    /// on legs whose role the policy processes).
+    Talking {
+        /// The leg.
+        leg: LegId,
+        /// `true` when talking starts, `false` when it stops.
+        talking: bool,
     },
     /// A playback ended.
     PlaybackDone {

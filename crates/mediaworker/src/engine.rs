@@ -27,7 +27,7 @@ use sb_media::mixer::{PlayId, VoiceMode};
 use sb_media::player::Prompt;
 use sb_media::wav::WavError;
 
-use crate::command::{Command, ConversationId, Event, LegId, LegSpec, PlaySource, Times};
+use crate::command::{Command, ConversationId, Event, LegId, LegRole, LegSpec, PlaySource, Times};
 use crate::ports::{PortError, PortPool};
 use crate::worker::{self, WorkerSetup, WorkerSnapshot, WorkerStats};
 
@@ -344,6 +344,12 @@ impl MediaEngine {
     /// Applies a re-INVITE's new SDP to a leg.
     pub fn update_leg(&self, leg: LegId, spec: LegSpec) -> Result<(), EngineError> {
         self.send(self.leg_worker(leg)?, Command::UpdateLeg { leg, spec })
+    }
+
+    /// Says which party a leg carries, which decides its audio processing (noise suppression
+    /// and [`Event::Talking`] with the `apm` feature; see [`LegRole`]).
+    pub fn set_leg_role(&self, leg: LegId, role: LegRole) -> Result<(), EngineError> {
+        self.send(self.leg_worker(leg)?, Command::SetRole { leg, role })
     }
 
     /// Closes a leg; [`Event::LegClosed`] carries its quality figures.

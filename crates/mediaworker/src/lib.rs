@@ -53,7 +53,7 @@ pub mod sys;
 pub mod worker;
 
 pub use command::{
-    ConversationId, Direction, Event, LegId, LegSpec, PlaySource, Times, WorkerError,
+    ConversationId, Direction, Event, LegId, LegRole, LegSpec, PlaySource, Times, WorkerError,
 };
 pub use engine::{EngineConfig, EngineError, LegInfo, MediaEngine};
 pub use ports::{PortError, PortPool};

@@ -42,9 +42,61 @@ pub(crate) struct LegSlot {
     pub last_rx: Instant,
     /// Whether the RTP timeout was reported for the current silence.
     pub timed_out: bool,
+    /// Audio processing of the leg's incoming audio, when its role asks for it.
+    #[cfg(feature = "apm")]
+    pub apm: Option<sb_media::apm::LegProcessor>,
+    /// A talking change seen this tick, to report.
+    pub talk: Option<bool>,
     out: Outgoing,
     pcm: Frame,
     enc: [u8; FRAME_SAMPLES],
+}
+
+impl LegSlot {
+    /// Starts or stops processing the leg's audio for its role.
+    #[cfg(feature = "apm")]
+    pub fn set_role(
+        &mut self,
+        role: crate::command::LegRole,
+    ) -> Result<(), crate::command::WorkerError> {
+        use sb_media::apm::{ApmPolicy, LegKind, LegProcessor};
+        let policy = ApmPolicy::default();
+        let kind = match role {
+            crate::command::LegRole::Agent => LegKind::Agent,
+            _ => LegKind::Outside,
+        };
+        self.apm = if policy.applies_to(kind) {
+            let p = LegProcessor::new(policy)
+                .map_err(|_| crate::command::WorkerError::ProcessingUnavailable { leg: self.id })?;
+            Some(p)
+        } else {
+            None
+        };
+        Ok(())
+    }
+
+    /// Without the `apm` feature no leg is processed, whatever its role.
+    #[cfg(not(feature = "apm"))]
+    pub fn set_role(
+        &mut self,
+        _role: crate::command::LegRole,
+    ) -> Result<(), crate::command::WorkerError> {
+        Ok(())
+    }
+
+    /// Runs the leg's audio processing on this tick's incoming frame, noting talking changes.
+    #[cfg(feature = "apm")]
+    pub fn process(&mut self, frame: &mut Frame) {
+        use sb_media::apm::TalkEvent;
+        if let Some(p) = self.apm.as_mut() {
+            match p.process(frame) {
+                Ok(Some(TalkEvent::Started)) => self.talk = Some(true),
+                Ok(Some(TalkEvent::Stopped)) => self.talk = Some(false),
+                // A frame the library refused plays out unprocessed.
+                Ok(None) | Err(_) => {}
+            }
+        }
+    }
 }
 
 /// The media core's leg configuration for `spec`.
@@ -81,6 +133,9 @@ impl LegSlot {
             play: None,
             last_rx: now,
             timed_out: false,
+            #[cfg(feature = "apm")]
+            apm: None,
+            talk: None,
             out: Outgoing::Silent,
             pcm: SILENCE,
             enc: [0; FRAME_SAMPLES],

@@ -81,6 +81,11 @@ impl WorkerState {
                 self.legs.insert(leg, slot);
             }
             Command::UpdateLeg { leg, spec } => self.update_leg(now, leg, spec)?,
+            Command::SetRole { leg, role } => self
+                .legs
+                .get_mut(&leg)
+                .ok_or(WorkerError::UnknownLeg { leg })?
+                .set_role(role)?,
             Command::DestroyLeg { leg } => self.destroy_leg(leg)?,
             Command::CreateConversation { conversation } => {
                 if self.conversations.contains_key(&conversation) {

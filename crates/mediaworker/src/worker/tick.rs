@@ -135,7 +135,12 @@ fn receive(slot: &mut LegSlot, batch: &mut RecvBatch, now: Instant, counts: &mut
         }
     }
     // Pop every tick, even on hold, so the jitter buffer keeps pace with the sender.
-    let frame = slot.media.pop_frame().copied();
+    #[allow(unused_mut)]
+    let mut frame = slot.media.pop_frame().copied();
+    #[cfg(feature = "apm")]
+    if let Some(f) = frame.as_mut() {
+        slot.process(f);
+    }
     slot.input = frame.filter(|_| slot.spec.direction.receives());
 }
 
@@ -150,6 +155,16 @@ fn leg_events(
     events: &std::sync::mpsc::SyncSender<Event>,
     stats: &WorkerStats,
 ) {
+    if let Some(talking) = slot.talk.take() {
+        emit(
+            events,
+            stats,
+            Event::Talking {
+                leg: slot.id,
+                talking,
+            },
+        );
+    }
     while let Some(ev) = slot.media.poll_event() {
         let leg = slot.id;
         let out = match ev {

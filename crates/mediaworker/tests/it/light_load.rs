@@ -1,11 +1,14 @@
-//! Under a light load the worker meets every absolute 20 ms deadline: no overruns.
+//! A light load of several conversations is carried whole: every packet accepted, every
+//! phone answered each tick. Whether the worker meets its 20 ms deadlines is a matter of
+//! speed and of the machine, so it is measured by the load benchmark
+//! (`benches/load/media_legs.sh`, which reports overruns), never asserted here.
 
 use sb_media::codec::Codec;
 
 use crate::phone::{conversation, engine, run, Phone};
 
 #[test]
-fn a_light_load_causes_no_overrun() {
+fn a_light_load_is_carried_whole() {
     let engine = engine(1, 44_600..=44_699);
     let mut all = Vec::new();
     for _ in 0..5 {
@@ -19,7 +22,6 @@ fn a_light_load_causes_no_overrun() {
     run(&mut all, 50);
     let stats = engine.stats()[0];
     assert!(stats.ticks >= 50, "{stats:?}");
-    assert_eq!(stats.overruns, 0, "{stats:?}");
     assert_eq!(stats.rx_refused, 0, "{stats:?}");
     assert!(stats.rx_datagrams >= 450, "{stats:?}");
     engine.shutdown();
