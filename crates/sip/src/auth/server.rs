@@ -18,6 +18,10 @@ pub struct NonceManager {
     lifetime: Duration,
     serial: u64,
     highest_nc: HashMap<String, (u32, u64)>,
+    /// When (ms since `epoch`) expired counts are next dropped. Pruning walks every count, so
+    /// it runs at most once a second rather than on every challenge: under load there are
+    /// hundreds of thousands of live nonces.
+    next_prune_ms: u64,
 }
 
 /// What checking a nonce says.
@@ -31,6 +35,9 @@ pub enum NonceState {
     Invalid,
 }
 
+/// The longest time between two prunes of expired nonce counts.
+const PRUNE_EVERY_MS: u64 = 1000;
+
 impl NonceManager {
     /// A manager with a secret key from the caller's RNG. `epoch` is any instant at or
     /// before the first `now` it will see.
@@ -41,6 +48,7 @@ impl NonceManager {
             lifetime,
             serial: 0,
             highest_nc: HashMap::new(),
+            next_prune_ms: 0,
         }
     }
 
@@ -53,7 +61,12 @@ impl NonceManager {
         self.serial += 1;
         let body = format!("{:016x}{:016x}", self.millis(now), self.serial);
         let mac = hmac_sha256(&self.key, body.as_bytes());
-        self.prune(now);
+        let now_ms = self.millis(now);
+        if now_ms >= self.next_prune_ms {
+            self.prune(now);
+            let life = u64::try_from(self.lifetime.as_millis()).unwrap_or(u64::MAX);
+            self.next_prune_ms = now_ms.saturating_add(life.clamp(1, PRUNE_EVERY_MS));
+        }
         format!("{body}.{}", hex::encode(&mac[..16]))
     }
 
@@ -295,6 +308,29 @@ mod tests {
         forged.replace_range(0..1, if n.starts_with('0') { "1" } else { "0" });
         assert_eq!(m.check(t0, &forged), NonceState::Invalid);
         assert_eq!(m.check(t0, "garbage"), NonceState::Invalid);
+    }
+
+    #[test]
+    fn expired_counts_are_dropped_within_a_second_not_on_every_challenge() {
+        let t0 = sb_testkit::FakeClock::new().now();
+        let life = Duration::from_secs(30);
+        let mut m = NonceManager::new([3; 32], life, t0);
+        let old = m.issue(t0);
+        assert!(m.accept_nc(&old, 1));
+        // Live counts stay, whatever the number of challenges in between.
+        for i in 0..100 {
+            let n = m.issue(t0 + Duration::from_secs(10) + Duration::from_millis(i));
+            assert!(m.accept_nc(&n, 1));
+        }
+        assert_eq!(m.highest_nc.len(), 101);
+        assert!(!m.accept_nc(&old, 1), "a live count still refuses a replay");
+        // Once the first nonce is past its lifetime, the next prune (at most a second
+        // later) forgets it, and only it.
+        let later = t0 + life + Duration::from_millis(50);
+        m.issue(later);
+        m.issue(later + Duration::from_secs(1));
+        assert!(!m.highest_nc.contains_key(&old));
+        assert_eq!(m.highest_nc.len(), 100);
     }
 
     #[test]
