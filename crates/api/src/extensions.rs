@@ -10,7 +10,7 @@ use crate::admin::IdView;
 use crate::auth::Tenant;
 use crate::envelope::{ok, ApiError, Envelope};
 use crate::params::{IdPath, PageOf, Paging, Params};
-use crate::{crud, validate, AppState};
+use crate::{validate, AppState};
 
 /// Body of `POST /callcenter/extension`.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -199,6 +199,9 @@ pub async fn create(
         .store
         .run(move |s| s.create_extension(&cc, &kind, now))
         .await?;
+    if let Some(user) = user_of(&ext) {
+        changed(&state, user);
+    }
     Ok(ok(ExtensionView::new(ext, None)))
 }
 
@@ -286,8 +289,29 @@ pub async fn delete(
     let id = ExtensionId(path.into_inner().id);
     let cc = tenant.id;
     let key = id.clone();
-    crud::deleted(&state, "extension", id.0, move |s| {
-        s.delete_extension(&cc, &key)
-    })
-    .await
+    let gone = state
+        .store
+        .run(move |s| {
+            let user = s
+                .extension(&cc, &key)?
+                .and_then(|e| user_of(&e).map(str::to_owned));
+            Ok(s.delete_extension(&cc, &key)?.then_some(user))
+        })
+        .await?;
+    match gone {
+        Some(user) => {
+            if let Some(user) = user {
+                changed(&state, &user);
+            }
+            Ok(ok(IdView { id: id.0 }))
+        }
+        None => Err(ApiError::not_found("extension", id.0)),
+    }
+}
+
+/// Tells the SIP side that `user`'s extension changed.
+fn changed(state: &AppState, user: &str) {
+    if let Some(hook) = &state.on_extension_change {
+        (hook.0)(user);
+    }
 }

@@ -80,6 +80,19 @@ pub struct AppState {
     pub events: Option<sb_events::EventBus>,
     /// Renders the Prometheus exposition for `/metrics`, when the server installed a recorder.
     pub metrics: Option<MetricsRender>,
+    /// Told the SIP user of every type-1 extension created or deleted, so the SIP side drops
+    /// what it cached about that user at once.
+    pub on_extension_change: Option<ExtensionHook>,
+}
+
+/// Called with a SIP user whose extension was created or deleted.
+#[derive(Clone)]
+pub struct ExtensionHook(pub Arc<dyn Fn(&str) + Send + Sync>);
+
+impl std::fmt::Debug for ExtensionHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ExtensionHook")
+    }
 }
 
 /// Renders metrics in the Prometheus text format.
@@ -111,7 +124,14 @@ impl AppState {
             files: None,
             events: None,
             metrics: None,
+            on_extension_change: None,
         }
+    }
+
+    /// Tells `hook` about every SIP user whose extension is created or deleted.
+    pub fn with_extension_hook(mut self, hook: ExtensionHook) -> Self {
+        self.on_extension_change = Some(hook);
+        self
     }
 
     /// Serves `/metrics` with `render`.

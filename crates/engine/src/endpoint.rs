@@ -2,6 +2,7 @@
 //! the endpoint task (one `select!` over datagrams, TCP messages, store answers, commands
 //! and a single timer), and performs the core's effects.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -122,7 +123,16 @@ impl SipEndpoint {
         rng.fill_bytes(&mut keys.1);
         let directory = Directory::new(cfg.extension_cache_ttl);
         let mut core = Core::new(&cfg, clock.now(), keys, directory.clone(), local.udp);
+        let users: std::collections::BTreeSet<String> =
+            stored.iter().map(|r| r.user.clone()).collect();
         let skipped = core.import(clock.now(), clock.unix_ms(), stored);
+        let mut registrations = RegistrationGauge::default();
+        for user in users {
+            let live = core
+                .registrations(&user, clock.now(), clock.unix_ms())
+                .len();
+            registrations.set(user, live);
+        }
         tracing::info!(udp = %local.udp, tcp = %local.tcp, skipped_registrations = skipped, "SIP endpoint listening");
 
         // One socket, two handles: the reader thread receives, the endpoint task sends.
@@ -156,6 +166,7 @@ impl SipEndpoint {
             },
             persist,
             lookups,
+            registrations,
         };
         let endpoint = tokio::spawn(shell.run(datagrams_rx, inbound_rx, commands_rx, lookups_rx));
         Ok(SipHandle {
@@ -193,6 +204,12 @@ impl SipHandle {
     /// changed or deleted so the next REGISTER sees the change at once.
     pub fn forget_extension(&self, user: &str) {
         self.directory.forget(user);
+    }
+
+    /// The extension cache, shared: the HTTP side keeps it to drop an entry the moment an
+    /// extension is created or deleted, without holding the endpoint.
+    pub fn directory(&self) -> crate::directory::Directory {
+        self.directory.clone()
     }
 
     /// Number of open TCP connections.
@@ -282,6 +299,29 @@ struct Shell {
     out: Outbound,
     persist: mpsc::UnboundedSender<Write>,
     lookups: mpsc::UnboundedSender<String>,
+    registrations: RegistrationGauge,
+}
+
+/// Live bindings per SIP user, published as the `switchboard_registrations` gauge. Every
+/// change of a user's bindings already leaves the core as a write of the whole set, so
+/// counting happens there, without scanning the registrar.
+#[derive(Debug, Default)]
+struct RegistrationGauge {
+    per_user: HashMap<String, usize>,
+    total: usize,
+}
+
+impl RegistrationGauge {
+    fn set(&mut self, user: String, live: usize) {
+        let before = if live == 0 {
+            self.per_user.remove(&user).unwrap_or(0)
+        } else {
+            self.per_user.insert(user, live).unwrap_or(0)
+        };
+        self.total = self.total + live - before;
+        metrics::gauge!("switchboard_registrations").set(self.total as f64);
+        metrics::gauge!("switchboard_registered_users").set(self.per_user.len() as f64);
+    }
 }
 
 impl Shell {
@@ -363,6 +403,8 @@ impl Shell {
                     let _ = self.lookups.send(user);
                 }
                 Effect::Persist(write) => {
+                    self.registrations
+                        .set(write.user.clone(), write.records.len());
                     let _ = self.persist.send(write);
                 }
             }

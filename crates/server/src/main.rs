@@ -82,9 +82,13 @@ async fn run(config: Config) -> anyhow::Result<()> {
     let (bus, wake) = sb_events::EventBus::new(store.clone());
     let _dispatcher =
         sb_events::dispatcher::spawn(&bus, wake, sb_events::dispatcher::DeliveryConfig::default());
+    let directory = sip.directory();
     let state = state
         .with_events(bus)
-        .with_metrics(telemetry::metrics_render());
+        .with_metrics(telemetry::metrics_render())
+        .with_extension_hook(sb_api::ExtensionHook(Arc::new(move |user: &str| {
+            directory.forget(user)
+        })));
 
     let app_state = state.clone();
     let server = HttpServer::new(move || {

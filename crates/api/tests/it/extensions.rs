@@ -197,3 +197,43 @@ async fn sip_users_are_unique_and_tenants_are_isolated() {
         assert_error(&got, 404, &id);
     }
 }
+
+#[actix_rt::test]
+async fn the_sip_side_hears_of_created_and_deleted_phones() {
+    let heard = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let sink = heard.clone();
+    let state = state().with_extension_hook(switchboard_api::ExtensionHook(std::sync::Arc::new(
+        move |user: &str| sink.lock().unwrap().push(user.to_owned()),
+    )));
+    let app = app(state).await;
+    let (_cc, token) = create_callcenter(&app, "a").await;
+    let (_, got) = call(
+        &app,
+        TestRequest::post()
+            .uri("/v1/callcenter/extension")
+            .insert_header(bearer(&token))
+            .set_json(json!({"type": 1, "user": "agent4004", "password": "pw123456"})),
+    )
+    .await;
+    let id = got["data"]["id"].as_str().unwrap().to_owned();
+    call(
+        &app,
+        TestRequest::post()
+            .uri("/v1/callcenter/extension")
+            .insert_header(bearer(&token))
+            .set_json(json!({"type": 3, "telnum": "13800138000"})),
+    )
+    .await;
+    call(
+        &app,
+        TestRequest::delete()
+            .uri(&format!("/v1/callcenter/extension/{id}"))
+            .insert_header(bearer(&token)),
+    )
+    .await;
+    assert_eq!(
+        *heard.lock().unwrap(),
+        ["agent4004", "agent4004"],
+        "created, then deleted; numbers are not SIP users"
+    );
+}

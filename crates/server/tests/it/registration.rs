@@ -103,6 +103,13 @@ fn a_pjsip_phone_registers_and_the_extension_list_shows_it() {
         "{regs}"
     );
     assert!(reg["expires"].as_u64().unwrap() > 0);
+    let metrics = request(server.http, "GET", "/metrics", None, None)
+        .unwrap()
+        .body;
+    assert!(
+        metrics.lines().any(|l| l == "switchboard_registrations 1"),
+        "the registrations gauge counts the phone: {metrics}"
+    );
 
     drop(phone.stdin.take());
     let status = phone.wait().unwrap();
