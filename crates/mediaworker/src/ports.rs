@@ -69,9 +69,16 @@ impl PortPool {
         self.free.len()
     }
 
+    /// Index of `port` in `in_use`: the even ports of the range, port 0 excluded, in order.
     fn slot(&self, port: u16) -> Option<usize> {
-        let base = self.first + self.first % 2;
-        (port % 2 == 0 && port >= base && port <= self.last).then(|| usize::from((port - base) / 2))
+        // The first port handed out: the first even port of the range that is not 0. In u32,
+        // so a range starting at 65535 cannot overflow.
+        let start = u32::from(self.first).max(1);
+        let base = start + start % 2;
+        let port = u32::from(port);
+        let fits = port % 2 == 0 && port >= base && port <= u32::from(self.last);
+        fits.then(|| ((port - base) / 2) as usize)
+            .filter(|&i| i < self.in_use.len())
     }
 
     /// Takes the least recently used free port.
@@ -101,6 +108,25 @@ impl PortPool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ranges_at_the_ends_of_the_port_space_index_correctly() {
+        // Found by fuzzing: a range starting at 0 (port 0 is never handed out) and one
+        // starting at 65535.
+        let mut pool = PortPool::new(0..=8).unwrap();
+        let ports: Vec<u16> = (0..4).map(|_| pool.allocate().unwrap()).collect();
+        assert_eq!(ports, [2, 4, 6, 8]);
+        for p in ports {
+            pool.release(p);
+        }
+        assert_eq!(pool.available(), 4);
+        assert!(PortPool::new(65535..=65535).is_err());
+        let mut top = PortPool::new(65533..=65535).unwrap();
+        assert_eq!(top.allocate().unwrap(), 65534);
+        top.release(65534);
+        top.release(65535);
+        assert_eq!(top.available(), 1);
+    }
 
     #[test]
     fn hands_out_even_ports_then_fails_then_reuses() {
