@@ -283,6 +283,41 @@ fn finish_trunk(conn: &Connection, raw: TrunkRow) -> Result<Trunk, StoreError> {
     Ok(trunk)
 }
 
+/// Inserts a trunk, or replaces the definition of an existing one (keeping `created_at`):
+/// the one place that binds a trunk's columns, for create and update alike.
+fn write_trunk(
+    tx: &rusqlite::Transaction<'_>,
+    id: &TrunkId,
+    def: &TrunkDef,
+    now_ms: u64,
+) -> Result<(), StoreError> {
+    tx.execute(
+        &format!(
+            "INSERT INTO trunks ({TRUNK_COLUMNS})
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)
+             ON CONFLICT(id) DO UPDATE SET callcenter_id = excluded.callcenter_id,
+               name = excluded.name, host = excluded.host, port = excluded.port,
+               transport = excluded.transport, username = excluded.username,
+               password = excluded.password, register = excluded.register,
+               from_numbers = excluded.from_numbers, updated_at = excluded.updated_at"
+        ),
+        params![
+            id.as_str(),
+            def.callcenter_id.as_str(),
+            def.name,
+            def.host,
+            def.port,
+            def.transport.as_str(),
+            def.username,
+            def.password,
+            def.register,
+            encode(&def.from_numbers),
+            ms(now_ms)
+        ],
+    )?;
+    Ok(())
+}
+
 /// Writes a trunk's inbound numbers, refusing numbers another trunk already has.
 fn put_inbound_numbers(
     tx: &rusqlite::Transaction<'_>,
@@ -515,25 +550,7 @@ impl Store for SqliteStore {
         let tx = conn.transaction()?;
         require_callcenter(&tx, &new.callcenter_id)?;
         let id = TrunkId(new_id());
-        tx.execute(
-            &format!(
-                "INSERT INTO trunks ({TRUNK_COLUMNS})
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)"
-            ),
-            params![
-                id.as_str(),
-                new.callcenter_id.as_str(),
-                new.name,
-                new.host,
-                new.port,
-                new.transport.as_str(),
-                new.username,
-                new.password,
-                new.register,
-                encode(&new.from_numbers),
-                ms(now_ms)
-            ],
-        )?;
+        write_trunk(&tx, &id, new, now_ms)?;
         put_inbound_numbers(&tx, &id, &new.inbound_numbers)?;
         tx.commit()?;
         Ok(Trunk {
@@ -592,24 +609,7 @@ impl Store for SqliteStore {
             return Ok(None);
         };
         require_callcenter(&tx, &new.callcenter_id)?;
-        tx.execute(
-            "UPDATE trunks SET callcenter_id = ?2, name = ?3, host = ?4, port = ?5, transport = ?6,
-             username = ?7, password = ?8, register = ?9, from_numbers = ?10, updated_at = ?11
-             WHERE id = ?1",
-            params![
-                id.as_str(),
-                new.callcenter_id.as_str(),
-                new.name,
-                new.host,
-                new.port,
-                new.transport.as_str(),
-                new.username,
-                new.password,
-                new.register,
-                encode(&new.from_numbers),
-                ms(now_ms)
-            ],
-        )?;
+        write_trunk(&tx, id, new, now_ms)?;
         put_inbound_numbers(&tx, id, &new.inbound_numbers)?;
         tx.commit()?;
         Ok(Some(Trunk {
