@@ -7,6 +7,7 @@ use std::time::Duration;
 use sb_sip::auth::Algorithm;
 
 use crate::clock::{Clock, SystemClock};
+use crate::core::call::CallConfig;
 
 /// Per-source-IP token bucket (every datagram or framed TCP message costs one token).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -86,6 +87,10 @@ pub struct SipConfig {
     pub max_expires: u32,
     /// Granted when a REGISTER names no expiry, in seconds.
     pub default_expires: u32,
+    /// Call limits and session timers.
+    pub calls: CallConfig,
+    /// The media plane the endpoint starts for its calls' RTP.
+    pub media: sb_mediaworker::EngineConfig,
     /// Where the endpoint reads time.
     pub clock: Arc<dyn Clock>,
 }
@@ -107,6 +112,12 @@ impl SipConfig {
             min_expires: 60,
             max_expires: 7200,
             default_expires: 3600,
+            calls: CallConfig::default(),
+            media: sb_mediaworker::EngineConfig {
+                // SPEC §14's default RTP range.
+                ports: 20_000..=29_999,
+                ..sb_mediaworker::EngineConfig::default()
+            },
             clock: Arc::new(SystemClock),
         }
     }

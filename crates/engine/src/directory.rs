@@ -14,9 +14,17 @@ const MAX_ENTRIES: usize = 100_000;
 
 #[derive(Debug, Clone)]
 struct Cached {
-    /// The digest password of a type-1 extension; `None` when the user is not one.
-    password: Option<String>,
+    /// The type-1 extension of this SIP user; `None` when there is none.
+    extension: Option<Extension>,
     fetched_at: Instant,
+}
+
+/// The digest password of `extension` when it is the type-1 extension of `user`.
+fn password_of(user: &str, extension: Option<&Extension>) -> Option<String> {
+    extension.and_then(|e| match &e.kind {
+        ExtensionKind::Terminal { user: u, password } if u == user => Some(password.clone()),
+        _ => None,
+    })
 }
 
 /// Cached answers to "what is the password of SIP user U?". Cloning shares the cache, so
@@ -39,9 +47,16 @@ impl Directory {
     /// `Some(password)` when a fresh answer is cached (`Some(None)`: no such terminal),
     /// `None` when the store must be asked.
     pub fn password(&self, now: Instant, user: &str) -> Option<Option<String>> {
+        let extension = self.extension(now, user)?;
+        Some(password_of(user, extension.as_ref()))
+    }
+
+    /// `Some(extension)` when a fresh answer is cached (`Some(None)`: no such terminal),
+    /// `None` when the store must be asked.
+    pub fn extension(&self, now: Instant, user: &str) -> Option<Option<Extension>> {
         // Clone out of the guard: a dashmap Ref must not outlive this expression.
         let cached = self.entries.get(user).map(|e| e.clone())?;
-        (now.saturating_duration_since(cached.fetched_at) < self.ttl).then_some(cached.password)
+        (now.saturating_duration_since(cached.fetched_at) < self.ttl).then_some(cached.extension)
     }
 
     /// Records what the store said about `user`; only type-1 extensions have a password.
@@ -51,10 +66,8 @@ impl Directory {
         user: &str,
         extension: Option<&Extension>,
     ) -> Option<String> {
-        let password = extension.and_then(|e| match &e.kind {
-            ExtensionKind::Terminal { user: u, password } if u == user => Some(password.clone()),
-            _ => None,
-        });
+        let password = password_of(user, extension);
+        let extension = password.as_ref().and(extension).cloned();
         if self.entries.len() >= MAX_ENTRIES {
             let ttl = self.ttl;
             self.entries
@@ -66,7 +79,7 @@ impl Directory {
         self.entries.insert(
             user.to_owned(),
             Cached {
-                password: password.clone(),
+                extension,
                 fetched_at: now,
             },
         );

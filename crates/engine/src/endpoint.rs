@@ -17,13 +17,15 @@ use tokio::task::JoinHandle;
 
 use crate::clock::Clock;
 use crate::config::SipConfig;
-use crate::core::{Core, Effect};
+use crate::core::{CallDeps, Core, Effect};
 use crate::directory::Directory;
 use crate::lookup;
 use crate::persist::{self, Write};
+use crate::routes::{self, Routes};
 use crate::transport::tcp::{accept_loop, Connections, TcpConfig};
 use crate::transport::udp::{self, Datagram};
 use crate::transport::{Inbound, Outbound};
+use sb_mediaworker::MediaEngine;
 
 /// Parsed datagrams queued for the endpoint task before the UDP reader waits (and the
 /// socket buffer absorbs the rest).
@@ -59,9 +61,12 @@ pub enum StartError {
     /// The UDP reader thread could not be started.
     #[error("cannot start the UDP reader: {0}")]
     Reader(std::io::Error),
-    /// Stored registrations could not be loaded.
-    #[error("cannot load stored registrations: {0}")]
+    /// Stored registrations, trunks or call centers could not be loaded.
+    #[error("cannot load stored state: {0}")]
     Store(#[from] StoreError),
+    /// The media plane did not start.
+    #[error("cannot start the media plane: {0}")]
+    Media(#[from] sb_mediaworker::EngineError),
 }
 
 /// The endpoint task is gone (shut down, or it failed).
@@ -85,6 +90,12 @@ enum Command {
         user: String,
         reply: oneshot::Sender<Vec<RegistrationRecord>>,
     },
+    /// Graceful shutdown: refuse new calls.
+    StopTakingCalls,
+    /// Graceful shutdown: hang up every call.
+    EndAllCalls,
+    /// How many call legs are up.
+    CallLegs(oneshot::Sender<usize>),
     Shutdown,
 }
 
@@ -104,6 +115,9 @@ pub struct SipHandle {
     writer: JoinHandle<()>,
     lookup: JoinHandle<()>,
     reader: std::thread::JoinHandle<()>,
+    media: Arc<MediaEngine>,
+    media_events: std::thread::JoinHandle<()>,
+    routes: Routes,
 }
 
 impl SipEndpoint {
@@ -116,13 +130,19 @@ impl SipEndpoint {
             tcp: local_addr(&listener.local_addr(), cfg.listen, Transport::Tcp)?,
         };
         let stored = store.run(|s| s.registrations(None)).await?;
+        let routes = Routes::new(routes::load(&store).await?);
+        let media = Arc::new(MediaEngine::start(cfg.media.clone())?);
+        let deps = CallDeps {
+            media: Arc::clone(&media) as Arc<dyn crate::media::MediaPlane>,
+            routes: routes.clone(),
+        };
         let clock = Arc::clone(&cfg.clock);
         let mut rng = StdRng::from_os_rng();
         let mut keys = ([0u8; 32], [0u8; 32]);
         rng.fill_bytes(&mut keys.0);
         rng.fill_bytes(&mut keys.1);
         let directory = Directory::new(cfg.extension_cache_ttl);
-        let mut core = Core::new(&cfg, clock.now(), keys, directory.clone(), local.udp);
+        let mut core = Core::new(&cfg, clock.now(), keys, directory.clone(), local.udp, deps);
         let users: std::collections::BTreeSet<String> =
             stored.iter().map(|r| r.user.clone()).collect();
         let skipped = core.import(clock.now(), clock.unix_ms(), stored);
@@ -156,6 +176,9 @@ impl SipEndpoint {
         let (persist, writer) = persist::spawn_writer(store.clone());
         let (commands, commands_rx) = mpsc::channel(64);
         let (answers, lookups_rx) = mpsc::unbounded_channel();
+        let (media_tx, media_rx) = mpsc::unbounded_channel();
+        let media_events =
+            spawn_media_events(Arc::clone(&media), media_tx).map_err(StartError::Reader)?;
         let (lookups, lookup) = lookup::spawn(store.clone(), answers);
         let shell = Shell {
             core,
@@ -168,7 +191,8 @@ impl SipEndpoint {
             lookups,
             registrations,
         };
-        let endpoint = tokio::spawn(shell.run(datagrams_rx, inbound_rx, commands_rx, lookups_rx));
+        let endpoint =
+            tokio::spawn(shell.run(datagrams_rx, inbound_rx, commands_rx, lookups_rx, media_rx));
         Ok(SipHandle {
             local,
             commands,
@@ -179,8 +203,38 @@ impl SipEndpoint {
             writer,
             lookup,
             reader,
+            media,
+            media_events,
+            routes,
         })
     }
+}
+
+/// How long the media-event thread waits before checking that the endpoint still runs.
+const MEDIA_EVENT_POLL: Duration = Duration::from_millis(200);
+
+/// Moves media-plane events (a std channel fed by worker threads) to the endpoint task.
+fn spawn_media_events(
+    media: Arc<MediaEngine>,
+    to_endpoint: mpsc::UnboundedSender<sb_mediaworker::Event>,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("sb-media-events".into())
+        .spawn(move || loop {
+            let event = media.events().recv_timeout(MEDIA_EVENT_POLL);
+            match event {
+                Ok(event) => {
+                    if to_endpoint.send(event).is_err() {
+                        return;
+                    }
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) if to_endpoint.is_closed() => {
+                    return
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
+            }
+        })
 }
 
 impl SipHandle {
@@ -212,6 +266,49 @@ impl SipHandle {
         self.directory.clone()
     }
 
+    /// The routing snapshot (trunks, call center settings); reload it after they change.
+    pub fn routes(&self) -> Routes {
+        self.routes.clone()
+    }
+
+    /// The media plane the endpoint's calls run on.
+    pub fn media(&self) -> Arc<MediaEngine> {
+        Arc::clone(&self.media)
+    }
+
+    /// Number of call legs up.
+    pub async fn call_legs(&self) -> Result<usize, Stopped> {
+        let (reply, answer) = oneshot::channel();
+        self.commands
+            .send(Command::CallLegs(reply))
+            .await
+            .map_err(|_| Stopped)?;
+        answer.await.map_err(|_| Stopped)
+    }
+
+    /// SPEC §14 graceful shutdown: new calls get 503 at once, running calls may finish
+    /// for up to `grace`, then every call is hung up (BYE) before the endpoint stops.
+    pub async fn shutdown_gracefully(self, grace: Duration) {
+        let _ = self.commands.send(Command::StopTakingCalls).await;
+        let _ = tokio::time::timeout(grace, self.calls_gone(Duration::from_millis(100))).await;
+        let _ = self.commands.send(Command::EndAllCalls).await;
+        // The BYEs need their answers (or timer F) to finish; two seconds is plenty on
+        // a live network, and a dead peer must not hold the shutdown for 32 s.
+        let _ = tokio::time::timeout(
+            Duration::from_secs(2),
+            self.calls_gone(Duration::from_millis(50)),
+        )
+        .await;
+        self.shutdown().await;
+    }
+
+    /// Resolves once no call leg is up (or the endpoint is gone), checking every `every`.
+    async fn calls_gone(&self, every: Duration) {
+        while matches!(self.call_legs().await, Ok(n) if n > 0) {
+            tokio::time::sleep(every).await;
+        }
+    }
+
     /// Number of open TCP connections.
     pub fn tcp_connections(&self) -> usize {
         self.connections.len()
@@ -232,6 +329,12 @@ impl SipHandle {
         self.connections.close_all();
         // The endpoint task held the only write-behind sender: the writer drains and ends.
         let _ = self.writer.await;
+        // The endpoint's receiver is gone: the media-event thread ends within its poll.
+        let events = self.media_events;
+        let _ = tokio::task::spawn_blocking(move || events.join()).await;
+        if let Ok(media) = Arc::try_unwrap(self.media) {
+            let _ = tokio::task::spawn_blocking(move || media.shutdown()).await;
+        }
         tracing::info!(udp = %self.local.udp, "SIP endpoint stopped");
     }
 }
@@ -331,6 +434,7 @@ impl Shell {
         mut inbound: mpsc::Receiver<Inbound>,
         mut commands: mpsc::Receiver<Command>,
         mut lookups: mpsc::UnboundedReceiver<lookup::Answer>,
+        mut media: mpsc::UnboundedReceiver<sb_mediaworker::Event>,
     ) {
         loop {
             let delay = self.core.poll_timeout().map_or(IDLE_WAKE, |at| {
@@ -343,8 +447,18 @@ impl Shell {
                         let records = self.core.registrations(&user, self.clock.now(), self.clock.unix_ms());
                         let _ = reply.send(records);
                     }
+                    Some(Command::StopTakingCalls) => self.core.stop_taking_calls(),
+                    Some(Command::EndAllCalls) => {
+                        self.core.end_all_calls(self.clock.now(), self.clock.unix_ms());
+                    }
+                    Some(Command::CallLegs(reply)) => {
+                        let _ = reply.send(self.core.call_legs());
+                    }
                     Some(Command::Shutdown) | None => break,
                 },
+                Some(event) = media.recv() => {
+                    self.core.on_media_event(self.clock.now(), self.clock.unix_ms(), &event);
+                }
                 // Work already under way before new work: under a flood the network is
                 // always ready, and store answers (which release parked REGISTERs) and
                 // timers must not wait behind it.
@@ -401,6 +515,9 @@ impl Shell {
                 }
                 Effect::Lookup(user) => {
                     let _ = self.lookups.send(user);
+                }
+                Effect::CallEnded(record) => {
+                    metrics::counter!("switchboard_call_legs_ended_total", "reason" => record.end_reason.as_str()).increment(1);
                 }
                 Effect::Persist(write) => {
                     self.registrations

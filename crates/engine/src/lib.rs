@@ -27,15 +27,18 @@
 
 pub mod clock;
 pub mod config;
-mod core;
+pub mod core;
 pub mod directory;
 mod endpoint;
 mod lookup;
 pub mod malformed;
+pub mod media;
 pub mod persist;
+pub mod routes;
 pub mod security;
 pub mod transport;
 
 pub use config::{BanPolicy, RateLimit, SipConfig};
+pub use core::call::{CallConfig, CallId, CallRecord, EndReason, LegDirection};
 pub use endpoint::{LocalAddrs, SipEndpoint, SipHandle, StartError, Stopped};
 pub use sb_store::RegistrationRecord;

@@ -175,7 +175,7 @@ pub struct MediaEngine {
     directory: Mutex<Directory>,
     next_id: AtomicU64,
     events_tx: SyncSender<Event>,
-    events: Receiver<Event>,
+    events: Mutex<Receiver<Event>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -237,13 +237,14 @@ impl MediaEngine {
             directory: Mutex::new(directory),
             next_id: AtomicU64::new(1),
             events_tx,
-            events,
+            events: Mutex::new(events),
         })
     }
 
-    /// Events from every worker.
-    pub fn events(&self) -> &Receiver<Event> {
-        &self.events
+    /// Events from every worker. One consumer at a time: the receiver sits behind a
+    /// lock so the engine can be shared between threads.
+    pub fn events(&self) -> MutexGuard<'_, Receiver<Event>> {
+        lock(&self.events)
     }
 
     /// Each worker's counters.

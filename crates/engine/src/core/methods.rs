@@ -1,6 +1,6 @@
-//! What the endpoint answers to each method today. Every request gets a final response
-//! (RFC 3261 §8.2): nothing is routed yet, so nothing from an unauthenticated source can
-//! reach a trunk or another phone.
+//! What the endpoint answers to each method. Every request gets a final response
+//! (RFC 3261 §8.2); INVITEs and in-dialog requests go to the calls layer ([`super::call`]),
+//! which routes nothing from an unauthenticated source.
 
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -32,7 +32,7 @@ impl Core {
             "request"
         );
         // §8.2.2: unsupported URI schemes (416) and Require (420) before anything else.
-        if let Err(error) = check_request(&request, &[]) {
+        if let Err(error) = check_request(&request, &["timer"]) {
             let r = error.response(&request, &tag);
             self.respond(now, id, r);
             return;
@@ -40,9 +40,29 @@ impl Core {
         let response = match request.method {
             Method::Register => return self.on_register(now, id, request, source, transport),
             Method::Options => self.options_ok(&request, &tag),
-            // Calls are not routed yet: refuse cleanly rather than leave the phone ringing.
-            Method::Invite => Response::from_request(&request, 480, Some(&tag)),
-            // In-dialog methods: no dialog exists on this endpoint yet (§12.2.2).
+            Method::Invite => {
+                let parked = super::Parked {
+                    id,
+                    request,
+                    source,
+                    transport,
+                    caller: None,
+                    attempts: 0,
+                };
+                return self.on_invite(now, parked);
+            }
+            // In-dialog methods belong to a call's dialog (§12.2.2); without a To tag
+            // there is none, and an unmatched CANCEL was answered by the layer.
+            Method::Bye
+            | Method::Info
+            | Method::Update
+            | Method::Prack
+            | Method::Notify
+            | Method::Refer
+                if request.to().is_some_and(|t| t.tag().is_some()) =>
+            {
+                return self.on_in_dialog(now, id, request);
+            }
             Method::Bye
             | Method::Info
             | Method::Update

@@ -2,8 +2,9 @@
 //! clock and sockets, calls [`Core`], then performs the [`Effect`]s it queued. Nothing
 //! here awaits, so a slow store or a stuck peer never stalls SIP processing.
 
+pub mod call;
 mod digest;
-mod methods;
+pub(crate) mod methods;
 mod register;
 
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -12,7 +13,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use sb_sip::message::{parse, Message, ParseError, Request, Response, SipHeaders};
+use rand::rngs::StdRng;
+use rand::SeedableRng as _;
+use sb_sip::message::{parse, Message, Method, ParseError, Request, Response, SipHeaders};
 use sb_sip::registrar::{Binding, Registrar, RegistrarConfig, StoredBinding};
 use sb_sip::transaction::{Event, Input, Output, TransactionId, TransactionLayer};
 use sb_sip::transport::Transport;
@@ -22,10 +25,13 @@ use sha2::{Digest as _, Sha256};
 use crate::config::SipConfig;
 use crate::directory::Directory;
 use crate::malformed;
+use crate::media::MediaPlane;
 use crate::persist::Write;
+use crate::routes::Routes;
 use crate::security::{Gate, Verdict};
 use crate::transport::udp::Datagram;
 use crate::transport::Inbound;
+use call::{CallConfig, CallRecord, Calls};
 use digest::ShardedDigest;
 
 /// How often idle rate-limit buckets and lapsed bans are forgotten.
@@ -49,15 +55,34 @@ pub enum Effect {
     Lookup(String),
     /// Persist a user's bindings (write-behind).
     Persist(Write),
+    /// A call leg ended: its record, for the call detail records.
+    CallEnded(CallRecord),
 }
 
-/// A REGISTER waiting for its user's extension to come back from the store.
+/// A REGISTER or INVITE waiting for an extension to come back from the store.
 #[derive(Debug)]
-struct Parked {
-    id: TransactionId,
-    request: Request,
-    source: SocketAddr,
-    transport: Transport,
+pub(crate) struct Parked {
+    pub id: TransactionId,
+    pub request: Request,
+    pub source: SocketAddr,
+    pub transport: Transport,
+    /// An INVITE's caller, once authenticated (so a second lookup, for the callee, does
+    /// not verify the same credentials twice: their nonce count would look replayed).
+    pub caller: Option<Extension>,
+    /// Lookups this request has waited for.
+    pub attempts: u8,
+}
+
+/// Lookups one request may wait for before it gets 503 (a caller and a callee need two).
+const MAX_ATTEMPTS: u8 = 3;
+
+/// What the calls layer needs from outside the SIP stack.
+#[derive(Debug, Clone)]
+pub struct CallDeps {
+    /// The media plane.
+    pub media: Arc<dyn MediaPlane>,
+    /// Trunks and call center settings.
+    pub routes: Routes,
 }
 
 /// Transactions, registrar, digest auth and the abuse gate of one endpoint.
@@ -80,6 +105,14 @@ pub struct Core {
     /// Wall-clock time of the event being handled, for stored records.
     unix_ms: u64,
     effects: VecDeque<Effect>,
+    calls: Calls,
+    call_cfg: CallConfig,
+    media: Arc<dyn MediaPlane>,
+    routes: Routes,
+    rng: StdRng,
+    /// The bound UDP address.
+    local: SocketAddr,
+    public_ip: Option<std::net::IpAddr>,
 }
 
 impl Core {
@@ -91,6 +124,7 @@ impl Core {
         keys: ([u8; 32], [u8; 32]),
         directory: Directory,
         local: SocketAddr,
+        deps: CallDeps,
     ) -> Self {
         let auth = ShardedDigest::new(
             &cfg.realm,
@@ -121,6 +155,13 @@ impl Core {
             next_prune: now + PRUNE_EVERY,
             unix_ms: 0,
             effects: VecDeque::new(),
+            calls: Calls::default(),
+            call_cfg: cfg.calls.clone(),
+            media: deps.media,
+            routes: deps.routes,
+            rng: StdRng::from_seed(keys.1),
+            local,
+            public_ip: cfg.public_ip,
         }
     }
 
@@ -135,6 +176,7 @@ impl Core {
             self.layer.poll_timeout(),
             self.bindings_due,
             Some(self.next_prune),
+            self.calls.poll_timeout(),
         ]
         .into_iter()
         .flatten()
@@ -213,7 +255,11 @@ impl Core {
             Ok(extension) => {
                 let password = self.directory.insert(now, user, extension.as_ref());
                 for p in waiting {
-                    self.finish_register(now, p, password.clone());
+                    if p.request.method == Method::Invite {
+                        self.on_invite(now, p);
+                    } else {
+                        self.finish_register(now, p, password.clone());
+                    }
                 }
             }
             Err(error) => {
@@ -233,6 +279,7 @@ impl Core {
     pub fn on_timeout(&mut self, now: Instant, unix_ms: u64) {
         self.unix_ms = unix_ms;
         self.layer.handle_timeout(now);
+        self.on_call_timers(now);
         self.expire_bindings(now, unix_ms);
         if now >= self.next_prune {
             self.gate.prune(now);
@@ -303,9 +350,60 @@ impl Core {
                     source,
                     transport,
                 }) => self.on_request(now, id, request, source, transport),
+                Output::Event(Event::Ack { request, .. }) => self.on_ack(&request),
+                Output::Event(Event::Cancelled { invite, .. }) => self.on_cancelled(now, invite),
+                Output::Event(Event::Response { id, response }) => {
+                    self.on_call_response(now, id, response);
+                }
+                Output::Event(Event::StrayResponse { response, .. }) => {
+                    self.on_stray_response(now, &response);
+                }
+                Output::Event(Event::Timeout { id, timer }) => {
+                    self.on_call_txn_failed(now, id, Some(timer));
+                }
+                Output::Event(Event::TransportError { id }) => {
+                    self.on_call_txn_failed(now, id, None);
+                }
+                Output::Event(Event::Terminated { id }) => self.on_call_txn_terminated(id),
                 Output::Event(event) => tracing::trace!(?event, "transaction event"),
             }
         }
+    }
+
+    /// An event from the media plane.
+    pub fn on_media_event(&mut self, now: Instant, unix_ms: u64, event: &sb_mediaworker::Event) {
+        self.unix_ms = unix_ms;
+        self.on_media(now, event);
+        self.pump(now);
+    }
+
+    /// Graceful shutdown, first step: new calls get 503 from now on.
+    pub fn stop_taking_calls(&mut self) {
+        self.drain_calls();
+    }
+
+    /// Graceful shutdown, last step: BYE (or CANCEL, or a final answer) on every leg.
+    pub fn end_all_calls(&mut self, now: Instant, unix_ms: u64) {
+        self.unix_ms = unix_ms;
+        self.hangup_all(now);
+        self.pump(now);
+    }
+
+    /// Parks `p` behind a store lookup of `user` (one lookup per user at a time).
+    pub(crate) fn park(&mut self, now: Instant, user: String, mut p: Parked) {
+        p.attempts += 1;
+        if self.parked_count >= MAX_PARKED || p.attempts > MAX_ATTEMPTS {
+            let mut r = Response::from_request(&p.request, 503, Some(&self.tag(&p.request)));
+            r.headers.push("Retry-After", "5");
+            self.respond(now, p.id, r);
+            return;
+        }
+        let waiting = self.parked.entry(user.clone()).or_default();
+        if waiting.is_empty() {
+            self.effects.push_back(Effect::Lookup(user));
+        }
+        waiting.push(p);
+        self.parked_count += 1;
     }
 
     fn respond(&mut self, now: Instant, id: TransactionId, response: Response) {
@@ -410,7 +508,18 @@ mod tests {
             };
             directory.insert(clock.now(), "1001", Some(&extension));
             let local = cfg.listen;
-            let core = Core::new(&cfg, clock.now(), ([1; 32], [2; 32]), directory, local);
+            let deps = CallDeps {
+                media: Arc::new(crate::media::FakeMedia::new()),
+                routes: Routes::default(),
+            };
+            let core = Core::new(
+                &cfg,
+                clock.now(),
+                ([1; 32], [2; 32]),
+                directory,
+                local,
+                deps,
+            );
             let client = DigestClient::new("1001", "pw123456");
             Fixture {
                 clock,

@@ -13,7 +13,7 @@ use sb_sip::registrar::Registrar;
 use sb_sip::transaction::TransactionId;
 use sb_sip::transport::Transport;
 
-use super::{records_of, Core, Effect, Parked, MAX_PARKED};
+use super::{records_of, Core, Effect, Parked};
 use crate::persist::Write;
 
 impl Core {
@@ -32,6 +32,8 @@ impl Core {
             request,
             source,
             transport,
+            caller: None,
+            attempts: 0,
         };
         let Some(user) = self.credentials_user(&parked.request) else {
             // No credentials for our realm: the challenge needs no password.
@@ -42,19 +44,7 @@ impl Core {
             self.finish_register(now, parked, password);
             return;
         }
-        if self.parked_count >= MAX_PARKED {
-            let mut r =
-                Response::from_request(&parked.request, 503, Some(&self.tag(&parked.request)));
-            r.headers.push("Retry-After", "5");
-            self.respond(now, parked.id, r);
-            return;
-        }
-        let waiting = self.parked.entry(user.clone()).or_default();
-        if waiting.is_empty() {
-            self.effects.push_back(Effect::Lookup(user));
-        }
-        waiting.push(parked);
-        self.parked_count += 1;
+        self.park(now, user, parked);
     }
 
     /// The username of digest credentials addressed to our realm, if any.

@@ -4,6 +4,7 @@ mod interop;
 mod support;
 
 mod auth_failure_indistinguishable;
+mod calls;
 mod interop_pjsua;
 mod interop_sipp;
 mod interval_too_brief;

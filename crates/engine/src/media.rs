@@ -1,0 +1,203 @@
+//! The calls layer's view of the media plane: the few operations a call leg needs, as a
+//! trait, so the synchronous core can be driven in tests without sockets or threads.
+//!
+//! [`sb_mediaworker::MediaEngine`] implements it for real; every method is a
+//! non-blocking command to a worker thread (a full channel is an error, never a wait),
+//! which is what lets the SIP endpoint call it inline.
+
+use std::net::{IpAddr, SocketAddr, UdpSocket};
+
+use sb_media::mixer::{PlayId, VoiceMode};
+use sb_media::tone::{Region, ToneKind};
+use sb_mediaworker::{ConversationId, EngineError, LegId, LegSpec, MediaEngine, PlaySource, Times};
+
+/// What the calls layer asks of the media plane.
+pub trait MediaPlane: Send + Sync + std::fmt::Debug + 'static {
+    /// A new RTP endpoint; `spec.remote` may be unspecified until the peer's SDP arrives.
+    fn create_leg(&self, spec: LegSpec) -> Result<(LegId, SocketAddr), EngineError>;
+    /// New negotiated parameters (a re-INVITE, or the answer to our offer).
+    fn update_leg(&self, leg: LegId, spec: LegSpec) -> Result<(), EngineError>;
+    /// Closes an endpoint.
+    fn destroy_leg(&self, leg: LegId) -> Result<(), EngineError>;
+    /// Joins two legs both ways in a new two-member conversation (mode 1 each).
+    fn bridge(&self, a: LegId, b: LegId) -> Result<ConversationId, EngineError>;
+    /// Ends a conversation; its legs stay.
+    fn unbridge(&self, conversation: ConversationId) -> Result<(), EngineError>;
+    /// Plays a call-progress tone to one leg until stopped.
+    fn play_tone(&self, leg: LegId, region: Region, kind: ToneKind) -> Result<PlayId, EngineError>;
+    /// Stops a playback.
+    fn stop_play(&self, play: PlayId) -> Result<(), EngineError>;
+    /// The local address media to `peer` leaves from: what our SDP must advertise when the
+    /// RTP sockets are bound to the unspecified address.
+    fn address_toward(&self, peer: IpAddr) -> IpAddr;
+}
+
+impl MediaPlane for MediaEngine {
+    fn create_leg(&self, spec: LegSpec) -> Result<(LegId, SocketAddr), EngineError> {
+        MediaEngine::create_leg(self, spec).map(|info| (info.leg, info.local))
+    }
+
+    fn update_leg(&self, leg: LegId, spec: LegSpec) -> Result<(), EngineError> {
+        MediaEngine::update_leg(self, leg, spec)
+    }
+
+    fn destroy_leg(&self, leg: LegId) -> Result<(), EngineError> {
+        MediaEngine::destroy_leg(self, leg)
+    }
+
+    fn bridge(&self, a: LegId, b: LegId) -> Result<ConversationId, EngineError> {
+        let conversation = self.create_conversation()?;
+        let joined = self
+            .add_member(conversation, a, VoiceMode::Both)
+            .and_then(|()| self.add_member(conversation, b, VoiceMode::Both));
+        if let Err(error) = joined {
+            let _ = self.destroy_conversation(conversation);
+            return Err(error);
+        }
+        Ok(conversation)
+    }
+
+    fn unbridge(&self, conversation: ConversationId) -> Result<(), EngineError> {
+        self.destroy_conversation(conversation)
+    }
+
+    fn play_tone(&self, leg: LegId, region: Region, kind: ToneKind) -> Result<PlayId, EngineError> {
+        self.play_to_leg(leg, PlaySource::Tone(region, kind), Times::Loop)
+    }
+
+    fn stop_play(&self, play: PlayId) -> Result<(), EngineError> {
+        MediaEngine::stop_play(self, play)
+    }
+
+    fn address_toward(&self, peer: IpAddr) -> IpAddr {
+        source_address_toward(peer)
+    }
+}
+
+/// The address the kernel would send from to reach `peer`: a connected UDP socket learns
+/// it from the routing table without sending a packet. Loopback when that fails.
+pub fn source_address_toward(peer: IpAddr) -> IpAddr {
+    let (any, fallback): (IpAddr, IpAddr) = match peer {
+        IpAddr::V4(_) => ([0, 0, 0, 0].into(), [127, 0, 0, 1].into()),
+        IpAddr::V6(_) => (
+            std::net::Ipv6Addr::UNSPECIFIED.into(),
+            std::net::Ipv6Addr::LOCALHOST.into(),
+        ),
+    };
+    UdpSocket::bind((any, 0))
+        .and_then(|s| s.connect((peer, 9)).map(|()| s))
+        .and_then(|s| s.local_addr())
+        .map_or(fallback, |a| a.ip())
+}
+
+/// An in-memory media plane for deterministic tests and simulations: it hands out
+/// loopback ports, remembers every leg's last spec and which legs are bridged, and sends
+/// no packets.
+#[derive(Debug, Default)]
+pub struct FakeMedia {
+    state: std::sync::Mutex<FakeState>,
+}
+
+#[derive(Debug, Default)]
+struct FakeState {
+    next: u64,
+    legs: std::collections::BTreeMap<LegId, LegSpec>,
+    bridges: std::collections::BTreeMap<ConversationId, (LegId, LegId)>,
+}
+
+impl FakeMedia {
+    /// An empty plane.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, FakeState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Legs alive now, with their last spec.
+    pub fn legs(&self) -> Vec<(LegId, LegSpec)> {
+        self.state()
+            .legs
+            .iter()
+            .map(|(l, s)| (*l, s.clone()))
+            .collect()
+    }
+
+    /// Pairs of legs bridged now.
+    pub fn bridges(&self) -> Vec<(LegId, LegId)> {
+        self.state().bridges.values().copied().collect()
+    }
+
+    /// The leg whose RTP port is `port`.
+    pub fn leg_on_port(&self, port: u16) -> Option<LegId> {
+        let leg = LegId(u64::from(port));
+        self.state().legs.contains_key(&leg).then_some(leg)
+    }
+}
+
+impl MediaPlane for FakeMedia {
+    fn create_leg(&self, spec: LegSpec) -> Result<(LegId, SocketAddr), EngineError> {
+        let mut s = self.state();
+        s.next += 2;
+        let port = u16::try_from(20_000 + s.next).unwrap_or(u16::MAX);
+        let leg = LegId(u64::from(port));
+        s.legs.insert(leg, spec);
+        Ok((leg, SocketAddr::from(([127, 0, 0, 1], port))))
+    }
+
+    fn update_leg(&self, leg: LegId, spec: LegSpec) -> Result<(), EngineError> {
+        match self.state().legs.get_mut(&leg) {
+            Some(s) => {
+                *s = spec;
+                Ok(())
+            }
+            None => Err(EngineError::UnknownLeg { leg }),
+        }
+    }
+
+    fn destroy_leg(&self, leg: LegId) -> Result<(), EngineError> {
+        let mut s = self.state();
+        s.bridges.retain(|_, (a, b)| *a != leg && *b != leg);
+        s.legs
+            .remove(&leg)
+            .map(|_| ())
+            .ok_or(EngineError::UnknownLeg { leg })
+    }
+
+    fn bridge(&self, a: LegId, b: LegId) -> Result<ConversationId, EngineError> {
+        let mut s = self.state();
+        for leg in [a, b] {
+            if !s.legs.contains_key(&leg) {
+                return Err(EngineError::UnknownLeg { leg });
+            }
+        }
+        s.next += 1;
+        let conversation = ConversationId(s.next);
+        s.bridges.insert(conversation, (a, b));
+        Ok(conversation)
+    }
+
+    fn unbridge(&self, conversation: ConversationId) -> Result<(), EngineError> {
+        self.state()
+            .bridges
+            .remove(&conversation)
+            .map(|_| ())
+            .ok_or(EngineError::UnknownConversation { conversation })
+    }
+
+    fn play_tone(&self, leg: LegId, _: Region, _: ToneKind) -> Result<PlayId, EngineError> {
+        if !self.state().legs.contains_key(&leg) {
+            return Err(EngineError::UnknownLeg { leg });
+        }
+        Ok(PlayId(leg.0))
+    }
+
+    fn stop_play(&self, _: PlayId) -> Result<(), EngineError> {
+        Ok(())
+    }
+
+    fn address_toward(&self, _: IpAddr) -> IpAddr {
+        IpAddr::from([127, 0, 0, 1])
+    }
+}

@@ -1,0 +1,15 @@
+//! Deterministic call scenarios: scripted phones and a trunk around the endpoint core.
+
+mod net;
+
+mod busy_passes_through;
+mod bye_glare;
+mod cancel_before_200;
+mod extension_calls_extension;
+mod max_call_duration;
+mod no_answer_timeout;
+mod reinvite_hold;
+mod session_timer_expiry;
+mod trunk_407_challenge;
+mod trunk_down;
+mod unauthorised_calls_are_refused;

@@ -1,0 +1,448 @@
+//! A deterministic network around the endpoint's synchronous core: scripted phones and
+//! trunks exchange parsed messages with it on a fake clock, store lookups are answered
+//! from a fixture, and the media plane is [`FakeMedia`].
+
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use sb_sip::auth::DigestClient;
+use sb_sip::message::{parse, Message, Request, Response, SipHeaders};
+use sb_sip::transport::Transport;
+use sb_store::{
+    CallCenterId, Extension, ExtensionId, ExtensionKind, RegistrationRecord, Settings, Trunk,
+    TrunkDef, TrunkId,
+};
+use sb_testkit::FakeClock;
+use switchboard_engine::core::{CallDeps, Core, Effect};
+use switchboard_engine::directory::Directory;
+use switchboard_engine::media::FakeMedia;
+use switchboard_engine::routes::{RouteTable, Routes, TrunkRoute};
+use switchboard_engine::transport::Inbound;
+use switchboard_engine::{CallRecord, SipConfig};
+
+/// The switch's address.
+pub const SWITCH: &str = "127.0.0.1:5060";
+/// The trunk provider's address.
+pub const TRUNK: &str = "192.0.2.99:5060";
+/// The inbound number of the trunk.
+pub const DID: &str = "8001";
+/// Extensions of the call center, with their passwords.
+pub const USERS: [(&str, &str); 3] = [
+    ("1001", "pw1001x"),
+    ("1002", "pw1002x"),
+    ("1003", "pw1003x"),
+];
+
+/// The switch and everything around it.
+pub struct Net {
+    pub clock: FakeClock,
+    pub core: Core,
+    pub media: Arc<FakeMedia>,
+    inbox: HashMap<SocketAddr, VecDeque<Message>>,
+    pub records: Vec<CallRecord>,
+}
+
+fn cc() -> CallCenterId {
+    CallCenterId("c1".into())
+}
+
+fn extension(user: &str) -> Option<Extension> {
+    let (user, password) = USERS.iter().find(|(u, _)| *u == user)?;
+    Some(Extension {
+        id: ExtensionId(format!("e{user}")),
+        callcenter_id: cc(),
+        kind: ExtensionKind::Terminal {
+            user: (*user).into(),
+            password: (*password).into(),
+        },
+        created_at: 0,
+    })
+}
+
+fn trunk() -> TrunkRoute {
+    TrunkRoute {
+        trunk: Trunk {
+            id: TrunkId("t1".into()),
+            def: TrunkDef {
+                name: "provider".into(),
+                host: "192.0.2.99".into(),
+                port: Some(5060),
+                transport: sb_store::Transport::Udp,
+                username: Some("acct".into()),
+                password: Some("trunkpw".into()),
+                register: false,
+                from_numbers: vec!["4000".into()],
+                callcenter_id: cc(),
+                inbound_numbers: vec![DID.into()],
+            },
+            created_at: 0,
+            updated_at: 0,
+        },
+        addrs: vec![TRUNK.parse().unwrap()],
+    }
+}
+
+impl Net {
+    /// The switch with phones 1002 and 1003 registered, and a trunk whose numbers
+    /// starting with 555 extensions may dial.
+    pub fn new() -> Net {
+        let clock = FakeClock::new();
+        let mut cfg = SipConfig::new(SWITCH.parse().unwrap());
+        cfg.rate_limit.enabled = false;
+        let settings = Settings {
+            outbound_patterns: vec!["555.".into()],
+            ..Settings::default()
+        };
+        let routes = Routes::new(RouteTable::new(
+            vec![trunk()],
+            [(cc(), settings)].into_iter().collect(),
+        ));
+        let media = Arc::new(FakeMedia::new());
+        let deps = CallDeps {
+            media: Arc::clone(&media) as _,
+            routes,
+        };
+        let directory = Directory::new(Duration::from_secs(3600));
+        let mut core = Core::new(
+            &cfg,
+            clock.now(),
+            ([7; 32], [9; 32]),
+            directory,
+            cfg.listen,
+            deps,
+        );
+        let records = ["1002", "1003"]
+            .iter()
+            .map(|u| RegistrationRecord {
+                user: (*u).into(),
+                contact: format!("<sip:{u}@{}>", phone_addr(u)),
+                expires_unix_ms: clock.unix_ms() + 3_600_000,
+                user_agent: Some("scripted".into()),
+                source: phone_addr(u).to_string(),
+                transport: "udp".into(),
+                call_id: format!("reg-{u}"),
+                cseq: 1,
+            })
+            .collect();
+        core.import(clock.now(), clock.unix_ms(), records);
+        Net {
+            clock,
+            core,
+            media,
+            inbox: HashMap::new(),
+            records: Vec::new(),
+        }
+    }
+
+    /// Delivers raw bytes from `from` to the switch.
+    pub fn send(&mut self, from: SocketAddr, bytes: Bytes) {
+        let inbound = Inbound {
+            bytes,
+            source: from,
+            transport: Transport::Udp,
+        };
+        self.core
+            .on_inbound(self.clock.now(), self.clock.unix_ms(), inbound);
+        self.flush();
+    }
+
+    /// Lets `by` pass and fires what came due.
+    pub fn advance(&mut self, by: Duration) {
+        let end = self.clock.now() + by;
+        while let Some(at) = self.core.poll_timeout().filter(|at| *at <= end) {
+            self.clock.advance_to(at.max(self.clock.now()));
+            self.core.on_timeout(self.clock.now(), self.clock.unix_ms());
+            self.flush();
+        }
+        self.clock.advance_to(end);
+        self.core.on_timeout(self.clock.now(), self.clock.unix_ms());
+        self.flush();
+    }
+
+    fn flush(&mut self) {
+        while let Some(effect) = self.core.poll_effect() {
+            match effect {
+                Effect::Transmit { dest, bytes, .. } => {
+                    let message = parse(&bytes).expect("the switch sends parseable SIP");
+                    self.inbox.entry(dest).or_default().push_back(message);
+                }
+                Effect::Lookup(user) => {
+                    let ext = extension(&user);
+                    let (now, ms) = (self.clock.now(), self.clock.unix_ms());
+                    self.core.on_lookup(now, ms, &user, Ok(ext));
+                }
+                Effect::CallEnded(record) => self.records.push(record),
+                _ => {}
+            }
+        }
+    }
+
+    /// Everything sent to `at` so far.
+    pub fn take(&mut self, at: SocketAddr) -> Vec<Message> {
+        self.inbox.remove(&at).map(Vec::from).unwrap_or_default()
+    }
+
+    /// The next request for `at`, which must be a `method`.
+    pub fn request(&mut self, at: SocketAddr, method: &str) -> Request {
+        let queue = self.inbox.entry(at).or_default();
+        while let Some(m) = queue.pop_front() {
+            match m {
+                Message::Request(r) if r.method.as_str() == method => return r,
+                Message::Request(r) => panic!("expected {method} at {at}, got {}", r.method),
+                Message::Response(_) => continue,
+            }
+        }
+        panic!("no {method} for {at}")
+    }
+
+    /// The next response for `at` other than 100, which must have `status`.
+    pub fn response(&mut self, at: SocketAddr, status: u16) -> Response {
+        let queue = self.inbox.entry(at).or_default();
+        while let Some(m) = queue.pop_front() {
+            match m {
+                Message::Response(r) if r.status == 100 => continue,
+                Message::Response(r) => {
+                    assert_eq!(r.status, status, "response for {at}: {}", r.status);
+                    return r;
+                }
+                Message::Request(r) => panic!("expected {status} at {at}, got {}", r.method),
+            }
+        }
+        panic!("no {status} for {at}")
+    }
+
+    /// Nothing more for `at`.
+    pub fn quiet(&mut self, at: SocketAddr) {
+        let left: Vec<String> = self
+            .take(at)
+            .into_iter()
+            .filter(|m| !matches!(m, Message::Response(r) if r.status == 100))
+            .map(|m| match m {
+                Message::Request(r) => r.method.to_string(),
+                Message::Response(r) => r.status.to_string(),
+            })
+            .collect();
+        assert!(left.is_empty(), "unexpected for {at}: {left:?}");
+    }
+}
+
+/// Where a scripted phone lives.
+pub fn phone_addr(user: &str) -> SocketAddr {
+    let last: u8 = user[user.len() - 1..].parse().unwrap_or(0);
+    SocketAddr::from(([192, 0, 2, 10 + last], 5060))
+}
+
+/// An SDP offer or answer for RTP at `addr`.
+pub fn sdp(addr: SocketAddr, direction: &str) -> String {
+    format!(
+        "v=0\r\no=- 1 1 IN IP4 {ip}\r\ns=-\r\nc=IN IP4 {ip}\r\nt=0 0\r\n\
+         m=audio {port} RTP/AVP 0 8 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n\
+         a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na={direction}\r\n",
+        ip = addr.ip(),
+        port = addr.port()
+    )
+}
+
+/// A scripted UA: a phone of the call center, or the trunk provider.
+pub struct Phone {
+    pub addr: SocketAddr,
+    pub user: String,
+    client: DigestClient,
+    pub call_id: String,
+    pub tag: String,
+    cseq: u32,
+    branch: u32,
+    /// The To of the dialog of our INVITE, with the switch's tag, once answered.
+    pub remote: Option<String>,
+    /// Extra header lines for our INVITEs.
+    pub extra: String,
+}
+
+impl Phone {
+    /// Extension `user`'s phone.
+    pub fn new(user: &str) -> Phone {
+        let password = USERS.iter().find(|(u, _)| *u == user).map_or("", |p| p.1);
+        Phone {
+            addr: phone_addr(user),
+            user: user.into(),
+            client: DigestClient::new(user, password),
+            call_id: format!("call-{user}@test"),
+            tag: format!("t{user}"),
+            cseq: 0,
+            branch: 0,
+            remote: None,
+            extra: String::new(),
+        }
+    }
+
+    /// The trunk provider (it only answers).
+    pub fn trunk() -> Phone {
+        let mut p = Phone::new("trunk");
+        p.addr = TRUNK.parse().unwrap();
+        p
+    }
+
+    /// The media address this phone puts in its SDP.
+    pub fn rtp(&self) -> SocketAddr {
+        SocketAddr::new(self.addr.ip(), 40_000)
+    }
+
+    fn via(&mut self) -> String {
+        self.branch += 1;
+        format!(
+            "SIP/2.0/UDP {};branch=z9hG4bK{}-{}",
+            self.addr, self.user, self.branch
+        )
+    }
+
+    fn invite_text(&mut self, target: &str, auth: Option<&str>) -> String {
+        self.cseq += 1;
+        let body = sdp(self.rtp(), "sendrecv");
+        let auth = auth.map_or(String::new(), |a| format!("Proxy-Authorization: {a}\r\n"));
+        format!(
+            "INVITE sip:{target}@{SWITCH} SIP/2.0\r\nVia: {via}\r\nMax-Forwards: 70\r\n\
+             From: <sip:{user}@{SWITCH}>;tag={tag}\r\nTo: <sip:{target}@{SWITCH}>\r\n\
+             Call-ID: {cid}\r\nCSeq: {n} INVITE\r\nContact: <sip:{user}@{addr}>\r\n{auth}{extra}\
+             Content-Type: application/sdp\r\nContent-Length: {len}\r\n\r\n{body}",
+            via = self.via(),
+            user = self.user,
+            tag = self.tag,
+            cid = self.call_id,
+            n = self.cseq,
+            addr = self.addr,
+            extra = self.extra,
+            len = body.len(),
+        )
+    }
+
+    /// Dials `target`: INVITE, the 407 challenge, the INVITE with credentials.
+    pub fn dial(&mut self, net: &mut Net, target: &str) {
+        let first = self.invite_text(target, None);
+        net.send(self.addr, Bytes::from(first));
+        let challenge = net.response(self.addr, 407);
+        self.ack_failure(net, &challenge);
+        let values: Vec<&str> = challenge.headers.get_all("Proxy-Authenticate").collect();
+        let uri = format!("sip:{target}@{SWITCH}");
+        let auth = self
+            .client
+            .authorize(&values, true, "INVITE", &uri, "c0ffee")
+            .expect("a challenge we can answer");
+        let second = self.invite_text(target, Some(&auth.value));
+        net.send(self.addr, Bytes::from(second));
+    }
+
+    /// ACK for a non-2xx final response to our INVITE (§17.1.1.3, same branch).
+    pub fn ack_failure(&mut self, net: &mut Net, r: &Response) {
+        let via = r.headers.get("Via").unwrap_or_default().to_owned();
+        let to = r.headers.get("To").unwrap_or_default().to_owned();
+        let n = r.cseq().map_or(1, |c| c.seq);
+        let text = format!(
+            "ACK sip:x@{SWITCH} SIP/2.0\r\nVia: {via}\r\nMax-Forwards: 70\r\n\
+             From: <sip:{user}@{SWITCH}>;tag={tag}\r\nTo: {to}\r\nCall-ID: {cid}\r\n\
+             CSeq: {n} ACK\r\nContent-Length: 0\r\n\r\n",
+            user = self.user,
+            tag = self.tag,
+            cid = self.call_id,
+        );
+        net.send(self.addr, Bytes::from(text));
+    }
+
+    /// Takes the 2xx to our INVITE and ACKs it.
+    pub fn ack(&mut self, net: &mut Net, ok: &Response) {
+        let to = ok.headers.get("To").unwrap_or_default().to_owned();
+        self.remote = Some(to.clone());
+        let n = ok.cseq().map_or(1, |c| c.seq);
+        let text = format!(
+            "ACK sip:x@{SWITCH} SIP/2.0\r\nVia: {via}\r\nMax-Forwards: 70\r\n\
+             From: <sip:{user}@{SWITCH}>;tag={tag}\r\nTo: {to}\r\nCall-ID: {cid}\r\n\
+             CSeq: {n} ACK\r\nContent-Length: 0\r\n\r\n",
+            via = self.via(),
+            user = self.user,
+            tag = self.tag,
+            cid = self.call_id,
+        );
+        net.send(self.addr, Bytes::from(text));
+    }
+
+    /// A request in the dialog of our INVITE (BYE, re-INVITE with `body`).
+    pub fn in_dialog(&mut self, net: &mut Net, method: &str, body: Option<String>) {
+        self.cseq += 1;
+        let to = self.remote.clone().expect("an answered call");
+        let body = body.unwrap_or_default();
+        let ctype = if body.is_empty() {
+            ""
+        } else {
+            "Content-Type: application/sdp\r\n"
+        };
+        let text = format!(
+            "{method} sip:x@{SWITCH} SIP/2.0\r\nVia: {via}\r\nMax-Forwards: 70\r\n\
+             From: <sip:{user}@{SWITCH}>;tag={tag}\r\nTo: {to}\r\nCall-ID: {cid}\r\n\
+             CSeq: {n} {method}\r\nContact: <sip:{user}@{addr}>\r\n{ctype}Content-Length: {len}\r\n\r\n{body}",
+            via = self.via(),
+            user = self.user,
+            tag = self.tag,
+            cid = self.call_id,
+            n = self.cseq,
+            addr = self.addr,
+            len = body.len(),
+        );
+        net.send(self.addr, Bytes::from(text));
+    }
+
+    /// CANCEL of our last INVITE (same branch as that INVITE, §9.1).
+    pub fn cancel(&mut self, net: &mut Net, target: &str) {
+        let text = format!(
+            "CANCEL sip:{target}@{SWITCH} SIP/2.0\r\nVia: SIP/2.0/UDP {addr};branch=z9hG4bK{user}-{b}\r\n\
+             Max-Forwards: 70\r\nFrom: <sip:{user}@{SWITCH}>;tag={tag}\r\nTo: <sip:{target}@{SWITCH}>\r\n\
+             Call-ID: {cid}\r\nCSeq: {n} CANCEL\r\nContent-Length: 0\r\n\r\n",
+            addr = self.addr,
+            user = self.user,
+            b = self.branch,
+            tag = self.tag,
+            cid = self.call_id,
+            n = self.cseq,
+        );
+        net.send(self.addr, Bytes::from(text));
+    }
+
+    /// Answers a request the switch sent us; `tag` is our To tag (None for 100 or a
+    /// request inside a dialog).
+    pub fn reply(&self, net: &mut Net, req: &Request, status: u16, sdp_body: Option<String>) {
+        let mut r = Response::from_request(req, status, Some(&format!("{}x", self.tag)));
+        r.headers
+            .push("Contact", format!("<sip:{}@{}>", self.user, self.addr));
+        if let Some(body) = sdp_body {
+            r.headers.push("Content-Type", "application/sdp");
+            r.body = Bytes::from(body);
+        }
+        net.send(self.addr, r.to_bytes());
+    }
+
+    /// A request of the switch's dialog with us (as UAS): BYE or re-INVITE, from our side.
+    pub fn request_to_switch(&mut self, net: &mut Net, invite: &Request, method: &str) {
+        self.cseq += 1;
+        let from = invite.headers.get("To").unwrap_or_default();
+        let to = invite.headers.get("From").unwrap_or_default();
+        let cid = invite.call_id().unwrap_or_default();
+        let text = format!(
+            "{method} sip:x@{SWITCH} SIP/2.0\r\nVia: {via}\r\nMax-Forwards: 70\r\n\
+             From: {from};tag={tag}x\r\nTo: {to}\r\nCall-ID: {cid}\r\nCSeq: {n} {method}\r\n\
+             Content-Length: 0\r\n\r\n",
+            via = self.via(),
+            tag = self.tag,
+            n = 100 + self.cseq,
+        );
+        net.send(self.addr, Bytes::from(text));
+    }
+}
+
+/// The RTP address an SDP body names.
+pub fn sdp_addr(body: &[u8]) -> SocketAddr {
+    let text = std::str::from_utf8(body).unwrap();
+    let sd = sb_sip::sdp::SessionDescription::parse(text).unwrap();
+    let ip = sd.connection.as_ref().unwrap().address.parse().unwrap();
+    SocketAddr::new(ip, sd.media[0].port)
+}
