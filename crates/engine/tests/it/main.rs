@@ -6,6 +6,7 @@ mod support;
 mod auth_failure_indistinguishable;
 mod calls;
 mod interop_pjsua;
+mod interop_pjsua_call;
 mod interop_sipp;
 mod interval_too_brief;
 mod methods_and_malformed;
