@@ -128,6 +128,7 @@ pub async fn create(
         },
     )
     .await?;
+    state.routing_changed();
     Ok(ok(CallCenterView::new(cc, Some(token))))
 }
 
@@ -227,6 +228,7 @@ pub async fn update(
         s.update_callcenter(&key, &update, now)
     })
     .await?;
+    state.routing_changed();
     Ok(ok(CallCenterView::new(cc, None)))
 }
 
@@ -243,10 +245,12 @@ pub async fn delete(
 ) -> Result<HttpResponse, ApiError> {
     let id = CallCenterId(path.into_inner());
     let key = id.clone();
-    crud::deleted(&state, "callcenter", id.0, move |s| {
+    let answer = crud::deleted(&state, "callcenter", id.0, move |s| {
         s.delete_callcenter(&key)
     })
-    .await
+    .await;
+    state.routing_changed();
+    answer
 }
 
 /// An id.

@@ -83,6 +83,19 @@ pub struct AppState {
     /// Told the SIP user of every type-1 extension created or deleted, so the SIP side drops
     /// what it cached about that user at once.
     pub on_extension_change: Option<ExtensionHook>,
+    /// Told whenever a trunk or a call center changes, so the SIP side reloads what it
+    /// routes calls by.
+    pub on_routing_change: Option<RoutingHook>,
+}
+
+/// Called after a trunk or a call center was created, changed or deleted.
+#[derive(Clone)]
+pub struct RoutingHook(pub Arc<dyn Fn() + Send + Sync>);
+
+impl std::fmt::Debug for RoutingHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RoutingHook")
+    }
 }
 
 /// Called with a SIP user whose extension was created or deleted.
@@ -125,6 +138,20 @@ impl AppState {
             events: None,
             metrics: None,
             on_extension_change: None,
+            on_routing_change: None,
+        }
+    }
+
+    /// Tells `hook` whenever trunks or call centers change.
+    pub fn with_routing_hook(mut self, hook: RoutingHook) -> Self {
+        self.on_routing_change = Some(hook);
+        self
+    }
+
+    /// Runs the routing hook, if any.
+    pub(crate) fn routing_changed(&self) {
+        if let Some(hook) = &self.on_routing_change {
+            (hook.0)();
         }
     }
 

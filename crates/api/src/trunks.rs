@@ -186,6 +186,7 @@ pub async fn create(
     let def = definition(body)?;
     let now = state.clock.unix_ms();
     let trunk = state.store.run(move |s| s.create_trunk(&def, now)).await?;
+    state.routing_changed();
     Ok(ok(TrunkView::from(trunk)))
 }
 
@@ -242,6 +243,7 @@ pub async fn update(
         s.update_trunk(&key, &def, now)
     })
     .await?;
+    state.routing_changed();
     Ok(ok(TrunkView::from(trunk)))
 }
 
@@ -257,5 +259,7 @@ pub async fn delete(
 ) -> Result<HttpResponse, ApiError> {
     let id = TrunkId(path.into_inner());
     let key = id.clone();
-    crud::deleted(&state, "trunk", id.0, move |s| s.delete_trunk(&key)).await
+    let answer = crud::deleted(&state, "trunk", id.0, move |s| s.delete_trunk(&key)).await;
+    state.routing_changed();
+    answer
 }

@@ -75,6 +75,9 @@ async fn run(config: Config) -> anyhow::Result<()> {
     let mut sip_config = sb_engine::SipConfig::new(config.sip_listen);
     sip_config.public_ip = config.public_ip;
     config.sip.apply(&mut sip_config)?;
+    sip_config.media.ports = config.rtp_ports.low..=config.rtp_ports.high;
+    // RTP on the SIP address when that is a specific one (a host with several).
+    sip_config.media.bind_ip = config.sip_listen.ip();
     let sip = sb_engine::SipEndpoint::start(sip_config, store.clone())
         .await
         .with_context(|| format!("starting SIP on {}", config.sip_listen))?;
@@ -83,11 +86,21 @@ async fn run(config: Config) -> anyhow::Result<()> {
     let _dispatcher =
         sb_events::dispatcher::spawn(&bus, wake, sb_events::dispatcher::DeliveryConfig::default());
     let directory = sip.directory();
+    let routes = sip.routes();
+    let routes_store = store.clone();
     let state = state
         .with_events(bus)
         .with_metrics(telemetry::metrics_render())
         .with_extension_hook(sb_api::ExtensionHook(Arc::new(move |user: &str| {
             directory.forget(user)
+        })))
+        .with_routing_hook(sb_api::RoutingHook(Arc::new(move || {
+            let (routes, store) = (routes.clone(), routes_store.clone());
+            actix_web::rt::spawn(async move {
+                if let Err(error) = routes.reload(&store).await {
+                    tracing::warn!(%error, "trunks and call centers not reloaded");
+                }
+            });
         })));
 
     let app_state = state.clone();
@@ -135,7 +148,9 @@ async fn run(config: Config) -> anyhow::Result<()> {
     });
     server.await.context("HTTP server failed")?;
     signals.abort();
-    sip.shutdown().await;
+    // SPEC §14: new calls get 503, running ones may finish within the grace, then BYE.
+    sip.shutdown_gracefully(std::time::Duration::from_secs(config.shutdown_grace))
+        .await;
     tracing::info!("stopped");
     Ok(())
 }

@@ -1,5 +1,5 @@
-//! Every request gets a final answer: OPTIONS 200 with Allow/Accept, INVITE refused while
-//! nothing routes, 501 for unknown methods; malformed requests get 400 when addressable;
+//! Every request gets a final answer: OPTIONS 200 with Allow/Accept, an INVITE without
+//! credentials is challenged (407), 501 for unknown methods; malformed requests get 400 when addressable;
 //! RFC 3581 rport is honoured.
 
 use sb_sip::message::{parse, Message, Method, SipHeaders};
@@ -38,7 +38,11 @@ async fn invite_unknown_and_in_dialog_methods_get_final_answers() {
     if answer.status == 100 {
         answer = phone.recv().await;
     }
-    assert_eq!(answer.status, 480);
+    assert_eq!(
+        answer.status, 407,
+        "nothing is routed before digest authentication"
+    );
+    assert!(answer.headers.get("Proxy-Authenticate").is_some());
     let bye = phone.request(Method::Bye);
     assert_eq!(phone.exchange(&bye).await.status, 481);
     let odd = phone.request(Method::Extension("FROB".into()));
