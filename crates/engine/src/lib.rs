@@ -29,6 +29,7 @@ pub mod clock;
 pub mod config;
 mod core;
 pub mod directory;
+pub mod ivr;
 mod endpoint;
 mod lookup;
 pub mod malformed;
