@@ -163,7 +163,11 @@ impl<M: IvrMedia, C: CallControl> Driver<M, C> {
         match self.call.vocabulary.parse(&bytes) {
             Ok(response) => Fetched::Document(response),
             Err(diagnostics) => {
-                let detail: String = diagnostics.to_string().chars().take(MAX_DETAIL_CHARS).collect();
+                let detail: String = diagnostics
+                    .to_string()
+                    .chars()
+                    .take(MAX_DETAIL_CHARS)
+                    .collect();
                 tracing::warn!(call_id = %self.call.call_id, %detail, "IVR document refused");
                 Fetched::Unusable("bad_document", detail)
             }
@@ -259,7 +263,13 @@ impl<M: IvrMedia, C: CallControl> Driver<M, C> {
                 }
                 self.playing = Some(id);
             }
-            Effect::StopPlay { id } => self.media.stop_play(id),
+            // Only a playback still running is stopped: one that ended, or never started
+            // because its prompt failed, needs no command.
+            Effect::StopPlay { id } if self.playing == Some(id) => {
+                self.playing = None;
+                self.media.stop_play(id);
+            }
+            Effect::StopPlay { .. } => {}
             Effect::StartRecording { .. } => return self.start_recording().await,
             Effect::StopRecording => self.media.stop_recording(),
             Effect::SendDtmf(digits) => {
@@ -306,7 +316,11 @@ impl<M: IvrMedia, C: CallControl> Driver<M, C> {
             }
             Effect::Enqueue(xml) => {
                 let user_data = self.call.user_data.clone();
-                if self.control.enqueue(EnqueueRequest { xml, user_data }).is_err() {
+                if self
+                    .control
+                    .enqueue(EnqueueRequest { xml, user_data })
+                    .is_err()
+                {
                     return failed(ActionError::EnqueueFailed);
                 }
             }
@@ -321,7 +335,12 @@ impl<M: IvrMedia, C: CallControl> Driver<M, C> {
 
     /// The audio of a prompt; `None` (logged) when it cannot be played.
     async fn prompt(&self, source: &Source) -> Option<Prompt> {
-        match self.services.prompts.resolve(&self.call.callcenter, source).await {
+        match self
+            .services
+            .prompts
+            .resolve(&self.call.callcenter, source)
+            .await
+        {
             Ok(prompt) => Some(prompt),
             Err(error) => {
                 tracing::warn!(call_id = %self.call.call_id, %error, "IVR prompt unavailable");
@@ -365,8 +384,7 @@ impl<M: IvrMedia, C: CallControl> Driver<M, C> {
         let cc = self.call.callcenter.clone();
         let Recording { name, staged } = recording;
         let record_id = name.clone();
-        let adopted =
-            tokio::task::spawn_blocking(move || files.adopt(&cc, &name, &staged)).await;
+        let adopted = tokio::task::spawn_blocking(move || files.adopt(&cc, &name, &staged)).await;
         match adopted {
             Ok(Ok(_)) => Some(Input::RecordingDone { record_id }),
             _ => failed,

@@ -179,11 +179,17 @@ impl QueueVocabulary {
     /// No stored conditions and a fresh interner: `<enqueue>` may use skills and agents.
     pub fn empty() -> Self {
         let conditions: std::collections::HashMap<String, Condition> = Default::default();
-        Self::new(Arc::new(conditions), Arc::new(Mutex::new(SkillInterner::new())))
+        Self::new(
+            Arc::new(conditions),
+            Arc::new(Mutex::new(SkillInterner::new())),
+        )
     }
 
     /// Parses an answer document, checking its `<enqueue>`.
-    pub(crate) fn parse(&self, bytes: &[u8]) -> Result<sb_ivr::model::Response, sb_ivr::Diagnostics> {
+    pub(crate) fn parse(
+        &self,
+        bytes: &[u8],
+    ) -> Result<sb_ivr::model::Response, sb_ivr::Diagnostics> {
         let Ok(text) = std::str::from_utf8(bytes) else {
             return sb_ivr::parse_bytes(bytes);
         };

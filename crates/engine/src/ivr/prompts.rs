@@ -290,6 +290,10 @@ mod tests {
             .resolve(&other, &Source::File("beep.wav".into()))
             .await
             .unwrap();
-        assert_eq!(builtin, builtin::beep(), "another call center gets the built-in");
+        assert_eq!(
+            builtin,
+            builtin::beep(),
+            "another call center gets the built-in"
+        );
     }
 }
