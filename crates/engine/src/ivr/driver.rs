@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use sb_ivr::interp::{ActionError, Completion, Effect, Input, Outputs, PlayId, Session};
-use sb_ivr::model::{Action, Response, Source};
+use sb_ivr::model::{Action, KeySet, Response, Source};
 use sb_ivr::IvrStart;
 use sb_media::player::Prompt;
 use serde_json::{Map, Value};
@@ -247,58 +247,33 @@ impl<M: IvrMedia, C: CallControl> Driver<M, C> {
 
     /// Performs one effect; an input to feed back when it could not be carried out.
     async fn perform(&mut self, effect: Effect) -> Option<Input> {
-        let failed = |error| Some(Input::Failed(error));
-        match effect {
+        let done = Ok(());
+        let result = match effect {
             Effect::Play {
                 id,
                 source,
                 finish_on_keys,
-            } => {
-                let Some(prompt) = self.prompt(&source).await else {
-                    return failed(ActionError::PlayFailed);
-                };
-                if let Err(error) = self.media.play(id, prompt, finish_on_keys) {
-                    tracing::info!(call_id = %self.call.call_id, %error, "IVR prompt not played");
-                    return failed(ActionError::PlayFailed);
-                }
-                self.playing = Some(id);
-            }
+            } => self.play(id, &source, finish_on_keys).await,
             // Only a playback still running is stopped: one that ended, or never started
             // because its prompt failed, needs no command.
             Effect::StopPlay { id } if self.playing == Some(id) => {
                 self.playing = None;
                 self.media.stop_play(id);
+                done
             }
-            Effect::StopPlay { .. } => {}
-            Effect::StartRecording { .. } => return self.start_recording().await,
-            Effect::StopRecording => self.media.stop_recording(),
+            Effect::StartRecording { .. } => self.start_recording().await,
+            Effect::StopRecording => {
+                self.media.stop_recording();
+                done
+            }
             Effect::SendDtmf(digits) => {
-                if self.media.send_dtmf(&digits).is_err() {
-                    return failed(ActionError::SendDtmfFailed);
-                }
+                (self.media.send_dtmf(&digits)).map_err(|_| ActionError::SendDtmfFailed)
             }
-            Effect::Dial {
-                numbers,
-                from,
-                max_dial_duration,
-                max_call_duration,
-                ringback,
-                ringback_stop,
-            } => {
-                let ringback = self.optional_prompt(ringback.as_ref()).await;
-                let request = DialRequest {
-                    numbers,
-                    from,
-                    max_dial_duration,
-                    max_call_duration,
-                    ringback,
-                    ringback_stop,
-                };
-                if self.control.dial(request).is_err() {
-                    return failed(ActionError::DialFailed);
-                }
+            dial @ Effect::Dial { .. } => self.dial(dial).await,
+            Effect::CancelDial => {
+                self.control.cancel_dial();
+                done
             }
-            Effect::CancelDial => self.control.cancel_dial(),
             Effect::Connect {
                 mode,
                 max_duration,
@@ -310,27 +285,63 @@ impl<M: IvrMedia, C: CallControl> Driver<M, C> {
                     max_duration,
                     prompt,
                 };
-                if self.control.connect(request).is_err() {
-                    return failed(ActionError::ConnectFailed);
-                }
+                (self.control.connect(request)).map_err(|_| ActionError::ConnectFailed)
             }
             Effect::Enqueue(xml) => {
                 let user_data = self.call.user_data.clone();
-                if self
-                    .control
-                    .enqueue(EnqueueRequest { xml, user_data })
-                    .is_err()
-                {
-                    return failed(ActionError::EnqueueFailed);
-                }
+                (self.control.enqueue(EnqueueRequest { xml, user_data }))
+                    .map_err(|_| ActionError::EnqueueFailed)
             }
-            Effect::LeaveQueue => self.control.leave_queue(),
-            Effect::HangUp => self.control.hang_up(),
-            Effect::Event(event, outputs) => self.publish(event.name(), &outputs).await,
-            // `Finished` is taken by `run_action`; effects added later mean nothing yet.
-            _ => {}
+            Effect::LeaveQueue => {
+                self.control.leave_queue();
+                done
+            }
+            Effect::HangUp => {
+                self.control.hang_up();
+                done
+            }
+            Effect::Event(event, outputs) => {
+                self.publish(event.name(), &outputs).await;
+                done
+            }
+            // `Finished` is taken by `run_action`; a stale `StopPlay` needs nothing.
+            _ => done,
+        };
+        result.err().map(Input::Failed)
+    }
+
+    async fn play(&mut self, id: PlayId, source: &Source, keys: KeySet) -> Result<(), ActionError> {
+        let prompt = self.prompt(source).await.ok_or(ActionError::PlayFailed)?;
+        if let Err(error) = self.media.play(id, prompt, keys) {
+            tracing::info!(call_id = %self.call.call_id, %error, "IVR prompt not played");
+            return Err(ActionError::PlayFailed);
         }
-        None
+        self.playing = Some(id);
+        Ok(())
+    }
+
+    async fn dial(&mut self, dial: Effect) -> Result<(), ActionError> {
+        let Effect::Dial {
+            numbers,
+            from,
+            max_dial_duration,
+            max_call_duration,
+            ringback,
+            ringback_stop,
+        } = dial
+        else {
+            return Ok(());
+        };
+        let ringback = self.optional_prompt(ringback.as_ref()).await;
+        let request = DialRequest {
+            numbers,
+            from,
+            max_dial_duration,
+            max_call_duration,
+            ringback,
+            ringback_stop,
+        };
+        (self.control.dial(request)).map_err(|_| ActionError::DialFailed)
     }
 
     /// The audio of a prompt; `None` (logged) when it cannot be played.
@@ -354,8 +365,8 @@ impl<M: IvrMedia, C: CallControl> Driver<M, C> {
         self.prompt(source?).await
     }
 
-    async fn start_recording(&mut self) -> Option<Input> {
-        let failed = Some(Input::Failed(ActionError::RecordFailed));
+    async fn start_recording(&mut self) -> Result<(), ActionError> {
+        let failed = Err(ActionError::RecordFailed);
         let Some(files) = self.services.files.clone() else {
             tracing::warn!(call_id = %self.call.call_id, "no media library: <record> cannot be stored");
             return failed;
@@ -371,7 +382,7 @@ impl<M: IvrMedia, C: CallControl> Driver<M, C> {
             return failed;
         }
         self.recording = Some(Recording { name, staged });
-        None
+        Ok(())
     }
 
     /// Publishes the finished recording under its name: the `record_id`.

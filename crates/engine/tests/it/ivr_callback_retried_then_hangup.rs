@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use switchboard_engine::ivr::{IvrMessage, SessionEnd};
 
-use crate::ivr_support::{assert_waited, doc, App, Harness, Op, Reply};
+use switchboard_engine::clock::Clock as _;
+
+use crate::ivr_support::{assert_waited, doc, App, Harness, Op, Reply, TokioClock};
 
 #[actix_rt::test]
 async fn a_silent_next_is_tried_four_times_then_the_call_hangs_up() {
@@ -29,12 +31,12 @@ async fn a_silent_next_is_tried_four_times_then_the_call_hangs_up() {
         panic!("the prompt plays")
     };
     tokio::time::pause();
-    let t0 = tokio::time::Instant::now();
+    let t0 = TokioClock.now();
     h.send(IvrMessage::PlaybackDone(id));
     assert!(matches!(h.op().await, Op::HangUp));
     // Four attempts and the three backoffs.
     assert_waited(
-        tokio::time::Instant::now() - t0,
+        TokioClock.now() - t0,
         Duration::from_millis(4 * 3000 + 100 + 200 + 400),
         7,
     );

@@ -5,20 +5,22 @@ use std::time::Duration;
 
 use switchboard_engine::ivr::{RejectReason, SessionEnd};
 
-use crate::ivr_support::{assert_waited, App, Harness, Op, Reply};
+use switchboard_engine::clock::Clock as _;
+
+use crate::ivr_support::{assert_waited, App, Harness, Op, Reply, TokioClock};
 
 #[actix_rt::test]
 async fn four_silent_attempts_then_busy() {
     tokio::time::pause();
     let app = App::start(|_, _| Reply::Silent).await;
-    let t0 = tokio::time::Instant::now();
+    let t0 = TokioClock.now();
     let mut h = Harness::start(app.url("/start"), None, |c| {
         c.callbacks.timeout = Duration::from_secs(5);
         c.callbacks.retry_delays = vec![Duration::from_millis(200); 3];
     })
     .await;
     assert!(matches!(h.op().await, Op::Reject(RejectReason::Busy)));
-    let waited = tokio::time::Instant::now() - t0;
+    let waited = TokioClock.now() - t0;
     // Four attempts of 5 s and three pauses.
     assert_waited(waited, Duration::from_millis(4 * 5000 + 3 * 200), 7);
     assert_eq!(

@@ -10,6 +10,7 @@ mod interop_pjsua;
 mod interop_sipp;
 mod interval_too_brief;
 mod ivr_callback_retried_then_hangup;
+mod ivr_caller_hangs_up;
 mod ivr_enqueue_outcome_on_next;
 mod ivr_events_in_order;
 mod ivr_get_keys_on_next;
