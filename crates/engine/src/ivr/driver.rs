@@ -35,6 +35,8 @@ enum Wake {
     Input(Input),
     Timer(Instant),
     Nothing,
+    /// Every handle is gone and the hang-up that implies did not end the action.
+    Closed,
 }
 
 /// A recording in progress: its future name and where it is written meanwhile.
@@ -53,6 +55,8 @@ pub(super) struct Driver<M, C> {
     playing: Option<PlayId>,
     recording: Option<Recording>,
     recordings: u32,
+    /// The closed mailbox was already reported as the caller hanging up.
+    orphaned: bool,
 }
 
 impl<M: IvrMedia, C: CallControl> Driver<M, C> {
@@ -73,6 +77,7 @@ impl<M: IvrMedia, C: CallControl> Driver<M, C> {
             playing: None,
             recording: None,
             recordings: 0,
+            orphaned: false,
         }
     }
 
@@ -194,6 +199,15 @@ impl<M: IvrMedia, C: CallControl> Driver<M, C> {
                 // The timer fired, so it is at least its deadline, whatever the clock says.
                 Wake::Timer(at) => session.handle_timeout(clock.now().max(at)),
                 Wake::Nothing => {}
+                // Nobody can report the end of what runs (a recording's file): give up.
+                Wake::Closed => {
+                    self.call_end(&[]).await;
+                    return Completion {
+                        outputs: Outputs::default(),
+                        error: None,
+                        call_ended: true,
+                    };
+                }
             }
         }
     }
@@ -211,7 +225,11 @@ impl<M: IvrMedia, C: CallControl> Driver<M, C> {
         };
         match message {
             // Every handle is gone: nobody can tell us about this call any more.
-            None => Wake::Input(Input::CallerHungUp),
+            None if !self.orphaned => {
+                self.orphaned = true;
+                Wake::Input(Input::CallerHungUp)
+            }
+            None => Wake::Closed,
             Some(message) => self.input(message).await.map_or(Wake::Nothing, Wake::Input),
         }
     }

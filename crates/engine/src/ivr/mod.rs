@@ -36,6 +36,9 @@
 //! - A `<record>`ing is stored in the call center's media library as
 //!   `rec-<call hash>-<n>.wav`; that name is the `record_id`, downloadable like any
 //!   media file.
+//! - Messages that arrive while a callback is in flight are stale and dropped (keys typed
+//!   ahead of the next document included), except the caller hanging up, which ends the
+//!   session at once without waiting for the answer.
 //! - Every event carries `call_id`, the call's `user_data` when it has one, and the
 //!   action's outputs (and `error` when the action failed).
 
@@ -278,19 +281,14 @@ impl IvrHandle {
     }
 }
 
-/// A running session.
+/// A running session: await its end. Holding it does not keep the session's mailbox open;
+/// only [`IvrHandle`]s do.
 #[derive(Debug)]
 pub struct IvrSession {
-    handle: IvrHandle,
     task: JoinHandle<SessionEnd>,
 }
 
 impl IvrSession {
-    /// The handle to send it messages.
-    pub fn handle(&self) -> IvrHandle {
-        self.handle.clone()
-    }
-
     /// Waits for the session to end. `None` if its task panicked or was aborted.
     pub async fn finished(self) -> Option<SessionEnd> {
         self.task.await.ok()
@@ -298,18 +296,16 @@ impl IvrSession {
 }
 
 /// Starts the IVR session of `call` on the current tokio runtime: it posts `ivr_start`
-/// at once, then answers or rejects the call through `control`.
+/// at once, then answers or rejects the call through `control`. Returns the handle the
+/// media and call layers report through, and the session to await.
 pub fn start(
     services: IvrServices,
     call: IvrCall,
     media: impl IvrMedia,
     control: impl CallControl,
-) -> IvrSession {
+) -> (IvrHandle, IvrSession) {
     let (tx, rx) = mpsc::channel(MAILBOX_CAPACITY);
     let driver = driver::Driver::new(services, call, media, control, rx);
     let task = tokio::spawn(driver.run());
-    IvrSession {
-        handle: IvrHandle { tx },
-        task,
-    }
+    (IvrHandle { tx }, IvrSession { task })
 }

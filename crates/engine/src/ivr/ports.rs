@@ -5,6 +5,13 @@
 //! Both traits are synchronous and non-blocking: a method *starts* something (a playback, a
 //! dial) and returns at once; how it ended comes back later as an [`IvrMessage`]. A method
 //! that returns an error means the thing was never started, and no message will follow.
+//! Implementations are `Send + Sync` because the session task may move between runtime
+//! threads; a channel sender or an actix `Addr` is both.
+//!
+//! Every started thing must be reported, even when the caller hangs up meanwhile (a
+//! recording then ends with [`IvrMessage::RecordingFinished`], a voicemail): the session
+//! waits for it. Dropping every [`IvrHandle`](super::IvrHandle) counts as the caller
+//! hanging up, and then as the end of whatever still runs.
 
 use std::path::Path;
 use std::time::Duration;

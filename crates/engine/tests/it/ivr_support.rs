@@ -280,7 +280,7 @@ impl Clock for TokioClock {
 /// A call center, an event bus, a media library and the fakes, around one session.
 pub struct Harness {
     pub session: Option<IvrSession>,
-    pub handle: IvrHandle,
+    pub handle: Option<IvrHandle>,
     pub ops: mpsc::UnboundedReceiver<Op>,
     pub events: broadcast::Receiver<Arc<sb_store::StoredEvent>>,
     pub files: FileLibrary,
@@ -327,9 +327,9 @@ impl Harness {
             user_data: user_data.map(str::to_owned),
             vocabulary: QueueVocabulary::empty(),
         };
-        let session = ivr::start(services, call, Fake(tx.clone()), Fake(tx));
+        let (handle, session) = ivr::start(services, call, Fake(tx.clone()), Fake(tx));
         Harness {
-            handle: session.handle(),
+            handle: Some(handle),
             session: Some(session),
             ops,
             events,
@@ -366,8 +366,7 @@ impl Harness {
     }
 
     pub fn send(&self, message: ivr::IvrMessage) {
-        self.handle
-            .send(message)
-            .expect("the session takes messages");
+        let handle = self.handle.as_ref().expect("the handle is kept");
+        handle.send(message).expect("the session takes messages");
     }
 }

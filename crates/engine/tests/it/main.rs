@@ -16,6 +16,7 @@ mod ivr_events_in_order;
 mod ivr_get_keys_on_next;
 mod ivr_hangup_first_rejects;
 mod ivr_malformed_document_hangs_up;
+mod ivr_orphaned_session_ends;
 mod ivr_play_then_next;
 mod ivr_prompt_url_cached;
 mod ivr_record_stored;
