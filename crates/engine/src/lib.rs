@@ -1,5 +1,6 @@
 //! The engine of Switchboard: the SIP endpoint on UDP and TCP, the registrar service for
-//! type-1 extensions, and the abuse controls in front of them.
+//! type-1 extensions, and the abuse controls in front of them; and the [`ivr`] sessions that
+//! run a call center's IVR application for a call.
 //!
 //! **Invariant:** this is the crate that owns sockets, tasks and the clock — and it keeps
 //! them at the edge. [`SipEndpoint::start`] binds the sockets and runs one endpoint task
@@ -30,6 +31,7 @@ pub mod config;
 pub mod core;
 pub mod directory;
 mod endpoint;
+pub mod ivr;
 mod lookup;
 pub mod malformed;
 pub mod media;

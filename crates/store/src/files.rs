@@ -108,6 +108,24 @@ impl FileLibrary {
         Ok(out)
     }
 
+    /// Where a file that is produced over time (a recording) is written before
+    /// [`FileLibrary::adopt`] publishes it as `name`: a hidden path in the call center's
+    /// directory, which [`FileLibrary::list`] skips, so a half-written file is never served.
+    /// Creates the directory.
+    pub fn staging_path(&self, cc: &CallCenterId, name: &str) -> std::io::Result<PathBuf> {
+        let path = self.path(cc, name)?;
+        std::fs::create_dir_all(self.dir(cc))?;
+        Ok(path.with_file_name(format!(".{name}.partial")))
+    }
+
+    /// Publishes a finished file from [`FileLibrary::staging_path`] as `name`, atomically
+    /// (a rename within the directory), replacing any earlier one of that name.
+    pub fn adopt(&self, cc: &CallCenterId, name: &str, staged: &Path) -> std::io::Result<FileMeta> {
+        let path = self.path(cc, name)?;
+        std::fs::rename(staged, &path)?;
+        meta(&path)
+    }
+
     /// Deletes a file; `false` when there was none.
     pub fn delete(&self, cc: &CallCenterId, name: &str) -> std::io::Result<bool> {
         match std::fs::remove_file(self.path(cc, name)?) {
@@ -182,6 +200,15 @@ mod tests {
             "b sees nothing of a's"
         );
         assert!(lib.put(&a, "../escape.wav", b"x").is_err());
+        let staged = lib.staging_path(&a, "rec.wav").unwrap();
+        std::fs::write(&staged, b"partial").unwrap();
+        assert!(
+            lib.list(&a).unwrap().iter().all(|m| m.name != "rec.wav"),
+            "a staged file is not listed"
+        );
+        assert_eq!(lib.adopt(&a, "rec.wav", &staged).unwrap().size, 7);
+        assert_eq!(lib.read(&a, "rec.wav").unwrap().unwrap(), b"partial");
+        assert!(lib.staging_path(&a, "../x.wav").is_err());
         assert!(lib.delete(&a, "hold.wav").unwrap());
         assert!(!lib.delete(&a, "hold.wav").unwrap());
     }

@@ -1,6 +1,8 @@
-//! Scenario tests of the SIP endpoint: real sockets on loopback, port 0 everywhere.
+//! Scenario tests of the engine (the SIP endpoint, IVR sessions): real sockets on loopback,
+//! port 0 everywhere.
 
 mod interop;
+mod ivr_support;
 mod support;
 
 mod auth_failure_indistinguishable;
@@ -9,6 +11,19 @@ mod interop_pjsua;
 mod interop_pjsua_call;
 mod interop_sipp;
 mod interval_too_brief;
+mod ivr_callback_retried_then_hangup;
+mod ivr_caller_hangs_up;
+mod ivr_enqueue_outcome_on_next;
+mod ivr_events_in_order;
+mod ivr_get_keys_on_next;
+mod ivr_hangup_first_rejects;
+mod ivr_malformed_document_hangs_up;
+mod ivr_orphaned_session_ends;
+mod ivr_play_then_next;
+mod ivr_prompt_url_cached;
+mod ivr_record_stored;
+mod ivr_start_body;
+mod ivr_unanswered_start_rejects_busy;
 mod methods_and_malformed;
 mod rate_limit_and_ban;
 mod register_tcp;
