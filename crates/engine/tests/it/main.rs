@@ -10,6 +10,7 @@ mod calls;
 mod interop_pjsua;
 mod interop_pjsua_call;
 mod interop_sipp;
+mod interop_sipp_calls;
 mod interval_too_brief;
 mod ivr_callback_retried_then_hangup;
 mod ivr_caller_hangs_up;
