@@ -479,8 +479,21 @@ impl Shell {
     }
 
     fn on_datagram(&mut self, datagram: Datagram) {
-        self.core
-            .on_datagram(self.clock.now(), self.clock.unix_ms(), datagram);
+        // New INVITEs are timed from arrival to the end of their handling: routing, both
+        // RTP endpoints, our answer's SDP and the outbound INVITE all happen in here.
+        let initial_invite = matches!(
+            &datagram.parsed,
+            Ok(sb_sip::message::Message::Request(r))
+                if r.method == sb_sip::message::Method::Invite
+                    && sb_sip::message::SipHeaders::to(r).is_some_and(|t| t.tag().is_none())
+        );
+        let start = self.clock.now();
+        self.core.on_datagram(start, self.clock.unix_ms(), datagram);
+        if initial_invite {
+            let took = self.clock.now().saturating_duration_since(start);
+            metrics::histogram!("switchboard_invite_handling_duration_seconds")
+                .record(took.as_secs_f64());
+        }
     }
 
     /// Handles datagrams already queued, without going back through `select!`: under load

@@ -13,7 +13,8 @@ pub fn install_metrics() -> anyhow::Result<()> {
         .set_buckets_for_metric(
             Matcher::Suffix("duration_seconds".to_owned()),
             &[
-                0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+                0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                0.25, 0.5, 1.0, 2.5,
             ],
         )?
         .install_recorder()?;
