@@ -19,6 +19,7 @@ use crate::clock::Clock;
 use crate::config::SipConfig;
 use crate::core::{CallDeps, Core, Effect};
 use crate::directory::Directory;
+use crate::ivr_link::{IvrLink, NewSession};
 use crate::lookup;
 use crate::persist::{self, Write};
 use crate::routes::{self, Routes};
@@ -84,8 +85,9 @@ pub struct LocalAddrs {
     pub tcp: SocketAddr,
 }
 
+/// What the endpoint task is told from outside (its handle, IVR sessions).
 #[derive(Debug)]
-enum Command {
+pub(crate) enum Command {
     Registrations {
         user: String,
         reply: oneshot::Sender<Vec<RegistrationRecord>>,
@@ -96,8 +98,25 @@ enum Command {
     EndAllCalls,
     /// How many call legs are up.
     CallLegs(oneshot::Sender<usize>),
+    /// An IVR session asks something of its call.
+    Ivr {
+        call: crate::core::call::CallId,
+        op: crate::core::call::IvrOp,
+    },
+    /// An IVR session started.
+    IvrStarted {
+        call: crate::core::call::CallId,
+        handle: crate::ivr::IvrHandle,
+    },
+    /// An IVR session ended.
+    IvrEnded {
+        call: crate::core::call::CallId,
+    },
     Shutdown,
 }
+
+/// Commands queued for the endpoint task (IVR sessions send theirs here too).
+const COMMAND_QUEUE: usize = 4096;
 
 /// Starts SIP endpoints.
 #[derive(Debug, Clone, Copy)]
@@ -121,9 +140,20 @@ pub struct SipHandle {
 }
 
 impl SipEndpoint {
-    /// Binds UDP and TCP on `cfg.listen`, loads stored registrations and starts serving.
+    /// Binds UDP and TCP on `cfg.listen`, loads stored registrations and starts serving,
+    /// without IVR sessions (calls to inbound numbers get 480).
     /// Must be called inside a tokio runtime (an actix `System` is one).
     pub async fn start(cfg: SipConfig, store: StoreHandle) -> Result<SipHandle, StartError> {
+        Self::start_with(cfg, store, None).await
+    }
+
+    /// As [`SipEndpoint::start`], with IVR sessions run by `ivr` for calls to inbound
+    /// numbers (SPEC §10, §13).
+    pub async fn start_with(
+        cfg: SipConfig,
+        store: StoreHandle,
+        ivr: Option<crate::ivr::IvrServices>,
+    ) -> Result<SipHandle, StartError> {
         let (udp, listener) = bind(cfg.listen).await?;
         let local = LocalAddrs {
             udp: local_addr(&udp.local_addr(), cfg.listen, Transport::Udp)?,
@@ -174,7 +204,8 @@ impl SipEndpoint {
             inbound_tx,
         ));
         let (persist, writer) = persist::spawn_writer(store.clone());
-        let (commands, commands_rx) = mpsc::channel(64);
+        let (commands, commands_rx) = mpsc::channel(COMMAND_QUEUE);
+        let ivr = ivr.map(|services| IvrLink::new(services, store.clone(), commands.clone()));
         let (answers, lookups_rx) = mpsc::unbounded_channel();
         let (media_tx, media_rx) = mpsc::unbounded_channel();
         let media_events =
@@ -190,6 +221,7 @@ impl SipEndpoint {
             persist,
             lookups,
             registrations,
+            ivr,
         };
         let endpoint =
             tokio::spawn(shell.run(datagrams_rx, inbound_rx, commands_rx, lookups_rx, media_rx));
@@ -403,6 +435,7 @@ struct Shell {
     persist: mpsc::UnboundedSender<Write>,
     lookups: mpsc::UnboundedSender<String>,
     registrations: RegistrationGauge,
+    ivr: Option<IvrLink>,
 }
 
 /// Live bindings per SIP user, published as the `switchboard_registrations` gauge. Every
@@ -453,6 +486,19 @@ impl Shell {
                     }
                     Some(Command::CallLegs(reply)) => {
                         let _ = reply.send(self.core.call_legs());
+                    }
+                    Some(Command::Ivr { call, op }) => {
+                        self.core.on_ivr(self.clock.now(), self.clock.unix_ms(), &call, op);
+                    }
+                    Some(Command::IvrStarted { call, handle }) => {
+                        if let Some(ivr) = &mut self.ivr {
+                            ivr.started(call, handle);
+                        }
+                    }
+                    Some(Command::IvrEnded { call }) => {
+                        if let Some(ivr) = &mut self.ivr {
+                            ivr.ended(&call);
+                        }
                     }
                     Some(Command::Shutdown) | None => break,
                 },
@@ -528,6 +574,30 @@ impl Shell {
                 }
                 Effect::Lookup(user) => {
                     let _ = self.lookups.send(user);
+                }
+                Effect::StartIvr {
+                    call,
+                    callcenter,
+                    ivr_url,
+                    from,
+                    to,
+                } => match &self.ivr {
+                    Some(ivr) => ivr.start(NewSession {
+                        call,
+                        callcenter,
+                        ivr_url,
+                        from,
+                        to,
+                    }),
+                    None => {
+                        self.core
+                            .ivr_unavailable(self.clock.now(), self.clock.unix_ms(), &call);
+                    }
+                },
+                Effect::Ivr { call, message } => {
+                    if let Some(ivr) = &mut self.ivr {
+                        ivr.tell(call, message);
+                    }
                 }
                 Effect::CallEnded(record) => {
                     metrics::counter!("switchboard_call_legs_ended_total", "reason" => record.end_reason.as_str()).increment(1);

@@ -32,6 +32,7 @@ pub mod core;
 pub mod directory;
 mod endpoint;
 pub mod ivr;
+mod ivr_link;
 mod lookup;
 pub mod malformed;
 pub mod media;

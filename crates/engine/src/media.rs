@@ -7,7 +7,10 @@
 
 use std::net::{IpAddr, SocketAddr, UdpSocket};
 
+use std::path::Path;
+
 use sb_media::mixer::{PlayId, VoiceMode};
+use sb_media::player::Prompt;
 use sb_media::tone::{Region, ToneKind};
 use sb_mediaworker::{ConversationId, EngineError, LegId, LegSpec, MediaEngine, PlaySource, Times};
 
@@ -27,6 +30,16 @@ pub trait MediaPlane: Send + Sync + std::fmt::Debug + 'static {
     fn play_tone(&self, leg: LegId, region: Region, kind: ToneKind) -> Result<PlayId, EngineError>;
     /// Stops a playback.
     fn stop_play(&self, play: PlayId) -> Result<(), EngineError>;
+    /// Plays a prompt once to one leg.
+    fn play_prompt(&self, leg: LegId, prompt: Prompt) -> Result<PlayId, EngineError>;
+    /// Sends digits to the leg's peer as RFC 4733 events.
+    fn send_digits(&self, leg: LegId, digits: &str) -> Result<(), EngineError>;
+    /// Records what one leg says into a WAV file: the leg joins a conversation of its own,
+    /// which is recorded (the media plane records conversations).
+    fn record_leg(&self, leg: LegId, path: &Path) -> Result<ConversationId, EngineError>;
+    /// Stops a recording of [`MediaPlane::record_leg`] and ends its conversation; the
+    /// media plane reports the finished file.
+    fn stop_recording(&self, conversation: ConversationId) -> Result<(), EngineError>;
     /// The local address media to `peer` leaves from: what our SDP must advertise when the
     /// RTP sockets are bound to the unspecified address.
     fn address_toward(&self, peer: IpAddr) -> IpAddr;
@@ -69,6 +82,31 @@ impl MediaPlane for MediaEngine {
         MediaEngine::stop_play(self, play)
     }
 
+    fn play_prompt(&self, leg: LegId, prompt: Prompt) -> Result<PlayId, EngineError> {
+        self.play_to_leg(leg, PlaySource::Prompt(prompt), Times::Count(1))
+    }
+
+    fn send_digits(&self, leg: LegId, digits: &str) -> Result<(), EngineError> {
+        MediaEngine::send_digits(self, leg, digits)
+    }
+
+    fn record_leg(&self, leg: LegId, path: &Path) -> Result<ConversationId, EngineError> {
+        let conversation = self.create_conversation()?;
+        let started = self
+            .add_member(conversation, leg, VoiceMode::HeardOnly)
+            .and_then(|()| self.start_recording(conversation, path));
+        if let Err(error) = started {
+            let _ = self.destroy_conversation(conversation);
+            return Err(error);
+        }
+        Ok(conversation)
+    }
+
+    fn stop_recording(&self, conversation: ConversationId) -> Result<(), EngineError> {
+        MediaEngine::stop_recording(self, conversation)?;
+        self.destroy_conversation(conversation)
+    }
+
     fn address_toward(&self, peer: IpAddr) -> IpAddr {
         source_address_toward(peer)
     }
@@ -103,6 +141,8 @@ struct FakeState {
     next: u64,
     legs: std::collections::BTreeMap<LegId, LegSpec>,
     bridges: std::collections::BTreeMap<ConversationId, (LegId, LegId)>,
+    played: Vec<LegId>,
+    digits: Vec<(LegId, String)>,
 }
 
 impl FakeMedia {
@@ -127,6 +167,16 @@ impl FakeMedia {
     /// Pairs of legs bridged now.
     pub fn bridges(&self) -> Vec<(LegId, LegId)> {
         self.state().bridges.values().copied().collect()
+    }
+
+    /// Legs prompts were played to, in order.
+    pub fn played(&self) -> Vec<LegId> {
+        self.state().played.clone()
+    }
+
+    /// Digits sent, in order.
+    pub fn digits(&self) -> Vec<(LegId, String)> {
+        self.state().digits.clone()
     }
 
     /// The leg whose RTP port is `port`.
@@ -194,6 +244,38 @@ impl MediaPlane for FakeMedia {
     }
 
     fn stop_play(&self, _: PlayId) -> Result<(), EngineError> {
+        Ok(())
+    }
+
+    fn play_prompt(&self, leg: LegId, _: Prompt) -> Result<PlayId, EngineError> {
+        let mut s = self.state();
+        if !s.legs.contains_key(&leg) {
+            return Err(EngineError::UnknownLeg { leg });
+        }
+        s.next += 1;
+        s.played.push(leg);
+        Ok(PlayId(s.next))
+    }
+
+    fn send_digits(&self, leg: LegId, digits: &str) -> Result<(), EngineError> {
+        let mut s = self.state();
+        if !s.legs.contains_key(&leg) {
+            return Err(EngineError::UnknownLeg { leg });
+        }
+        s.digits.push((leg, digits.to_owned()));
+        Ok(())
+    }
+
+    fn record_leg(&self, leg: LegId, _: &Path) -> Result<ConversationId, EngineError> {
+        let mut s = self.state();
+        if !s.legs.contains_key(&leg) {
+            return Err(EngineError::UnknownLeg { leg });
+        }
+        s.next += 1;
+        Ok(ConversationId(s.next))
+    }
+
+    fn stop_recording(&self, _: ConversationId) -> Result<(), EngineError> {
         Ok(())
     }
 

@@ -45,6 +45,7 @@ pub struct RouteTable {
     /// Inbound number (without a leading `+`) → index in `trunks`.
     numbers: HashMap<String, usize>,
     settings: HashMap<CallCenterId, Settings>,
+    ivr_urls: HashMap<CallCenterId, String>,
 }
 
 /// A number as compared: a leading `+` is not significant.
@@ -65,7 +66,19 @@ impl RouteTable {
             trunks,
             numbers,
             settings,
+            ivr_urls: HashMap::new(),
         }
+    }
+
+    /// The same table, knowing each call center's `ivr_url`.
+    pub fn with_ivr_urls(mut self, urls: HashMap<CallCenterId, String>) -> Self {
+        self.ivr_urls = urls;
+        self
+    }
+
+    /// A call center's `ivr_url`.
+    pub fn ivr_url(&self, cc: &CallCenterId) -> Option<&str> {
+        self.ivr_urls.get(cc).map(String::as_str)
     }
 
     /// The trunk a request from `source` came from.
@@ -144,8 +157,12 @@ pub async fn load(store: &StoreHandle) -> Result<RouteTable, StoreError> {
         }
         routes.push(TrunkRoute { trunk, addrs });
     }
+    let urls = centers
+        .iter()
+        .filter_map(|c| Some((c.id.clone(), c.ivr_url.clone()?)))
+        .collect();
     let settings = centers.into_iter().map(|c| (c.id, c.settings)).collect();
-    Ok(RouteTable::new(routes, settings))
+    Ok(RouteTable::new(routes, settings).with_ivr_urls(urls))
 }
 
 async fn all_pages<T: Send + 'static>(

@@ -78,13 +78,22 @@ async fn run(config: Config) -> anyhow::Result<()> {
     sip_config.media.ports = config.rtp_ports.low..=config.rtp_ports.high;
     // RTP on the SIP address when that is a specific one (a host with several).
     sip_config.media.bind_ip = config.sip_listen.ip();
-    let sip = sb_engine::SipEndpoint::start(sip_config, store.clone())
-        .await
-        .with_context(|| format!("starting SIP on {}", config.sip_listen))?;
-
     let (bus, wake) = sb_events::EventBus::new(store.clone());
     let _dispatcher =
         sb_events::dispatcher::spawn(&bus, wake, sb_events::dispatcher::DeliveryConfig::default());
+    let ivr = sb_engine::ivr::IvrServices::new(
+        sb_engine::ivr::IvrConfig::new(
+            Some(sb_store::FileLibrary::new(config.data_dir.join("media"))),
+            config.data_dir.join("prompt-cache"),
+        ),
+        bus.clone(),
+        Arc::new(sb_engine::clock::SystemClock),
+    )
+    .context("starting the IVR services")?;
+    let sip = sb_engine::SipEndpoint::start_with(sip_config, store.clone(), Some(ivr))
+        .await
+        .with_context(|| format!("starting SIP on {}", config.sip_listen))?;
+
     let directory = sip.directory();
     let routes = sip.routes();
     let routes_store = store.clone();

@@ -57,6 +57,27 @@ pub enum Effect {
     Persist(Write),
     /// A call leg ended: its record, for the call detail records.
     CallEnded(CallRecord),
+    /// Start an IVR session for an inbound call (answer [`Core::on_ivr`]'s requests, or
+    /// call [`Core::ivr_unavailable`]).
+    StartIvr {
+        /// The caller's leg.
+        call: call::CallId,
+        /// Its call center.
+        callcenter: sb_store::CallCenterId,
+        /// The call center's `ivr_url`.
+        ivr_url: String,
+        /// The caller.
+        from: String,
+        /// The number dialled.
+        to: String,
+    },
+    /// Tell an IVR session what happened on its call.
+    Ivr {
+        /// The call.
+        call: call::CallId,
+        /// What happened.
+        message: crate::ivr::IvrMessage,
+    },
 }
 
 /// A REGISTER or INVITE waiting for an extension to come back from the store.

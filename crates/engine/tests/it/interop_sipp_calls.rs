@@ -48,8 +48,17 @@ async fn an_extension_calls_out_through_a_sipp_trunk() {
     .await;
 
     let uas_args: Vec<String> = [
-        "-sn", "uas", "-i", trunk_ip, "-p", &trunk_port.to_string(), "-m", "1",
-        "-timeout", "20s", "-timeout_error",
+        "-sn",
+        "uas",
+        "-i",
+        trunk_ip,
+        "-p",
+        &trunk_port.to_string(),
+        "-m",
+        "1",
+        "-timeout",
+        "20s",
+        "-timeout_error",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -60,7 +69,9 @@ async fn an_extension_calls_out_through_a_sipp_trunk() {
     let users = dir.path().join("callers.csv");
     std::fs::write(
         &users,
-        format!("SEQUENTIAL\n{USER};[authentication username={USER} password={PASSWORD}];5551234\n"),
+        format!(
+            "SEQUENTIAL\n{USER};[authentication username={USER} password={PASSWORD}];5551234\n"
+        ),
     )
     .unwrap();
     let uac_args: Vec<String> = [

@@ -9,6 +9,7 @@ mod auth_failure_indistinguishable;
 mod calls;
 mod interop_pjsua;
 mod interop_pjsua_call;
+mod interop_pjsua_ivr;
 mod interop_sipp;
 mod interop_sipp_calls;
 mod interval_too_brief;

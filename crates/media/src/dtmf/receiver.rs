@@ -61,7 +61,13 @@ impl DtmfReceiver {
         if self.continues_long_event(timestamp, marker, &ev) {
             return self.on_packet(timestamp, marker, ev);
         }
-        if let Some(cur) = self.current.as_mut().filter(|c| c.timestamp == timestamp) {
+        // Same timestamp, same event: more of it. A different key, or a marker bit after
+        // the end, is a new event even on the same timestamp: RFC 4733 §2.5.1.2 wants a
+        // new one, but a sender whose audio clock stands still (no audio source) reuses it.
+        let same = |c: &&mut Current| {
+            c.timestamp == timestamp && c.event == ev.event && !(marker && c.ended)
+        };
+        if let Some(cur) = self.current.as_mut().filter(same) {
             if cur.ended {
                 // A redundant end packet, or a late update after the end.
                 return;
@@ -237,6 +243,22 @@ mod tests {
         assert_eq!(feed(&mut rx, 9, ev(16, true, 400)), "");
         rx.finish();
         assert_eq!(rx.poll_digit(), None);
+    }
+
+    #[test]
+    fn keys_on_a_timestamp_that_stood_still_are_still_keys() {
+        let mut rx = DtmfReceiver::new(ReportPolicy::OnEnd);
+        let mut keys = String::new();
+        for event in [1, 2, 11] {
+            rx.on_packet(5000, true, ev(event, false, 160));
+            for _ in 0..3 {
+                rx.on_packet(5000, false, ev(event, true, 1600));
+            }
+            while let Some(d) = rx.poll_digit() {
+                keys.push(d.digit.as_char());
+            }
+        }
+        assert_eq!(keys, "12#");
     }
 
     #[test]

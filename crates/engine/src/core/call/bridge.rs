@@ -547,26 +547,15 @@ impl Core {
         let Some(a) = self.calls.legs.get(b).and_then(|l| l.peer.clone()) else {
             return;
         };
-        let Some(leg) = self.calls.legs.get_mut(&a) else {
-            return;
-        };
-        if !matches!(leg.state, LegState::Incoming | LegState::Early) {
-            return;
+        let unanswered = self
+            .calls
+            .legs
+            .get(&a)
+            .is_some_and(|l| matches!(l.state, LegState::Incoming | LegState::Early));
+        if unanswered {
+            self.bridge_media(&a, b);
+            self.answer_inbound(now, &a);
         }
-        let body = if leg.offer_in_2xx {
-            Some(Bytes::from(leg.sdp.offer(&leg.local_media).to_string()))
-        } else {
-            leg.answer_body.clone()
-        };
-        self.bridge_media(&a, b);
-        self.respond_leg(now, &a, 200, body);
-        if let Some(leg) = self.calls.legs.get_mut(&a) {
-            leg.state = LegState::Answered;
-            leg.answer_ms = Some(self.unix_ms);
-        }
-        let max = now + self.call_cfg.max_call;
-        self.calls.arm(&a, CallTimer::MaxDuration, max);
-        self.arm_session(now, &a);
     }
 
     /// Puts two legs in one two-member conversation, once.
@@ -651,6 +640,7 @@ impl Core {
         if self.calls.media_legs.remove(&media).is_some() {
             let _ = self.media.destroy_leg(media);
         }
+        self.ivr_leg_ended(id);
         self.reap(id);
         if let Some(peer) = peer {
             if let Some(p) = self.calls.legs.get_mut(&peer) {

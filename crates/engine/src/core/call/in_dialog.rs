@@ -357,6 +357,7 @@ impl Core {
 
     /// What the media plane reports about a call's RTP.
     pub(in crate::core) fn on_media(&mut self, now: Instant, event: &MediaEvent) {
+        self.ivr_media_event(event);
         if let MediaEvent::RtpTimeout { leg, silent_for } = event {
             let Some(id) = self.calls.media_legs.get(leg).cloned() else {
                 return;

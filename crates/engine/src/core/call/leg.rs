@@ -69,6 +69,8 @@ pub enum EndReason {
     TransportError,
     /// The server is shutting down.
     Shutdown,
+    /// The application driving the call (its IVR) hung it up.
+    Released,
     /// Routing or media failed on our side.
     Error,
 }
@@ -85,7 +87,8 @@ impl EndReason {
             EndReason::PeerEnded
             | EndReason::MaxDuration
             | EndReason::SessionExpired
-            | EndReason::RtpTimeout => 480,
+            | EndReason::RtpTimeout
+            | EndReason::Released => 480,
             EndReason::Error => 500,
         }
     }
@@ -103,6 +106,7 @@ impl EndReason {
             EndReason::Timeout => "timeout",
             EndReason::TransportError => "transport_error",
             EndReason::Shutdown => "shutdown",
+            EndReason::Released => "released",
             EndReason::Error => "error",
         }
     }

@@ -13,6 +13,7 @@
 mod bridge;
 mod in_dialog;
 mod invite;
+mod ivr;
 mod leg;
 mod ops;
 mod route;
@@ -25,6 +26,7 @@ use sb_mediaworker::LegId;
 use sb_sip::dialog::DialogId;
 use sb_sip::transaction::TransactionId;
 
+pub use ivr::IvrOp;
 pub(crate) use leg::Leg;
 pub use leg::{CallRecord, EndReason, LegDirection, LegState};
 pub use timer::CallTimer;
@@ -92,6 +94,8 @@ pub(crate) struct Calls {
     pub timers: BTreeSet<(Instant, CallId, CallTimer)>,
     /// Set by a graceful shutdown: new calls get 503.
     pub draining: bool,
+    /// Calls driven by IVR sessions.
+    pub ivr: ivr::IvrCalls,
 }
 
 impl Calls {

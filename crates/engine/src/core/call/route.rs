@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use sb_sip::auth::DigestClient;
-use sb_sip::message::{SipHeaders, Uri};
+use sb_sip::message::Uri;
 use sb_sip::transport::Transport;
 use sb_store::{CallCenterId, Extension, ExtensionKind};
 
@@ -165,13 +165,6 @@ impl Core {
         };
         let cc = Some(caller.callcenter_id.clone());
         self.bridge_call(now, p, cc, &caller_name(caller), target);
-    }
-
-    /// Calls into a call center's IVR. The IVR session layer is what answers them; until
-    /// a call center has one running, such calls are refused as temporarily unavailable.
-    fn start_ivr(&mut self, now: Instant, p: Parked, cc: CallCenterId) {
-        tracing::info!(callcenter = %cc.0, call_id = p.request.call_id().unwrap_or_default(), "IVR call refused: no IVR session layer");
-        self.refuse(now, &p, 480);
     }
 
     /// Answers a new INVITE with a final error.
