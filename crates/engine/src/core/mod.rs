@@ -6,6 +6,7 @@ pub mod call;
 mod digest;
 pub(crate) mod methods;
 mod register;
+mod trunk;
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
@@ -131,6 +132,9 @@ pub struct Core {
     media: Arc<dyn MediaPlane>,
     routes: Routes,
     rng: StdRng,
+    trunks: trunk::Trunks,
+    /// The routing snapshot the trunk table was last synced with (its address).
+    routes_seen: usize,
     /// The bound UDP address.
     local: SocketAddr,
     public_ip: Option<std::net::IpAddr>,
@@ -162,7 +166,7 @@ impl Core {
         let host = cfg
             .public_ip
             .or((!local.ip().is_unspecified()).then_some(local.ip()));
-        Core {
+        let mut core = Core {
             layer: TransactionLayer::default(),
             registrar,
             bindings_due: None,
@@ -181,9 +185,13 @@ impl Core {
             media: deps.media,
             routes: deps.routes,
             rng: StdRng::from_seed(keys.1),
+            trunks: trunk::Trunks::default(),
+            routes_seen: 0,
             local,
             public_ip: cfg.public_ip,
-        }
+        };
+        core.sync_trunks(now);
+        core
     }
 
     /// The next effect to perform, until `None`.
@@ -198,6 +206,7 @@ impl Core {
             self.bindings_due,
             Some(self.next_prune),
             self.calls.poll_timeout(),
+            self.trunks.poll_timeout(),
         ]
         .into_iter()
         .flatten()
@@ -301,6 +310,7 @@ impl Core {
         self.unix_ms = unix_ms;
         self.layer.handle_timeout(now);
         self.on_call_timers(now);
+        self.on_trunk_timers(now);
         self.expire_bindings(now, unix_ms);
         if now >= self.next_prune {
             self.gate.prune(now);
@@ -374,16 +384,22 @@ impl Core {
                 Output::Event(Event::Ack { request, .. }) => self.on_ack(&request),
                 Output::Event(Event::Cancelled { invite, .. }) => self.on_cancelled(now, invite),
                 Output::Event(Event::Response { id, response }) => {
-                    self.on_call_response(now, id, response);
+                    if !self.on_trunk_response(now, id, &response) {
+                        self.on_call_response(now, id, response);
+                    }
                 }
                 Output::Event(Event::StrayResponse { response, .. }) => {
                     self.on_stray_response(now, &response);
                 }
                 Output::Event(Event::Timeout { id, timer }) => {
-                    self.on_call_txn_failed(now, id, Some(timer));
+                    if !self.on_trunk_failure(now, id) {
+                        self.on_call_txn_failed(now, id, Some(timer));
+                    }
                 }
                 Output::Event(Event::TransportError { id }) => {
-                    self.on_call_txn_failed(now, id, None);
+                    if !self.on_trunk_failure(now, id) {
+                        self.on_call_txn_failed(now, id, None);
+                    }
                 }
                 Output::Event(Event::Terminated { id }) => self.on_call_txn_terminated(id),
                 Output::Event(event) => tracing::trace!(?event, "transaction event"),

@@ -15,7 +15,7 @@ mod in_dialog;
 mod invite;
 mod ivr;
 mod leg;
-mod ops;
+pub(crate) mod ops;
 mod route;
 mod timer;
 

@@ -127,7 +127,12 @@ impl Core {
                 let allowed = routes
                     .settings(&cc)
                     .is_some_and(|s| s.allows_outbound(&target));
-                let trunk = routes.outbound(&cc);
+                // The call center's first trunk that is not known to be down.
+                let trunk = routes.trunks().iter().find(|t| {
+                    t.trunk.def.callcenter_id == cc
+                        && t.dest().is_some()
+                        && self.trunks.usable(&t.trunk.id)
+                });
                 match (allowed, trunk) {
                     (true, Some(trunk)) => {
                         let target = OutboundTarget::trunk(trunk, &target, None);

@@ -43,6 +43,10 @@ pub struct Net {
     pub media: Arc<FakeMedia>,
     inbox: HashMap<SocketAddr, VecDeque<Message>>,
     pub records: Vec<CallRecord>,
+    /// The trunk leaves OPTIONS pings unanswered (it is down).
+    pub trunk_silent: bool,
+    /// OPTIONS pings the trunk received.
+    pub pings: usize,
 }
 
 fn cc() -> CallCenterId {
@@ -62,7 +66,7 @@ fn extension(user: &str) -> Option<Extension> {
     })
 }
 
-fn trunk() -> TrunkRoute {
+fn trunk(register: bool) -> TrunkRoute {
     TrunkRoute {
         trunk: Trunk {
             id: TrunkId("t1".into()),
@@ -73,7 +77,7 @@ fn trunk() -> TrunkRoute {
                 transport: sb_store::Transport::Udp,
                 username: Some("acct".into()),
                 password: Some("trunkpw".into()),
-                register: false,
+                register,
                 from_numbers: vec!["4000".into()],
                 callcenter_id: cc(),
                 inbound_numbers: vec![DID.into()],
@@ -89,6 +93,15 @@ impl Net {
     /// The switch with phones 1002 and 1003 registered, and a trunk whose numbers
     /// starting with 555 extensions may dial.
     pub fn new() -> Net {
+        Net::build(false)
+    }
+
+    /// As [`Net::new`], with a trunk that registers at its provider.
+    pub fn with_registering_trunk() -> Net {
+        Net::build(true)
+    }
+
+    fn build(register: bool) -> Net {
         let clock = FakeClock::new();
         let mut cfg = SipConfig::new(SWITCH.parse().unwrap());
         cfg.rate_limit.enabled = false;
@@ -97,7 +110,7 @@ impl Net {
             ..Settings::default()
         };
         let routes = Routes::new(RouteTable::new(
-            vec![trunk()],
+            vec![trunk(register)],
             [(cc(), settings)].into_iter().collect(),
         ));
         let media = Arc::new(FakeMedia::new());
@@ -128,13 +141,18 @@ impl Net {
             })
             .collect();
         core.import(clock.now(), clock.unix_ms(), records);
-        Net {
+        let mut net = Net {
             clock,
             core,
             media,
             inbox: HashMap::new(),
             records: Vec::new(),
-        }
+            trunk_silent: false,
+            pings: 0,
+        };
+        // What is due at start (the first trunk ping, a trunk's registration) goes out.
+        net.advance(Duration::ZERO);
+        net
     }
 
     /// Delivers raw bytes from `from` to the switch.
@@ -163,10 +181,22 @@ impl Net {
     }
 
     fn flush(&mut self) {
+        let trunk: SocketAddr = TRUNK.parse().unwrap();
+        let mut pongs = Vec::new();
         while let Some(effect) = self.core.poll_effect() {
             match effect {
                 Effect::Transmit { dest, bytes, .. } => {
                     let message = parse(&bytes).expect("the switch sends parseable SIP");
+                    // The trunk answers its keep-alive pings itself.
+                    if let Message::Request(r) = &message {
+                        if dest == trunk && r.method.as_str() == "OPTIONS" {
+                            self.pings += 1;
+                            if !self.trunk_silent {
+                                pongs.push(Response::from_request(r, 200, Some("pong")).to_bytes());
+                            }
+                            continue;
+                        }
+                    }
                     self.inbox.entry(dest).or_default().push_back(message);
                 }
                 Effect::Lookup(user) => {
@@ -177,6 +207,9 @@ impl Net {
                 Effect::CallEnded(record) => self.records.push(record),
                 _ => {}
             }
+        }
+        for pong in pongs {
+            self.send(trunk, pong);
         }
     }
 

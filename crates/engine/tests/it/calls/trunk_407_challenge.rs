@@ -56,3 +56,48 @@ fn a_second_challenge_is_not_answered_forever() {
     net.response(a.addr, 502);
     assert_eq!(net.core.call_legs(), 0);
 }
+
+#[test]
+fn a_registering_trunk_registers_with_its_credentials_and_refreshes() {
+    let mut net = Net::with_registering_trunk();
+    let trunk = Phone::trunk();
+    let first = net.request(trunk.addr, "REGISTER");
+    let mut challenge = sb_sip::message::Response::from_request(&first, 401, Some("r"));
+    challenge.headers.push(
+        "WWW-Authenticate",
+        "Digest realm=\"provider\", nonce=\"reg1\", algorithm=MD5",
+    );
+    net.send(trunk.addr, challenge.to_bytes());
+    let second = net.request(trunk.addr, "REGISTER");
+    let creds = AuthParams::parse(second.headers.get("Authorization").unwrap()).unwrap();
+    assert_eq!(creds.get("username"), Some("acct"));
+    assert_eq!(second.call_id(), first.call_id());
+    let mut ok = sb_sip::message::Response::from_request(&second, 200, Some("r"));
+    ok.headers
+        .push("Contact", "<sip:acct@127.0.0.1:5060>;expires=120");
+    net.send(trunk.addr, ok.to_bytes());
+    // Refreshed at half the granted time.
+    net.advance(std::time::Duration::from_secs(59));
+    net.quiet(trunk.addr);
+    net.advance(std::time::Duration::from_secs(1));
+    let refresh = net.request(trunk.addr, "REGISTER");
+    assert!(refresh.cseq().unwrap().seq > second.cseq().unwrap().seq);
+}
+
+#[test]
+fn a_refused_registration_is_retried_with_back_off() {
+    let mut net = Net::with_registering_trunk();
+    let trunk = Phone::trunk();
+    let first = net.request(trunk.addr, "REGISTER");
+    trunk.reply(&mut net, &first, 403, None);
+    net.advance(std::time::Duration::from_secs(29));
+    net.quiet(trunk.addr);
+    net.advance(std::time::Duration::from_secs(1));
+    let again = net.request(trunk.addr, "REGISTER");
+    trunk.reply(&mut net, &again, 403, None);
+    // The second pause is twice the first.
+    net.advance(std::time::Duration::from_secs(59));
+    net.quiet(trunk.addr);
+    net.advance(std::time::Duration::from_secs(1));
+    net.request(trunk.addr, "REGISTER");
+}
