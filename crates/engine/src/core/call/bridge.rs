@@ -25,6 +25,21 @@ fn expiry_margin(interval: Duration) -> Duration {
     Duration::from_secs(32).min(interval / 3)
 }
 
+/// Which of two fork failures the caller hears (RFC 3261 §16.7 step 6 in spirit): a 6xx
+/// (the user said no everywhere) over busy, busy over anything else.
+fn better_failure(kept: Option<EndReason>, new: EndReason) -> EndReason {
+    let rank = |r: EndReason| match r {
+        EndReason::Rejected(600..=699) => 3,
+        EndReason::Rejected(486) => 2,
+        EndReason::Rejected(_) => 1,
+        _ => 0,
+    };
+    match kept {
+        Some(k) if rank(k) >= rank(new) => k,
+        _ => new,
+    }
+}
+
 /// The SDP body of a message, if it has one.
 pub(super) fn sdp_body<M: SipHeaders>(
     m: &M,
@@ -61,29 +76,40 @@ pub(super) fn session_expires<M: SipHeaders>(m: &M) -> Option<(u32, Option<Strin
 }
 
 impl Core {
-    /// Connects a new INVITE to `target`: the inbound leg, then the outbound one.
+    /// Connects a new INVITE to `targets`: the inbound leg, then one outbound leg per
+    /// target, ringing in parallel (a user's desk phone and softphone); the first to
+    /// answer wins and the others are cancelled.
     pub(super) fn bridge_call(
         &mut self,
         now: Instant,
         p: Parked,
         cc: Option<CallCenterId>,
         caller: &str,
-        target: OutboundTarget,
+        targets: Vec<OutboundTarget>,
     ) {
         let Some(a) = self.accept_inbound(now, p, cc, caller) else {
             return;
         };
-        let b = match self.originate(now, target) {
-            Ok(b) => b,
-            Err(reason) => return self.hangup(now, &a, reason),
-        };
+        let mut forks = Vec::new();
+        let mut failure = EndReason::Error;
+        for target in targets {
+            match self.originate(now, target) {
+                Ok(b) => {
+                    if let Some(leg) = self.calls.legs.get_mut(&b) {
+                        leg.peer = Some(a.clone());
+                    }
+                    forks.push(b);
+                }
+                Err(reason) => failure = reason,
+            }
+        }
+        if forks.is_empty() {
+            return self.hangup(now, &a, failure);
+        }
+        tracing::info!(call_id = %a, forks = ?forks, "call routed");
         if let Some(leg) = self.calls.legs.get_mut(&a) {
-            leg.peer = Some(b.clone());
+            leg.forks = forks;
         }
-        if let Some(leg) = self.calls.legs.get_mut(&b) {
-            leg.peer = Some(a.clone());
-        }
-        tracing::info!(call_id = %a, peer = %b, "call routed");
     }
 
     /// Takes an inbound INVITE as a leg: an RTP endpoint and our answer to its offer.
@@ -160,6 +186,8 @@ impl Core {
             params,
             answer_body,
             peer: None,
+            forks: Vec::new(),
+            fork_failure: None,
             conversation: None,
             provisional_seen: false,
             cancel_pending: false,
@@ -270,6 +298,8 @@ impl Core {
             params: None,
             answer_body: None,
             peer: None,
+            forks: Vec::new(),
+            fork_failure: None,
             conversation: None,
             provisional_seen: false,
             cancel_pending: false,
@@ -347,7 +377,7 @@ impl Core {
         }
         leg.state = LegState::Early;
         let early_media = self.take_answer(id, r);
-        self.peer_progress(now, id, r.status, early_media);
+        self.peer_progress(now, id, early_media);
     }
 
     /// Applies the SDP answer a response carries; `true` when it had one.
@@ -520,7 +550,7 @@ impl Core {
     }
 
     /// The outbound leg rings (or plays early media): tell the caller.
-    fn peer_progress(&mut self, now: Instant, b: &CallId, status: u16, early_media: bool) {
+    fn peer_progress(&mut self, now: Instant, b: &CallId, early_media: bool) {
         let Some(a) = self.calls.legs.get(b).and_then(|l| l.peer.clone()) else {
             return;
         };
@@ -534,7 +564,8 @@ impl Core {
         if early_media && body.is_some() {
             self.bridge_media(&a, b);
             self.respond_leg(now, &a, 183, body);
-        } else if status == 180 || leg.state == LegState::Incoming {
+        } else if leg.state == LegState::Incoming {
+            // One ringing indication, however many devices ring (a 183 without SDP too).
             self.respond_leg(now, &a, 180, None);
         }
         if let Some(leg) = self.calls.legs.get_mut(&a) {
@@ -542,20 +573,42 @@ impl Core {
         }
     }
 
-    /// The outbound leg answered: bridge and answer the caller.
+    /// The outbound leg answered: it becomes the caller's peer, the other forks are
+    /// cancelled, and the caller is bridged and answered.
     fn peer_answered(&mut self, now: Instant, b: &CallId) {
         let Some(a) = self.calls.legs.get(b).and_then(|l| l.peer.clone()) else {
             return;
         };
-        let unanswered = self
-            .calls
-            .legs
-            .get(&a)
-            .is_some_and(|l| matches!(l.state, LegState::Incoming | LegState::Early));
-        if unanswered {
-            self.bridge_media(&a, b);
-            self.answer_inbound(now, &a);
+        let Some(leg) = self.calls.legs.get_mut(&a) else {
+            return;
+        };
+        if !matches!(leg.state, LegState::Incoming | LegState::Early) {
+            return;
         }
+        leg.peer = Some(b.clone());
+        let losers: Vec<CallId> = std::mem::take(&mut leg.forks)
+            .into_iter()
+            .filter(|f| f != b)
+            .collect();
+        let early = leg.conversation;
+        for f in &losers {
+            if let Some(l) = self.calls.legs.get_mut(f) {
+                l.peer = None;
+                // Early media of a fork that lost ends with its CANCEL.
+                if l.conversation.is_some() && l.conversation == early {
+                    l.conversation = None;
+                    if let Some(c) = early {
+                        let _ = self.media.unbridge(c);
+                    }
+                    if let Some(a_leg) = self.calls.legs.get_mut(&a) {
+                        a_leg.conversation = None;
+                    }
+                }
+            }
+            self.hangup(now, f, EndReason::PeerEnded);
+        }
+        self.bridge_media(&a, b);
+        self.answer_inbound(now, &a);
     }
 
     /// Puts two legs in one two-member conversation, once.
@@ -625,6 +678,7 @@ impl Core {
             leg.state = LegState::Ending;
         }
         let peer = leg.peer.clone();
+        let forks = std::mem::take(&mut leg.forks);
         let conversation = leg.conversation.take();
         let media = leg.media;
         let timers: Vec<CallTimer> = leg.timers.keys().copied().collect();
@@ -642,19 +696,42 @@ impl Core {
         }
         self.ivr_leg_ended(id);
         self.reap(id);
-        if let Some(peer) = peer {
-            if let Some(p) = self.calls.legs.get_mut(&peer) {
-                p.peer = None;
+        for fork in forks {
+            if let Some(f) = self.calls.legs.get_mut(&fork) {
+                f.peer = None;
             }
-            let for_peer = match reason {
-                EndReason::Rejected(code) => EndReason::Rejected(code),
-                EndReason::NoAnswer => EndReason::NoAnswer,
-                EndReason::Timeout => EndReason::Rejected(408),
-                EndReason::Shutdown => EndReason::Shutdown,
-                _ => EndReason::PeerEnded,
-            };
-            self.hangup(now, &peer, for_peer);
+            self.hangup(now, &fork, EndReason::PeerEnded);
         }
+        let Some(peer) = peer else {
+            return;
+        };
+        let for_peer = match reason {
+            EndReason::Rejected(code) => EndReason::Rejected(code),
+            EndReason::NoAnswer => EndReason::NoAnswer,
+            EndReason::Timeout => EndReason::Rejected(408),
+            EndReason::Shutdown => EndReason::Shutdown,
+            _ => EndReason::PeerEnded,
+        };
+        // A fork that ended while its siblings still ring leaves the caller waiting.
+        let still_forking = self.calls.legs.get_mut(&peer).is_some_and(|p| {
+            let was_fork = p.forks.contains(id);
+            p.forks.retain(|f| f != id);
+            if was_fork {
+                p.fork_failure = Some(better_failure(p.fork_failure, for_peer));
+            }
+            was_fork && !p.forks.is_empty()
+        });
+        if still_forking {
+            return;
+        }
+        let reason = match self.calls.legs.get_mut(&peer) {
+            Some(p) => {
+                p.peer = None;
+                p.fork_failure.take().unwrap_or(for_peer)
+            }
+            None => for_peer,
+        };
+        self.hangup(now, &peer, reason);
     }
 
     /// Removes an ended leg once nothing of it is still running, and records it.

@@ -187,8 +187,12 @@ pub(crate) struct Leg {
     pub params: Option<MediaParams>,
     /// Inbound: our answer to the INVITE's offer, sent in 183/200.
     pub answer_body: Option<Bytes>,
-    /// The leg bridged with this one.
+    /// The leg bridged with this one (for an outbound fork: its caller's leg).
     pub peer: Option<CallId>,
+    /// Inbound: outbound legs still ringing for it, before one answers.
+    pub forks: Vec<CallId>,
+    /// Inbound: the most telling failure of the forks that ended so far.
+    pub fork_failure: Option<EndReason>,
     pub conversation: Option<ConversationId>,
     pub provisional_seen: bool,
     pub cancel_pending: bool,

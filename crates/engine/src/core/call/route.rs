@@ -137,7 +137,9 @@ impl Core {
                     (true, Some(trunk)) => {
                         let target = OutboundTarget::trunk(trunk, &target, None);
                         match target {
-                            Some(t) => self.bridge_call(now, p, Some(cc), &caller_name(&caller), t),
+                            Some(t) => {
+                                self.bridge_call(now, p, Some(cc), &caller_name(&caller), vec![t]);
+                            }
                             None => self.refuse(now, &p, 503),
                         }
                     }
@@ -151,25 +153,30 @@ impl Core {
         }
     }
 
-    /// Rings the most recently registered contact of `callee`.
+    /// Rings every registered contact of `callee` at once.
     fn call_extension(&mut self, now: Instant, p: Parked, caller: &Extension, callee: &Extension) {
         let user = terminal_user(callee).unwrap_or_default().to_owned();
-        let bindings = self.registrar.bindings(&user, now);
-        let Some(b) = bindings.iter().max_by_key(|b| b.expires_at) else {
+        let mut bindings = self.registrar.bindings(&user, now);
+        if bindings.is_empty() {
             return self.refuse(now, &p, 480);
-        };
-        let target = OutboundTarget {
-            uri: b.contact.uri.clone(),
-            dest: b.source,
-            transport: b.transport,
-            from_user: caller_name(caller),
-            domain: None,
-            to_user: user,
-            auth: None,
-            callcenter: Some(callee.callcenter_id.clone()),
-        };
+        }
+        // Most recent registration first: the order the forks are sent in.
+        bindings.sort_by_key(|b| std::cmp::Reverse(b.expires_at));
+        let targets = bindings
+            .into_iter()
+            .map(|b| OutboundTarget {
+                uri: b.contact.uri,
+                dest: b.source,
+                transport: b.transport,
+                from_user: caller_name(caller),
+                domain: None,
+                to_user: user.clone(),
+                auth: None,
+                callcenter: Some(callee.callcenter_id.clone()),
+            })
+            .collect();
         let cc = Some(caller.callcenter_id.clone());
-        self.bridge_call(now, p, cc, &caller_name(caller), target);
+        self.bridge_call(now, p, cc, &caller_name(caller), targets);
     }
 
     /// Answers a new INVITE with a final error.

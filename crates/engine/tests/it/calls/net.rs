@@ -155,6 +155,22 @@ impl Net {
         net
     }
 
+    /// Registers another device of `user` at `addr` (an extension may have several).
+    pub fn register_also(&mut self, user: &str, addr: SocketAddr) {
+        let records = vec![RegistrationRecord {
+            user: user.into(),
+            contact: format!("<sip:{user}@{addr}>"),
+            expires_unix_ms: self.clock.unix_ms() + 3_000_000,
+            user_agent: Some("second device".into()),
+            source: addr.to_string(),
+            transport: "udp".into(),
+            call_id: format!("reg-{user}-{addr}"),
+            cseq: 1,
+        }];
+        self.core
+            .import(self.clock.now(), self.clock.unix_ms(), records);
+    }
+
     /// Delivers raw bytes from `from` to the switch.
     pub fn send(&mut self, from: SocketAddr, bytes: Bytes) {
         let inbound = Inbound {
