@@ -55,7 +55,14 @@ impl Core {
                 }
             }
             Method::Invite | Method::Update => self.on_refresh(now, txn, &id, &request),
-            Method::Info | Method::Options | Method::Notify => {
+            Method::Info => {
+                let r = Response::from_request(&request, 200, None);
+                self.respond(now, txn, r);
+                if let Some(key) = info_dtmf(&request) {
+                    self.info_digit(&id, key);
+                }
+            }
+            Method::Options | Method::Notify => {
                 let r = Response::from_request(&request, 200, None);
                 self.respond(now, txn, r);
             }
@@ -398,5 +405,68 @@ impl Core {
     /// Number of live call legs.
     pub fn call_legs(&self) -> usize {
         self.calls.len()
+    }
+}
+
+/// The key of a SIP INFO carrying DTMF: `application/dtmf-relay` (`Signal=5`) or
+/// `application/dtmf` (`5`), the two forms phones send when they do not use RFC 4733.
+pub(super) fn info_dtmf(request: &Request) -> Option<char> {
+    let kind = request.content_type()?.trim().to_ascii_lowercase();
+    let body = std::str::from_utf8(&request.body).ok()?;
+    let value = match kind.split(';').next()?.trim() {
+        "application/dtmf-relay" => body.lines().find_map(|l| {
+            let (k, v) = l.split_once('=')?;
+            k.trim().eq_ignore_ascii_case("signal").then(|| v.trim())
+        })?,
+        "application/dtmf" => body.trim(),
+        _ => return None,
+    };
+    let key = match value {
+        "10" => '*',
+        "11" => '#',
+        v if v.len() == 1 => v.chars().next()?.to_ascii_uppercase(),
+        _ => return None,
+    };
+    matches!(key, '0'..='9' | '*' | '#' | 'A'..='D').then_some(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sb_sip::message::{parse, Message};
+
+    fn info(ctype: &str, body: &str) -> Request {
+        let raw = format!(
+            "INFO sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@b>;tag=1\r\n\
+             To: <sip:c@d>;tag=2\r\nCall-ID: x\r\nCSeq: 2 INFO\r\nContent-Type: {ctype}\r\n\
+             Content-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        match parse(raw.as_bytes()).unwrap() {
+            Message::Request(r) => r,
+            Message::Response(_) => unreachable!("a request"),
+        }
+    }
+
+    #[test]
+    fn dtmf_relay_and_plain_dtmf_bodies() {
+        assert_eq!(
+            info_dtmf(&info(
+                "application/dtmf-relay",
+                "Signal=5\r\nDuration=160\r\n"
+            )),
+            Some('5')
+        );
+        assert_eq!(
+            info_dtmf(&info("application/dtmf-relay", "Signal= #\r\n")),
+            Some('#')
+        );
+        assert_eq!(
+            info_dtmf(&info("application/dtmf-relay", "Signal=11\r\n")),
+            Some('#')
+        );
+        assert_eq!(info_dtmf(&info("application/dtmf", "7")), Some('7'));
+        assert_eq!(info_dtmf(&info("application/dtmf", "x")), None);
+        assert_eq!(info_dtmf(&info("text/plain", "Signal=5")), None);
     }
 }

@@ -219,6 +219,13 @@ impl Core {
         }
     }
 
+    /// A key sent by SIP INFO on a call's leg.
+    pub(super) fn info_digit(&mut self, call: &CallId, key: char) {
+        if self.calls.ivr.calls.contains_key(call) {
+            self.tell_ivr(call, IvrMessage::Digit(key));
+        }
+    }
+
     /// The leg of an IVR call ended: its session hears it, and a recording stops.
     pub(super) fn ivr_leg_ended(&mut self, call: &CallId) {
         if !self.calls.ivr.calls.contains_key(call) {
