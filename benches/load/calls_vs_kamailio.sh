@@ -21,7 +21,7 @@ ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 STEPS="${STEPS:-50 100 200 300 400 600 800 1000 1500 2000}"
 STEP_SECONDS="${STEP_SECONDS:-5}"
 SIPP_BUFFER="${SIPP_BUFFER:-4194304}"
-USER_ID=1001
+USER_ID=100001  # SPEC §3: SIP users have 6–12 characters
 PASSWORD=secret99
 NUMBER=5551234
 SB_PORT="${SB_PORT:-5192}"
@@ -112,9 +112,9 @@ RUST_LOG=warn "$SB_BIN" --sip-listen "127.0.0.1:$SB_PORT" --http-listen "127.0.0
     >"$WORK/sb.log" 2>&1 &
 PIDS+=($!)
 wait_ready "$SB_PORT"
-api() { # method path body [token]
-    curl -sf -X "$1" "http://127.0.0.1:$SB_HTTP$2" -H "Authorization: Bearer ${4:-$ADMIN}" \
-        -H 'Content-Type: application/json' -d "$3"
+api() { # method path body [token]; prints the answer, fails loudly
+    curl -sS --fail-with-body -X "$1" "http://127.0.0.1:$SB_HTTP$2" \
+        -H "Authorization: Bearer ${4:-$ADMIN}" -H 'Content-Type: application/json' -d "$3"
 }
 CC=$(api POST /v1/callcenters '{"name":"bench","settings":{"outbound_patterns":["555."]}}')
 CC_ID=$(echo "$CC" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["id"])')
