@@ -25,6 +25,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod acd;
 pub mod clock;
 pub mod config;
 mod core;
