@@ -12,7 +12,9 @@ use sb_acd::conversation::ConversationId;
 use sb_acd::routing::{FailCause, TaskId};
 use sb_store::{AgentRecord, AgentSkillRecord, CallCenterId, ExtensionId};
 
-use super::connector::{AgentCallId, RingFailure, RingFinished, RingOutcome, RingReply, RingRequest};
+use super::connector::{
+    AgentCallId, RingFailure, RingFinished, RingOutcome, RingReply, RingRequest,
+};
 use super::hub::{AgentView, Shared};
 use super::router::{self, RouterActor};
 use super::AcdError;
@@ -149,7 +151,9 @@ impl AgentActor {
         self.shared
             .registry
             .remove(&self.cc, self.core.name(), &ctx.address());
-        self.shared.writer.delete(&self.cc, self.core.name().as_str());
+        self.shared
+            .writer
+            .delete(&self.cc, self.core.name().as_str());
         ctx.stop();
     }
 
@@ -237,17 +241,19 @@ impl Handler<SetState> for AgentActor {
         }
         let claim = self.router.send(router::Claim(self.core.name().clone()));
         AtomicResponse::new(Box::pin(claim.into_actor(self).map(
-            move |answer, act, _| match answer? {
-                Ok(()) => {
-                    act.core.set_state(to)?;
-                    act.after_change();
-                    Ok(act.view())
+            move |answer, act, _| {
+                match answer? {
+                    Ok(()) => {
+                        act.core.set_state(to)?;
+                        act.after_change();
+                        Ok(act.view())
+                    }
+                    // The router offered a task a moment ago; the offer is on its way here.
+                    Err(task) => Err(AcdError::Agent(AgentError::EngineOwned {
+                        state: AgentState::with_extension(Base::Fetching, &task.to_string())
+                            .unwrap_or(AgentState::plain(Base::Fetching)),
+                    })),
                 }
-                // The router offered a task a moment ago; the offer is on its way here.
-                Err(task) => Err(AcdError::Agent(AgentError::EngineOwned {
-                    state: AgentState::with_extension(Base::Fetching, &task.to_string())
-                        .unwrap_or(AgentState::plain(Base::Fetching)),
-                })),
             },
         )))
     }
@@ -325,7 +331,8 @@ impl Handler<Offer> for AgentActor {
         let name = self.core.name().clone();
         if let Err(error) = self.core.offer(task) {
             tracing::debug!(callcenter = %self.cc, agent = %name, %task, %error, "offer refused");
-            self.router.do_send(router::OfferRefused { task, agent: name });
+            self.router
+                .do_send(router::OfferRefused { task, agent: name });
             return;
         }
         self.after_change();
@@ -492,17 +499,15 @@ impl Handler<Forward> for AgentActor {
             xml: msg.xml,
             conditions: msg.conditions,
         });
-        AtomicResponse::new(Box::pin(ask.into_actor(self).map(
-            move |answer, act, _| {
-                answer??;
-                // Forwarding is the agent's choice, not a failed fetch.
-                act.stop_ring(task);
-                act.core.offer_withdrawn(task)?;
-                act.after_change();
-                act.report_idle();
-                Ok(())
-            },
-        )))
+        AtomicResponse::new(Box::pin(ask.into_actor(self).map(move |answer, act, _| {
+            answer??;
+            // Forwarding is the agent's choice, not a failed fetch.
+            act.stop_ring(task);
+            act.core.offer_withdrawn(task)?;
+            act.after_change();
+            act.report_idle();
+            Ok(())
+        })))
     }
 }
 

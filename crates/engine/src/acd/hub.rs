@@ -8,7 +8,9 @@ use std::time::Duration;
 use actix::prelude::*;
 use rand::rngs::StdRng;
 use rand::{RngCore as _, SeedableRng as _};
-use sb_acd::agent::{Agent, AgentName, AgentPolicy, AgentState, Base, ReturnTo, Skill, SkillOpt, Skills};
+use sb_acd::agent::{
+    Agent, AgentName, AgentPolicy, AgentState, Base, ReturnTo, Skill, SkillOpt, Skills,
+};
 use sb_acd::conversation::ConversationId;
 use sb_acd::enqueue::{parse, Condition, ConditionLookup};
 use sb_acd::routing::{FailCause, TaskId, TaskKind};
@@ -281,10 +283,7 @@ impl CallCenterHub {
         let name = AgentName::new(&rec.name).map_err(|_| AcdError::UnknownAgent {
             name: rec.name.clone(),
         })?;
-        let state = rec
-            .state
-            .parse::<AgentState>()
-            .unwrap_or(AgentState::IDLE);
+        let state = rec.state.parse::<AgentState>().unwrap_or(AgentState::IDLE);
         let state = match state.base() {
             Base::Online => None,
             Base::Fetching | Base::Talking => Some(AgentState::IDLE),
@@ -303,8 +302,13 @@ impl CallCenterHub {
             skills,
             policy(settings),
         )?;
-        self.spawn_agent(&rec.callcenter_id, core, ExtensionId(rec.extension_id), rec.login_time)
-            .map(|_| ())
+        self.spawn_agent(
+            &rec.callcenter_id,
+            core,
+            ExtensionId(rec.extension_id),
+            rec.login_time,
+        )
+        .map(|_| ())
     }
 
     fn spawn_agent(
@@ -386,12 +390,23 @@ impl CallCenterHub {
     }
 
     /// Logs an agent out; refused while it is in a call unless `force`, which hangs up first.
-    pub async fn logout(&self, cc: &CallCenterId, name: &AgentName, force: bool) -> Result<(), AcdError> {
-        self.addr(cc, name)?.send(agent_msg::Logout { force }).await?
+    pub async fn logout(
+        &self,
+        cc: &CallCenterId,
+        name: &AgentName,
+        force: bool,
+    ) -> Result<(), AcdError> {
+        self.addr(cc, name)?
+            .send(agent_msg::Logout { force })
+            .await?
     }
 
     /// A keepalive: pushes the agent's logout deadline out.
-    pub async fn keepalive(&self, cc: &CallCenterId, name: &AgentName) -> Result<AgentView, AcdError> {
+    pub async fn keepalive(
+        &self,
+        cc: &CallCenterId,
+        name: &AgentName,
+    ) -> Result<AgentView, AcdError> {
         self.addr(cc, name)?.send(agent_msg::Keepalive).await?
     }
 
@@ -427,7 +442,11 @@ impl CallCenterHub {
     ) -> Result<AgentView, AcdError> {
         let addr = self.addr(cc, name)?;
         let (key, ext) = (cc.clone(), extension.clone());
-        let found = self.shared.store.run(move |s| s.extension(&key, &ext)).await?;
+        let found = self
+            .shared
+            .store
+            .run(move |s| s.extension(&key, &ext))
+            .await?;
         if found.is_none() {
             return Err(AcdError::UnknownExtension { id: extension.0 });
         }
@@ -441,7 +460,9 @@ impl CallCenterHub {
         name: &AgentName,
         state: AgentState,
     ) -> Result<AgentView, AcdError> {
-        self.addr(cc, name)?.send(agent_msg::SetState(state)).await?
+        self.addr(cc, name)?
+            .send(agent_msg::SetState(state))
+            .await?
     }
 
     /// Applies skill `opts` in order.
@@ -451,7 +472,9 @@ impl CallCenterHub {
         name: &AgentName,
         opts: Vec<SkillOpt>,
     ) -> Result<AgentView, AcdError> {
-        self.addr(cc, name)?.send(agent_msg::SetSkills(opts)).await?
+        self.addr(cc, name)?
+            .send(agent_msg::SetSkills(opts))
+            .await?
     }
 
     fn router(&self, cc: &CallCenterId) -> Option<Addr<RouterActor>> {
@@ -498,7 +521,14 @@ impl CallCenterHub {
     /// Queues a task; its progress goes to `req.reports` and the call center's events.
     pub async fn enqueue(&self, cc: &CallCenterId, req: TaskRequest) -> Result<TaskId, AcdError> {
         let key = cc.clone();
-        if self.router(cc).is_none() && self.shared.store.run(move |s| s.callcenter(&key)).await?.is_none() {
+        if self.router(cc).is_none()
+            && self
+                .shared
+                .store
+                .run(move |s| s.callcenter(&key))
+                .await?
+                .is_none()
+        {
             return Err(AcdError::UnknownCallCenter { id: cc.0.clone() });
         }
         let conditions = self.conditions_of(cc, &req.xml).await?;
@@ -517,7 +547,12 @@ impl CallCenterHub {
     }
 
     /// Ends a task: `cancel` from the API, `hangup` when the caller left.
-    pub async fn cancel(&self, cc: &CallCenterId, task: TaskId, cause: FailCause) -> Result<(), AcdError> {
+    pub async fn cancel(
+        &self,
+        cc: &CallCenterId,
+        task: TaskId,
+        cause: FailCause,
+    ) -> Result<(), AcdError> {
         let router = self.router(cc).ok_or_else(|| AcdError::UnknownTask {
             id: task.to_string(),
         })?;
@@ -554,7 +589,9 @@ impl CallCenterHub {
         task: TaskId,
         data: Option<String>,
     ) -> Result<(), AcdError> {
-        self.addr(cc, name)?.send(agent_msg::Reject { task, data }).await?
+        self.addr(cc, name)?
+            .send(agent_msg::Reject { task, data })
+            .await?
     }
 
     /// The agent operation `forwardAgent`: the offered task is queued again with `xml`'s
@@ -596,11 +633,14 @@ impl CallCenterHub {
         name: &AgentName,
         conversation: ConversationId,
     ) -> Result<(), AcdError> {
-        self.addr(cc, name)?.send(agent_msg::Exit(conversation)).await?
+        self.addr(cc, name)?
+            .send(agent_msg::Exit(conversation))
+            .await?
     }
 
-    /// Waits until every agent change made so far is in the store.
+    /// Waits until every agent change and event queued so far is in the store.
     pub async fn flush(&self) {
         self.shared.writer.flush().await;
+        self.shared.publisher.flush().await;
     }
 }

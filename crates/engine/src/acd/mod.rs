@@ -38,8 +38,7 @@ pub use connector::{
 };
 pub use error::AcdError;
 pub use hub::{
-    AgentView, CallCenterHub, HubConfig, LoginRequest, QueueView, TaskRequest,
-    TaskUpdate,
+    AgentView, CallCenterHub, HubConfig, LoginRequest, QueueView, TaskRequest, TaskUpdate,
 };
 pub use publish::{AGENT_STATE_CHANGED, QUEUE_FAIL, QUEUE_SELECT, QUEUE_SUCCESS};
 pub use sb_acd::agent::ReturnTo;

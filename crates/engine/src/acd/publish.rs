@@ -9,7 +9,7 @@ use sb_acd::agent::StateChanged;
 use sb_events::EventBus;
 use sb_store::CallCenterId;
 use serde_json::{Map, Value};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 /// `callcenter.agent.state_changed`.
 pub const AGENT_STATE_CHANGED: &str = "callcenter.agent.state_changed";
@@ -26,10 +26,15 @@ struct Pending {
     fields: Map<String, Value>,
 }
 
+enum Job {
+    Publish(Pending),
+    Flush(oneshot::Sender<()>),
+}
+
 /// An ordered, non-blocking sink for events. Cheap to clone.
 #[derive(Clone)]
 pub struct Publisher {
-    tx: mpsc::UnboundedSender<Pending>,
+    tx: mpsc::UnboundedSender<Job>,
 }
 
 impl std::fmt::Debug for Publisher {
@@ -41,11 +46,18 @@ impl std::fmt::Debug for Publisher {
 impl Publisher {
     /// Starts the publishing task on the current runtime; it ends when every clone is dropped.
     pub fn spawn(bus: EventBus) -> Self {
-        let (tx, mut rx) = mpsc::unbounded_channel::<Pending>();
+        let (tx, mut rx) = mpsc::unbounded_channel::<Job>();
         tokio::spawn(async move {
-            while let Some(p) = rx.recv().await {
-                if let Err(error) = bus.publish(&p.cc, p.name, p.fields).await {
-                    tracing::error!(callcenter = %p.cc, event = p.name, %error, "could not record an event");
+            while let Some(job) = rx.recv().await {
+                match job {
+                    Job::Publish(p) => {
+                        if let Err(error) = bus.publish(&p.cc, p.name, p.fields).await {
+                            tracing::error!(callcenter = %p.cc, event = p.name, %error, "could not record an event");
+                        }
+                    }
+                    Job::Flush(done) => {
+                        let _ = done.send(());
+                    }
                 }
             }
         });
@@ -59,8 +71,16 @@ impl Publisher {
             name,
             fields,
         };
-        if self.tx.send(pending).is_err() {
+        if self.tx.send(Job::Publish(pending)).is_err() {
             tracing::warn!(callcenter = %cc, event = name, "event publisher stopped; event dropped");
+        }
+    }
+
+    /// Waits until every event queued before this call is recorded.
+    pub async fn flush(&self) {
+        let (done, wait) = oneshot::channel();
+        if self.tx.send(Job::Flush(done)).is_ok() {
+            let _ = wait.await;
         }
     }
 

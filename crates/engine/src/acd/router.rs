@@ -61,7 +61,10 @@ impl TaskMeta {
         let mut f = Map::new();
         f.insert("id".into(), task.to_string().into());
         f.insert("type".into(), self.kind.as_str().into());
-        f.insert("condition_id".into(), opt(self.condition_id().map(str::to_owned)));
+        f.insert(
+            "condition_id".into(),
+            opt(self.condition_id().map(str::to_owned)),
+        );
         f.insert(
             "agent_name".into(),
             opt(self.agent.as_ref().map(|a| a.as_str().to_owned())),
@@ -234,11 +237,7 @@ impl RouterActor {
     }
 
     /// Compiles stored conditions and the document with this call center's interner.
-    fn compile(
-        &mut self,
-        xml: &str,
-        conditions: &[ConditionRecord],
-    ) -> Result<Enqueue, AcdError> {
+    fn compile(&mut self, xml: &str, conditions: &[ConditionRecord]) -> Result<Enqueue, AcdError> {
         let mut stored = HashMap::new();
         for rec in conditions {
             let input = ConditionInput {
@@ -632,11 +631,6 @@ impl Handler<Queue> for RouterActor {
             Some(id) => self.core.task(now, id).into_iter().collect(),
             None => self.core.queue(now),
         };
-        MessageResult(
-            entries
-                .into_iter()
-                .filter_map(|e| self.view(e))
-                .collect(),
-        )
+        MessageResult(entries.into_iter().filter_map(|e| self.view(e)).collect())
     }
 }
