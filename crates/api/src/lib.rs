@@ -28,6 +28,7 @@ use actix_web::web;
 use sb_store::{FileLibrary, StoreHandle};
 
 pub mod admin;
+pub mod agents;
 pub mod apidoc;
 pub mod auth;
 mod coerce;
@@ -39,6 +40,7 @@ pub mod extensions;
 pub mod media;
 pub mod openapi;
 pub mod params;
+pub mod queue;
 pub mod routes;
 pub mod tenant;
 pub mod trunks;
@@ -83,6 +85,8 @@ pub struct AppState {
     /// Told the SIP user of every type-1 extension created or deleted, so the SIP side drops
     /// what it cached about that user at once.
     pub on_extension_change: Option<ExtensionHook>,
+    /// The call-center engine (agents and queue tasks), when the server runs one.
+    pub acd: Option<sb_engine::acd::CallCenterHub>,
 }
 
 /// Called with a SIP user whose extension was created or deleted.
@@ -125,12 +129,19 @@ impl AppState {
             events: None,
             metrics: None,
             on_extension_change: None,
+            acd: None,
         }
     }
 
     /// Tells `hook` about every SIP user whose extension is created or deleted.
     pub fn with_extension_hook(mut self, hook: ExtensionHook) -> Self {
         self.on_extension_change = Some(hook);
+        self
+    }
+
+    /// Serves the agent and queue endpoints through `hub`.
+    pub fn with_acd(mut self, hub: sb_engine::acd::CallCenterHub) -> Self {
+        self.acd = Some(hub);
         self
     }
 

@@ -82,8 +82,18 @@ async fn run(config: Config) -> anyhow::Result<()> {
     let (bus, wake) = sb_events::EventBus::new(store.clone());
     let _dispatcher =
         sb_events::dispatcher::spawn(&bus, wake, sb_events::dispatcher::DeliveryConfig::default());
+    let acd = sb_engine::acd::CallCenterHub::start(sb_engine::acd::HubConfig {
+        store: store.clone(),
+        events: bus.clone(),
+        clock: Arc::new(sb_engine::clock::SystemClock),
+        connector: Arc::new(sb_engine::acd::NoTelephony::default()),
+        seed: None,
+    })
+    .await
+    .context("restoring the logged-in agents")?;
     let directory = sip.directory();
     let state = state
+        .with_acd(acd.clone())
         .with_events(bus)
         .with_metrics(telemetry::metrics_render())
         .with_extension_hook(sb_api::ExtensionHook(Arc::new(move |user: &str| {
@@ -135,6 +145,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
     });
     server.await.context("HTTP server failed")?;
     signals.abort();
+    acd.flush().await;
     sip.shutdown().await;
     tracing::info!("stopped");
     Ok(())

@@ -109,3 +109,28 @@ pub trait AgentConnector: Send + Sync + fmt::Debug + 'static {
     /// Hangs up every call of the agent (a forced logout).
     fn hang_up_agent(&self, callcenter: &CallCenterId, agent: &AgentName);
 }
+
+/// The connector of a server whose calls layer does not place agent calls: every ring fails
+/// at once as [`RingFailure::Unreachable`], so offers end with `call_fail` (and the agent goes
+/// back to `idle`) instead of ringing until `fetch_timeout`. The calls layer's connector
+/// replaces it.
+#[derive(Debug, Default)]
+pub struct NoTelephony {
+    calls: std::sync::atomic::AtomicU64,
+}
+
+impl AgentConnector for NoTelephony {
+    fn ring(&self, req: RingRequest, reply: RingReply) -> AgentCallId {
+        let n = self
+            .calls
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let call = AgentCallId(format!("unplaced-{n}"));
+        tracing::warn!(agent = %req.agent, extension = %req.extension, "no telephony to ring the agent; the offer fails");
+        reply.report(call.clone(), RingOutcome::Failed(RingFailure::Unreachable));
+        call
+    }
+
+    fn cancel(&self, _: &AgentCallId) {}
+
+    fn hang_up_agent(&self, _: &CallCenterId, _: &AgentName) {}
+}

@@ -34,7 +34,8 @@ mod registry;
 mod router;
 
 pub use connector::{
-    AgentCallId, AgentConnector, RingFailure, RingFinished, RingOutcome, RingReply, RingRequest,
+    AgentCallId, AgentConnector, NoTelephony, RingFailure, RingFinished, RingOutcome, RingReply,
+    RingRequest,
 };
 pub use error::AcdError;
 pub use hub::{
