@@ -79,3 +79,63 @@ async fn fetch_timeout_stops_the_ring_and_counts_as_a_failure() {
     let changes = t.state_changes("a1");
     assert_eq!(changes[1], (format!("fetching/{task}"), "idle".to_owned()));
 }
+
+#[actix_rt::test]
+async fn without_telephony_an_offer_fails_at_once_and_the_agent_stays_routable() {
+    use std::sync::Arc;
+    use switchboard_engine::acd::{CallCenterHub, HubConfig, NoTelephony, TaskKind, TaskRequest};
+    let (store, cc, ext, _) = seeded(Settings::default());
+    let clock = switchboard_engine::clock::ManualClock::starting_now();
+    let (bus, _wake) = sb_events::EventBus::new(store.clone());
+    let hub = CallCenterHub::start(HubConfig {
+        store,
+        events: bus,
+        clock: Arc::new(clock),
+        connector: Arc::new(NoTelephony::default()),
+        seed: Some(3),
+    })
+    .await
+    .unwrap();
+    let mut req = switchboard_engine::acd::LoginRequest {
+        name: name("a1"),
+        num: None,
+        state: Some(sb_acd::agent::AgentState::IDLE),
+        skills: sb_acd::agent::Skills::new(
+            [sb_acd::agent::Skill::new("billing", 1, true).unwrap()],
+        ),
+        extension: ext,
+    };
+    req.num = Some("7".into());
+    hub.login(&cc, req).await.unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let task = hub
+        .enqueue(
+            &cc,
+            TaskRequest {
+                kind: TaskKind::Ivr,
+                xml: skill_route("billing", ""),
+                origin_call_id: None,
+                user_data: None,
+                reports: Some(tx),
+            },
+        )
+        .await
+        .unwrap();
+    let last = loop {
+        match rx.recv().await.unwrap() {
+            u @ TaskUpdate::Failed { .. } => break u,
+            _ => continue,
+        }
+    };
+    assert_eq!(
+        last,
+        TaskUpdate::Failed {
+            task,
+            cause: FailCause::CallFail,
+            data: None
+        }
+    );
+    let _ = hub.queue(&cc).await;
+    let a1 = hub.agent(&cc, &name("a1")).await.unwrap();
+    assert_eq!(a1.state.to_string(), "idle");
+}
