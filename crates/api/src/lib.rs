@@ -28,6 +28,7 @@ use actix_web::web;
 use sb_store::{FileLibrary, StoreHandle};
 
 pub mod admin;
+pub mod agents;
 pub mod apidoc;
 pub mod auth;
 mod coerce;
@@ -39,6 +40,7 @@ pub mod extensions;
 pub mod media;
 pub mod openapi;
 pub mod params;
+pub mod queue;
 pub mod routes;
 pub mod tenant;
 pub mod trunks;
@@ -86,6 +88,8 @@ pub struct AppState {
     /// Told whenever a trunk or a call center changes, so the SIP side reloads what it
     /// routes calls by.
     pub on_routing_change: Option<RoutingHook>,
+    /// The call-center engine (agents and queue tasks), when the server runs one.
+    pub acd: Option<sb_engine::acd::CallCenterHub>,
 }
 
 /// Called after a trunk or a call center was created, changed or deleted.
@@ -139,6 +143,7 @@ impl AppState {
             metrics: None,
             on_extension_change: None,
             on_routing_change: None,
+            acd: None,
         }
     }
 
@@ -158,6 +163,12 @@ impl AppState {
     /// Tells `hook` about every SIP user whose extension is created or deleted.
     pub fn with_extension_hook(mut self, hook: ExtensionHook) -> Self {
         self.on_extension_change = Some(hook);
+        self
+    }
+
+    /// Serves the agent and queue endpoints through `hub`.
+    pub fn with_acd(mut self, hub: sb_engine::acd::CallCenterHub) -> Self {
+        self.acd = Some(hub);
         self
     }
 

@@ -5,7 +5,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{admin, conditions, events, extensions, media, tenant, trunks};
+use crate::{admin, agents, conditions, events, extensions, media, queue, tenant, trunks};
 
 /// The API's OpenAPI description.
 #[derive(Debug, OpenApi)]
@@ -28,6 +28,9 @@ use crate::{admin, conditions, events, extensions, media, tenant, trunks};
         extensions::create, extensions::list, extensions::get, extensions::delete,
         conditions::create, conditions::list, conditions::get, conditions::update,
         conditions::delete,
+        agents::login, agents::list, agents::get, agents::logout, agents::keepalive,
+        agents::set_extension, agents::set_state, agents::set_skills,
+        queue::list, queue::get, queue::cancel,
         media::put, media::list, media::get, media::delete,
         events::replay, events::stream, events::parked, events::test,
     ),

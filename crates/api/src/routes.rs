@@ -8,7 +8,7 @@
 use actix_web::{web, HttpRequest, HttpResponse, Route};
 
 use crate::envelope::ApiError;
-use crate::{admin, conditions, events, extensions, media, tenant, trunks};
+use crate::{admin, agents, conditions, events, extensions, media, queue, tenant, trunks};
 
 /// The long form's call-center segment.
 pub const LONG_FORM: &str = "/{callcenter_id:[0-9a-f]{32}}";
@@ -105,6 +105,35 @@ fn callcenter_routes(cfg: &mut web::ServiceConfig, prefix: &str) {
                 web::post().to(conditions::update),
                 web::delete().to(conditions::delete),
             ],
+        ))
+        .service(resource(
+            &at("/agent"),
+            vec![web::post().to(agents::login), web::get().to(agents::list)],
+        ))
+        .service(resource(
+            &at("/agent/{name}"),
+            vec![web::get().to(agents::get), web::delete().to(agents::logout)],
+        ))
+        .service(resource(
+            &at("/agent/{name}/keepalive"),
+            vec![web::get().to(agents::keepalive)],
+        ))
+        .service(resource(
+            &at("/agent/{name}/extension"),
+            vec![web::post().to(agents::set_extension)],
+        ))
+        .service(resource(
+            &at("/agent/{name}/state"),
+            vec![web::post().to(agents::set_state)],
+        ))
+        .service(resource(
+            &at("/agent/{name}/skills"),
+            vec![web::post().to(agents::set_skills)],
+        ))
+        .service(resource(&at("/queue"), vec![web::get().to(queue::list)]))
+        .service(resource(
+            &at("/queue/{id}"),
+            vec![web::get().to(queue::get), web::delete().to(queue::cancel)],
         ))
         .service(resource(&at("/media"), vec![web::get().to(media::list)]))
         .service(resource(

@@ -26,6 +26,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod acd;
 pub mod clock;
 pub mod config;
 pub mod core;

@@ -94,10 +94,20 @@ async fn run(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("starting SIP on {}", config.sip_listen))?;
 
+    let acd = sb_engine::acd::CallCenterHub::start(sb_engine::acd::HubConfig {
+        store: store.clone(),
+        events: bus.clone(),
+        clock: Arc::new(sb_engine::clock::SystemClock),
+        connector: Arc::new(sb_engine::acd::NoTelephony::default()),
+        seed: None,
+    })
+    .await
+    .context("restoring the logged-in agents")?;
     let directory = sip.directory();
     let routes = sip.routes();
     let routes_store = store.clone();
     let state = state
+        .with_acd(acd.clone())
         .with_events(bus)
         .with_metrics(telemetry::metrics_render())
         .with_extension_hook(sb_api::ExtensionHook(Arc::new(move |user: &str| {
@@ -160,6 +170,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
     // SPEC §14: new calls get 503, running ones may finish within the grace, then BYE.
     sip.shutdown_gracefully(std::time::Duration::from_secs(config.shutdown_grace))
         .await;
+    acd.flush().await;
     tracing::info!("stopped");
     Ok(())
 }

@@ -24,6 +24,7 @@
 //! assert_eq!(store.callcenter(&cc.id).unwrap().unwrap().name, "support");
 //! ```
 
+mod agent;
 mod condition;
 mod error;
 mod event;
@@ -33,6 +34,7 @@ mod handle;
 mod model;
 pub mod sqlite;
 
+pub use agent::{AgentRecord, AgentSkillRecord};
 pub use condition::{ConditionDef, ConditionId, ConditionRecord};
 pub use error::StoreError;
 pub use event::{DeliveryState, StoredEvent};
@@ -158,6 +160,13 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Option<ConditionRecord>, StoreError>;
     /// Deletes a condition; `false` when it is not this call center's.
     fn delete_condition(&self, cc: &CallCenterId, id: &ConditionId) -> Result<bool, StoreError>;
+
+    /// Stores (or replaces) a logged-in agent; a row of a deleted call center is dropped.
+    fn save_agent(&self, agent: &AgentRecord) -> Result<(), StoreError>;
+    /// Forgets a logged-out agent; `false` when it was not stored.
+    fn delete_agent(&self, cc: &CallCenterId, name: &str) -> Result<bool, StoreError>;
+    /// Every stored logged-in agent, by call center and login time (reloaded at start).
+    fn logged_in_agents(&self) -> Result<Vec<AgentRecord>, StoreError>;
 
     /// Appends an event to a call center's log and webhook outbox with the next sequence
     /// number; the stored body is `payload` plus `seq`. Committed before it returns.

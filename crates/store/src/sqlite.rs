@@ -10,6 +10,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use crate::agent::{self, AgentRecord};
 use crate::condition::{self, ConditionDef, ConditionId, ConditionRecord};
 use crate::event::{self, DeliveryState, StoredEvent};
 use crate::extension::{self, Extension, ExtensionId, ExtensionKind, RegistrationRecord};
@@ -120,6 +121,19 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (callcenter_id, seq)
     ) WITHOUT ROWID;
     CREATE INDEX events_by_state ON events(state, callcenter_id, seq);
+    "#,
+    // 5: logged-in agents, so they come back from a restart.
+    r#"
+    CREATE TABLE agents (
+        callcenter_id TEXT NOT NULL REFERENCES callcenters(id) ON DELETE CASCADE,
+        name          TEXT NOT NULL,
+        num           TEXT,
+        state         TEXT NOT NULL,
+        skills        TEXT NOT NULL,
+        extension_id  TEXT NOT NULL,
+        login_time    INTEGER NOT NULL,
+        PRIMARY KEY (callcenter_id, name)
+    ) WITHOUT ROWID;
     "#,
 ];
 
@@ -702,6 +716,18 @@ impl Store for SqliteStore {
 
     fn delete_condition(&self, cc: &CallCenterId, id: &ConditionId) -> Result<bool, StoreError> {
         condition::delete(&self.conn(), cc, id)
+    }
+
+    fn save_agent(&self, agent: &AgentRecord) -> Result<(), StoreError> {
+        agent::save(&self.conn(), agent)
+    }
+
+    fn delete_agent(&self, cc: &CallCenterId, name: &str) -> Result<bool, StoreError> {
+        agent::delete(&self.conn(), cc, name)
+    }
+
+    fn logged_in_agents(&self) -> Result<Vec<AgentRecord>, StoreError> {
+        agent::all(&self.conn())
     }
 
     fn append_event(

@@ -269,6 +269,16 @@ impl Agent {
         Ok(())
     }
 
+    /// Engine: the offer of `task` ended for reasons that are not the agent's (the caller hung
+    /// up, the task was cancelled): back to `idle`, and the failure count is left alone.
+    pub fn offer_withdrawn(&mut self, task: TaskId) -> Result<(), AgentError> {
+        self.live()?;
+        if self.fetching(task) {
+            self.engine_move(AgentState::IDLE);
+        }
+        Ok(())
+    }
+
     /// Engine: the agent answered; the failure count starts again.
     pub fn fetch_answered(&mut self) {
         self.failed_fetches = 0;

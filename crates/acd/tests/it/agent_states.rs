@@ -263,3 +263,23 @@ fn own_logout_is_silent() {
     a.handle_timeout(clock.now());
     assert!(a.poll_event().is_none());
 }
+
+#[test]
+fn a_withdrawn_offer_returns_to_idle_without_counting_a_failure() {
+    let clock = FakeClock::new();
+    let mut a = login(&clock);
+    a.set_state(st("idle")).unwrap();
+    a.offer(TaskId(1)).unwrap();
+    a.fetch_failed(TaskId(1)).unwrap();
+    a.offer(TaskId(2)).unwrap();
+    let _ = events(&mut a);
+    a.offer_withdrawn(TaskId(3)).unwrap();
+    assert_eq!(a.state().base(), switchboard_acd::agent::Base::Fetching);
+    a.offer_withdrawn(TaskId(2)).unwrap();
+    assert_eq!(a.state(), &AgentState::IDLE);
+    assert_eq!(a.failed_fetches(), 1);
+    assert_eq!(
+        events(&mut a),
+        vec![(format!("fetching/{}", TaskId(2)), "idle".to_owned())]
+    );
+}

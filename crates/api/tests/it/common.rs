@@ -99,3 +99,39 @@ where
         body["data"]["token"].as_str().unwrap().to_owned(),
     )
 }
+
+/// Phones that ring silently: enough for the API to offer tasks and show agents fetching.
+#[derive(Debug, Default)]
+pub struct SilentPhones {
+    pub rings: std::sync::Mutex<Vec<String>>,
+}
+
+impl sb_engine::acd::AgentConnector for SilentPhones {
+    fn ring(
+        &self,
+        req: sb_engine::acd::RingRequest,
+        _: sb_engine::acd::RingReply,
+    ) -> sb_engine::acd::AgentCallId {
+        let mut rings = self.rings.lock().unwrap();
+        rings.push(req.agent.as_str().to_owned());
+        sb_engine::acd::AgentCallId(format!("call{}", rings.len()))
+    }
+    fn cancel(&self, _: &sb_engine::acd::AgentCallId) {}
+    fn hang_up_agent(&self, _: &sb_store::CallCenterId, _: &sb_acd::agent::AgentName) {}
+}
+
+/// [`state`] with the call-center engine running (on a `ManualClock`).
+pub async fn acd_state() -> (AppState, sb_engine::acd::CallCenterHub) {
+    let state = state();
+    let (bus, _wake) = sb_events::EventBus::new(state.store.clone());
+    let hub = sb_engine::acd::CallCenterHub::start(sb_engine::acd::HubConfig {
+        store: state.store.clone(),
+        events: bus,
+        clock: Arc::new(sb_engine::clock::ManualClock::starting_now()),
+        connector: Arc::new(SilentPhones::default()),
+        seed: Some(1),
+    })
+    .await
+    .expect("the hub starts");
+    (state.with_acd(hub.clone()), hub)
+}

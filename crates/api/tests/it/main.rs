@@ -1,5 +1,6 @@
 //! API behaviour tests: each module is one concern, driven through the real routing table.
 
+mod agents;
 mod api_reference;
 mod auth;
 mod callcenters;
@@ -10,4 +11,5 @@ mod events;
 mod extensions;
 mod media;
 mod params;
+mod queue;
 mod trunks;

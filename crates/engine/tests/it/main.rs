@@ -1,9 +1,20 @@
 //! Scenario tests of the engine (the SIP endpoint, IVR sessions): real sockets on loopback,
 //! port 0 everywhere.
 
+mod acd_support;
 mod interop;
 mod ivr_support;
 mod support;
+
+mod acd_cancel;
+mod acd_fetch_failure;
+mod acd_keepalive_timeout;
+mod acd_login_and_logout;
+mod acd_queue_order;
+mod acd_queue_timeout_overflow;
+mod acd_reject_and_forward;
+mod acd_restart_keeps_agents;
+mod acd_state_api;
 
 mod auth_failure_indistinguishable;
 mod calls;
