@@ -15,6 +15,7 @@ use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
+use crate::acd_link::{AcdLink, Do, EndpointConnector};
 use crate::clock::Clock;
 use crate::config::SipConfig;
 use crate::core::{CallDeps, Core, Effect};
@@ -111,6 +112,38 @@ pub(crate) enum Command {
     /// An IVR session ended.
     IvrEnded {
         call: crate::core::call::CallId,
+    },
+    /// Ring an agent's extension for the call center.
+    RingAgent {
+        call: crate::core::call::CallId,
+        extension: sb_store::Extension,
+        agent: (sb_store::CallCenterId, sb_acd::agent::AgentName),
+        reply: crate::acd::RingReply,
+    },
+    /// Hang a call up (an offer withdrawn).
+    HangUpCall {
+        call: crate::core::call::CallId,
+    },
+    /// Hang up every call of an agent (a forced logout).
+    HangUpAgent {
+        agent: (sb_store::CallCenterId, sb_acd::agent::AgentName),
+    },
+    /// The call center's hub, for IVR `<enqueue>`.
+    AttachAcd(crate::acd::CallCenterHub),
+    /// An IVR caller enters the queue.
+    Enqueue {
+        call: crate::core::call::CallId,
+        callcenter: sb_store::CallCenterId,
+        request: crate::ivr::EnqueueRequest,
+    },
+    /// An IVR caller left its queue (it hung up).
+    LeaveQueue {
+        call: crate::core::call::CallId,
+    },
+    /// News of a queued caller's task.
+    Queue {
+        call: crate::core::call::CallId,
+        news: crate::acd_link::QueueNews,
     },
     Shutdown,
 }
@@ -222,6 +255,8 @@ impl SipEndpoint {
             lookups,
             registrations,
             ivr,
+            acd: AcdLink::default(),
+            commands: commands.clone(),
         };
         let endpoint =
             tokio::spawn(shell.run(datagrams_rx, inbound_rx, commands_rx, lookups_rx, media_rx));
@@ -301,6 +336,19 @@ impl SipHandle {
     /// The routing snapshot (trunks, call center settings); reload it after they change.
     pub fn routes(&self) -> Routes {
         self.routes.clone()
+    }
+
+    /// The connector that rings agents through this endpoint, for the call center's hub.
+    pub fn agent_connector(&self, store: StoreHandle) -> EndpointConnector {
+        EndpointConnector::new(self.commands.clone(), store)
+    }
+
+    /// Hands IVR `<enqueue>`s to `hub` from now on.
+    pub async fn attach_acd(&self, hub: crate::acd::CallCenterHub) -> Result<(), Stopped> {
+        self.commands
+            .send(Command::AttachAcd(hub))
+            .await
+            .map_err(|_| Stopped)
     }
 
     /// The media plane the endpoint's calls run on.
@@ -436,6 +484,9 @@ struct Shell {
     lookups: mpsc::UnboundedSender<String>,
     registrations: RegistrationGauge,
     ivr: Option<IvrLink>,
+    acd: AcdLink,
+    /// The task's own command queue, for answers that arrive later (queue news).
+    commands: mpsc::Sender<Command>,
 }
 
 /// Live bindings per SIP user, published as the `switchboard_registrations` gauge. Every
@@ -500,6 +551,28 @@ impl Shell {
                             ivr.ended(&call);
                         }
                     }
+                    Some(Command::RingAgent { call, extension, agent, reply }) => {
+                        let todo = self.acd.ring(call, extension, agent, reply);
+                        self.apply(todo);
+                    }
+                    Some(Command::HangUpCall { call }) => self.apply(vec![Do::HangUp(call)]),
+                    Some(Command::HangUpAgent { agent }) => {
+                        let todo = self.acd.hang_up_agent(&agent);
+                        self.apply(todo);
+                    }
+                    Some(Command::AttachAcd(hub)) => self.acd.attach(hub),
+                    Some(Command::Enqueue { call, callcenter, request }) => {
+                        let todo = self.acd.enqueue(call, callcenter, request, self.commands.clone());
+                        self.apply(todo);
+                    }
+                    Some(Command::LeaveQueue { call }) => {
+                        let todo = self.acd.caller_left_queue(&call);
+                        self.apply(todo);
+                    }
+                    Some(Command::Queue { call, news }) => {
+                        let todo = self.acd.queue_news(&call, news);
+                        self.apply(todo);
+                    }
                     Some(Command::Shutdown) | None => break,
                 },
                 Some(event) = media.recv() => {
@@ -560,6 +633,39 @@ impl Shell {
             .on_inbound(self.clock.now(), self.clock.unix_ms(), inbound);
     }
 
+    /// Does what the call-center link asks, on the core and the IVR sessions.
+    fn apply(&mut self, todo: Vec<Do>) {
+        let (now, ms) = (self.clock.now(), self.clock.unix_ms());
+        for step in todo {
+            match step {
+                Do::Originate(call, extension) => {
+                    self.core
+                        .originate_to_extension(now, ms, call, &extension, "callcenter");
+                }
+                Do::HangUp(call) => self.core.hangup_call(now, ms, &call),
+                Do::PlayMusic(call) => {
+                    if let Some(play) = self.core.play_loop(&call, sb_media::builtin::hold_music())
+                    {
+                        self.acd.music_started(&call, play);
+                    }
+                }
+                Do::StopMusic(play) => self.core.stop_playback(play),
+                Do::Join(caller, agent) => {
+                    if !self.core.join_calls(now, ms, &caller, &agent) {
+                        // One of them is gone already: end it as if the caller left.
+                        let todo = self.acd.join_ended(&caller, &agent);
+                        self.apply(todo);
+                    }
+                }
+                Do::TellIvr(call, message) => {
+                    if let Some(ivr) = &mut self.ivr {
+                        ivr.tell(call, message);
+                    }
+                }
+            }
+        }
+    }
+
     async fn perform(&mut self) {
         while let Some(effect) = self.core.poll_effect() {
             match effect {
@@ -599,7 +705,13 @@ impl Shell {
                         ivr.tell(call, message);
                     }
                 }
+                Effect::Originated { call, outcome } => self.acd.originated(&call, outcome),
+                Effect::JoinEnded { ended, other } => {
+                    let todo = self.acd.join_ended(&ended, &other);
+                    self.apply(todo);
+                }
                 Effect::CallEnded(record) => {
+                    self.acd.call_ended(&record.call_id);
                     metrics::counter!("switchboard_call_legs_ended_total", "reason" => record.end_reason.as_str()).increment(1);
                 }
                 Effect::Persist(write) => {

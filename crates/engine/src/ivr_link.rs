@@ -23,15 +23,19 @@ use crate::ivr::{
 #[derive(Debug, Clone)]
 pub(crate) struct IvrPort {
     call: CallId,
+    callcenter: CallCenterId,
     commands: mpsc::Sender<Command>,
 }
 
 impl IvrPort {
     fn send(&self, op: IvrOp) -> Result<(), PortError> {
-        let command = Command::Ivr {
+        self.command(Command::Ivr {
             call: self.call.clone(),
             op,
-        };
+        })
+    }
+
+    fn command(&self, command: Command) -> Result<(), PortError> {
         self.commands.try_send(command).map_err(|e| match e {
             mpsc::error::TrySendError::Full(_) => PortError::Overloaded { layer: "call" },
             mpsc::error::TrySendError::Closed(_) => PortError::CallGone,
@@ -88,13 +92,19 @@ impl CallControl for IvrPort {
         })
     }
 
-    fn enqueue(&mut self, _: EnqueueRequest) -> Result<(), PortError> {
-        Err(PortError::NotPossible {
-            what: "<enqueue> (no call-center router runs on this endpoint)",
+    fn enqueue(&mut self, request: EnqueueRequest) -> Result<(), PortError> {
+        self.command(Command::Enqueue {
+            call: self.call.clone(),
+            callcenter: self.callcenter.clone(),
+            request,
         })
     }
 
-    fn leave_queue(&mut self) {}
+    fn leave_queue(&mut self) {
+        let _ = self.command(Command::LeaveQueue {
+            call: self.call.clone(),
+        });
+    }
 }
 
 /// A new session's particulars, from the core's [`crate::core::Effect::StartIvr`].
@@ -139,6 +149,7 @@ impl IvrLink {
             let vocabulary = vocabulary(&store, &new.callcenter).await;
             let port = IvrPort {
                 call: new.call.clone(),
+                callcenter: new.callcenter.clone(),
                 commands: commands.clone(),
             };
             let call = IvrCall {

@@ -27,6 +27,7 @@
 #![warn(missing_docs)]
 
 pub mod acd;
+mod acd_link;
 pub mod clock;
 pub mod config;
 pub mod core;
@@ -42,6 +43,7 @@ pub mod routes;
 pub mod security;
 pub mod transport;
 
+pub use acd_link::EndpointConnector;
 pub use config::{BanPolicy, RateLimit, SipConfig};
 pub use core::call::{CallConfig, CallId, CallRecord, EndReason, LegDirection};
 pub use endpoint::{LocalAddrs, SipEndpoint, SipHandle, StartError, Stopped};

@@ -32,6 +32,8 @@ pub trait MediaPlane: Send + Sync + std::fmt::Debug + 'static {
     fn stop_play(&self, play: PlayId) -> Result<(), EngineError>;
     /// Plays a prompt once to one leg.
     fn play_prompt(&self, leg: LegId, prompt: Prompt) -> Result<PlayId, EngineError>;
+    /// Plays a prompt to one leg over and over until stopped.
+    fn play_loop(&self, leg: LegId, prompt: Prompt) -> Result<PlayId, EngineError>;
     /// Sends digits to the leg's peer as RFC 4733 events.
     fn send_digits(&self, leg: LegId, digits: &str) -> Result<(), EngineError>;
     /// Records what one leg says into a WAV file: the leg joins a conversation of its own,
@@ -84,6 +86,10 @@ impl MediaPlane for MediaEngine {
 
     fn play_prompt(&self, leg: LegId, prompt: Prompt) -> Result<PlayId, EngineError> {
         self.play_to_leg(leg, PlaySource::Prompt(prompt), Times::Count(1))
+    }
+
+    fn play_loop(&self, leg: LegId, prompt: Prompt) -> Result<PlayId, EngineError> {
+        self.play_to_leg(leg, PlaySource::Prompt(prompt), Times::Loop)
     }
 
     fn send_digits(&self, leg: LegId, digits: &str) -> Result<(), EngineError> {
@@ -255,6 +261,10 @@ impl MediaPlane for FakeMedia {
         s.next += 1;
         s.played.push(leg);
         Ok(PlayId(s.next))
+    }
+
+    fn play_loop(&self, leg: LegId, prompt: Prompt) -> Result<PlayId, EngineError> {
+        self.play_prompt(leg, prompt)
     }
 
     fn send_digits(&self, leg: LegId, digits: &str) -> Result<(), EngineError> {

@@ -98,11 +98,14 @@ async fn run(config: Config) -> anyhow::Result<()> {
         store: store.clone(),
         events: bus.clone(),
         clock: Arc::new(sb_engine::clock::SystemClock),
-        connector: Arc::new(sb_engine::acd::NoTelephony::default()),
+        connector: Arc::new(sip.agent_connector(store.clone())),
         seed: None,
     })
     .await
     .context("restoring the logged-in agents")?;
+    sip.attach_acd(acd.clone())
+        .await
+        .context("handing IVR queues to the call center")?;
     let directory = sip.directory();
     let routes = sip.routes();
     let routes_store = store.clone();

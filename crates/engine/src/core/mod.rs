@@ -72,6 +72,20 @@ pub enum Effect {
         /// The number dialled.
         to: String,
     },
+    /// A call the engine placed ([`Core::originate_to_extension`]) was answered or failed.
+    Originated {
+        /// The leg.
+        call: call::CallId,
+        /// How it went.
+        outcome: call::Originated,
+    },
+    /// One of two joined legs ([`Core::join_calls`]) ended; the other is still up.
+    JoinEnded {
+        /// The leg that ended.
+        ended: call::CallId,
+        /// The leg still up.
+        other: call::CallId,
+    },
     /// Tell an IVR session what happened on its call.
     Ivr {
         /// The call.

@@ -21,6 +21,7 @@ mod calls;
 mod interop_pjsua;
 mod interop_pjsua_call;
 mod interop_pjsua_ivr;
+mod interop_pjsua_queue;
 mod interop_sipp;
 mod interop_sipp_calls;
 mod interval_too_brief;

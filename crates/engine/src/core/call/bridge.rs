@@ -93,7 +93,7 @@ impl Core {
         let mut forks = Vec::new();
         let mut failure = EndReason::Error;
         for target in targets {
-            match self.originate(now, target) {
+            match self.originate(now, target, None) {
                 Ok(b) => {
                     if let Some(leg) = self.calls.legs.get_mut(&b) {
                         leg.peer = Some(a.clone());
@@ -186,6 +186,8 @@ impl Core {
             params,
             answer_body,
             peer: None,
+            notify: false,
+            joined: None,
             forks: Vec::new(),
             fork_failure: None,
             conversation: None,
@@ -236,6 +238,7 @@ impl Core {
         &mut self,
         now: Instant,
         target: OutboundTarget,
+        id: Option<CallId>,
     ) -> Result<CallId, EndReason> {
         let (media, rtp) = self.media.create_leg(placeholder_spec()).map_err(|error| {
             tracing::warn!(%error, "no RTP endpoint for an outbound call");
@@ -280,7 +283,7 @@ impl Core {
                 return Err(EndReason::Error);
             }
         };
-        let id = self.new_call_id();
+        let id = id.unwrap_or_else(|| self.new_call_id());
         let leg = Leg {
             id: id.clone(),
             direction: LegDirection::Outbound,
@@ -298,6 +301,8 @@ impl Core {
             params: None,
             answer_body: None,
             peer: None,
+            notify: false,
+            joined: None,
             forks: Vec::new(),
             fork_failure: None,
             conversation: None,
@@ -577,6 +582,12 @@ impl Core {
     /// cancelled, and the caller is bridged and answered.
     fn peer_answered(&mut self, now: Instant, b: &CallId) {
         let Some(a) = self.calls.legs.get(b).and_then(|l| l.peer.clone()) else {
+            if self.calls.legs.get(b).is_some_and(|l| l.notify) {
+                self.effects.push_back(Effect::Originated {
+                    call: b.clone(),
+                    outcome: super::Originated::Answered,
+                });
+            }
             return;
         };
         let Some(leg) = self.calls.legs.get_mut(&a) else {
@@ -612,7 +623,7 @@ impl Core {
     }
 
     /// Puts two legs in one two-member conversation, once.
-    fn bridge_media(&mut self, a: &CallId, b: &CallId) {
+    pub(super) fn bridge_media(&mut self, a: &CallId, b: &CallId) {
         let (Some(la), Some(lb)) = (self.calls.legs.get(a), self.calls.legs.get(b)) else {
             return;
         };
@@ -678,6 +689,8 @@ impl Core {
             leg.state = LegState::Ending;
         }
         let peer = leg.peer.clone();
+        let joined = leg.joined.take();
+        let unanswered_placed = leg.notify && leg.answer_ms.is_none();
         let forks = std::mem::take(&mut leg.forks);
         let conversation = leg.conversation.take();
         let media = leg.media;
@@ -687,9 +700,25 @@ impl Core {
         }
         if let Some(c) = conversation {
             let _ = self.media.unbridge(c);
-            if let Some(p) = peer.as_ref().and_then(|p| self.calls.legs.get_mut(p)) {
+            let partner = peer.as_ref().or(joined.as_ref());
+            if let Some(p) = partner.and_then(|p| self.calls.legs.get_mut(p)) {
                 p.conversation = None;
             }
+        }
+        if unanswered_placed {
+            self.effects.push_back(Effect::Originated {
+                call: id.clone(),
+                outcome: super::Originated::Failed(reason),
+            });
+        }
+        if let Some(other) = joined {
+            if let Some(o) = self.calls.legs.get_mut(&other) {
+                o.joined = None;
+            }
+            self.effects.push_back(Effect::JoinEnded {
+                ended: id.clone(),
+                other,
+            });
         }
         if self.calls.media_legs.remove(&media).is_some() {
             let _ = self.media.destroy_leg(media);

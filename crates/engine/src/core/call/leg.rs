@@ -189,6 +189,10 @@ pub(crate) struct Leg {
     pub answer_body: Option<Bytes>,
     /// The leg bridged with this one (for an outbound fork: its caller's leg).
     pub peer: Option<CallId>,
+    /// Placed by the engine (an agent's extension): its outcome is reported.
+    pub notify: bool,
+    /// Joined with this leg in a conversation that outlives either (caller and agent).
+    pub joined: Option<CallId>,
     /// Inbound: outbound legs still ringing for it, before one answers.
     pub forks: Vec<CallId>,
     /// Inbound: the most telling failure of the forks that ended so far.

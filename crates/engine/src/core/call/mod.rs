@@ -16,6 +16,7 @@ mod invite;
 mod ivr;
 mod leg;
 pub(crate) mod ops;
+mod originate;
 mod route;
 mod timer;
 
@@ -29,6 +30,7 @@ use sb_sip::transaction::TransactionId;
 pub use ivr::IvrOp;
 pub(crate) use leg::Leg;
 pub use leg::{CallRecord, EndReason, LegDirection, LegState};
+pub use originate::Originated;
 pub use timer::CallTimer;
 
 /// A call leg's id as the API and the records show it: 32 hex digits.

@@ -1,0 +1,392 @@
+//! The endpoint's side of the call center: the [`AgentConnector`] that rings agents'
+//! extensions through the endpoint, and the IVR `<enqueue>`s handed to the
+//! [`CallCenterHub`], with the caller hearing music while it waits and joined with the agent
+//! when the agent answers (SPEC §8, §10).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rand::rngs::StdRng;
+use rand::{RngCore as _, SeedableRng as _};
+use sb_acd::agent::{AgentName, AgentState};
+use sb_acd::conversation::ConversationId as AcdConversationId;
+use sb_media::mixer::PlayId as MediaPlayId;
+use sb_store::{CallCenterId, Extension, StoreHandle};
+use tokio::sync::mpsc;
+
+use crate::acd::{
+    AgentCallId, AgentConnector, CallCenterHub, FailCause, ReturnTo, RingFailure, RingOutcome,
+    RingReply, RingRequest, TaskId, TaskKind, TaskRequest, TaskUpdate,
+};
+use crate::core::call::{CallId, EndReason, Originated};
+use crate::endpoint::Command;
+use crate::ivr::{EnqueueCause, EnqueueOutcome, EnqueueRequest, EnqueueResult, IvrMessage};
+
+/// Rings agents through the endpoint; cheap to share.
+#[derive(Debug)]
+pub struct EndpointConnector {
+    commands: mpsc::Sender<Command>,
+    store: StoreHandle,
+    prefix: u64,
+    next: AtomicU64,
+}
+
+impl EndpointConnector {
+    pub(crate) fn new(commands: mpsc::Sender<Command>, store: StoreHandle) -> Self {
+        EndpointConnector {
+            commands,
+            store,
+            prefix: StdRng::from_os_rng().next_u64(),
+            next: AtomicU64::new(1),
+        }
+    }
+
+    fn send(&self, command: Command) {
+        if let Err(error) = self.commands.try_send(command) {
+            tracing::warn!(%error, "the SIP endpoint did not take a call-center command");
+        }
+    }
+}
+
+impl AgentConnector for EndpointConnector {
+    fn ring(&self, req: RingRequest, reply: RingReply) -> AgentCallId {
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        let call = CallId(format!("{:016x}{n:016x}", self.prefix));
+        let (commands, store) = (self.commands.clone(), self.store.clone());
+        let agent_call = AgentCallId(call.0.clone());
+        tokio::spawn(async move {
+            let (cc, id) = (req.callcenter.clone(), req.extension.clone());
+            let extension = store.run(move |s| s.extension(&cc, &id)).await;
+            let Ok(Some(extension)) = extension else {
+                tracing::warn!(agent = %req.agent, extension = %req.extension, "agent extension not found");
+                reply.report(
+                    AgentCallId(call.0),
+                    RingOutcome::Failed(RingFailure::Unreachable),
+                );
+                return;
+            };
+            let ring = Command::RingAgent {
+                call: call.clone(),
+                extension,
+                agent: (req.callcenter, req.agent),
+                reply: reply.clone(),
+            };
+            if commands.send(ring).await.is_err() {
+                reply.report(
+                    AgentCallId(call.0),
+                    RingOutcome::Failed(RingFailure::Unreachable),
+                );
+            }
+        });
+        agent_call
+    }
+
+    fn cancel(&self, call: &AgentCallId) {
+        self.send(Command::HangUpCall {
+            call: CallId(call.0.clone()),
+        });
+    }
+
+    fn hang_up_agent(&self, callcenter: &CallCenterId, agent: &AgentName) {
+        self.send(Command::HangUpAgent {
+            agent: (callcenter.clone(), agent.clone()),
+        });
+    }
+}
+
+/// What the endpoint learns about a queued caller's task.
+#[derive(Debug)]
+pub(crate) enum QueueNews {
+    /// The hub took the task.
+    Created(TaskId),
+    /// The hub refused it (it already failed).
+    Refused,
+    /// The task moved on.
+    Update(TaskUpdate),
+}
+
+/// A caller of an IVR `<enqueue>`.
+#[derive(Debug)]
+struct Queued {
+    cc: CallCenterId,
+    task: Option<TaskId>,
+    music: Option<MediaPlayId>,
+    /// The agent it talks to, its call and their conversation, once joined.
+    agent: Option<(AgentName, CallId, AcdConversationId)>,
+}
+
+/// The call-center state the endpoint keeps.
+#[derive(Debug, Default)]
+pub(crate) struct AcdLink {
+    hub: Option<CallCenterHub>,
+    rings: HashMap<CallId, RingReply>,
+    /// Calls to agents' extensions → their agent.
+    agent_calls: HashMap<CallId, (CallCenterId, AgentName)>,
+    queued: HashMap<CallId, Queued>,
+    /// Conversation ids: random, 32 hex digits like every id.
+    prefix: u64,
+    next: u64,
+}
+
+/// What the endpoint must do for the link: the core and the IVR are the endpoint's.
+pub(crate) enum Do {
+    Originate(CallId, Extension),
+    HangUp(CallId),
+    PlayMusic(CallId),
+    StopMusic(MediaPlayId),
+    Join(CallId, CallId),
+    TellIvr(CallId, IvrMessage),
+}
+
+impl AcdLink {
+    pub fn attach(&mut self, hub: CallCenterHub) {
+        self.prefix = StdRng::from_os_rng().next_u64();
+        self.hub = Some(hub);
+    }
+
+    fn conversation_id(&mut self) -> AcdConversationId {
+        self.next += 1;
+        AcdConversationId(format!("{:016x}{:016x}", self.prefix, self.next))
+    }
+
+    /// Rings an agent's extension.
+    pub fn ring(
+        &mut self,
+        call: CallId,
+        extension: Extension,
+        agent: (CallCenterId, AgentName),
+        reply: RingReply,
+    ) -> Vec<Do> {
+        self.rings.insert(call.clone(), reply);
+        self.agent_calls.insert(call.clone(), agent);
+        vec![Do::Originate(call, extension)]
+    }
+
+    /// Every call of an agent goes (a forced logout).
+    pub fn hang_up_agent(&mut self, agent: &(CallCenterId, AgentName)) -> Vec<Do> {
+        self.agent_calls
+            .iter()
+            .filter(|(_, a)| *a == agent)
+            .map(|(c, _)| Do::HangUp(c.clone()))
+            .collect()
+    }
+
+    /// A placed call was answered or failed: the ringing agent's actor hears it.
+    pub fn originated(&mut self, call: &CallId, outcome: Originated) {
+        let Some(reply) = self.rings.remove(call) else {
+            return;
+        };
+        let outcome = match outcome {
+            Originated::Answered => RingOutcome::Answered,
+            Originated::Failed(reason) => RingOutcome::Failed(ring_failure(reason)),
+        };
+        reply.report(AgentCallId(call.0.clone()), outcome);
+    }
+
+    /// An IVR caller enters the queue: music, and the task handed to the hub.
+    pub fn enqueue(
+        &mut self,
+        call: CallId,
+        cc: CallCenterId,
+        request: EnqueueRequest,
+        news: mpsc::Sender<Command>,
+    ) -> Vec<Do> {
+        let Some(hub) = self.hub.clone() else {
+            return vec![Do::TellIvr(call, failed(EnqueueCause::CallFail, None))];
+        };
+        self.queued.insert(
+            call.clone(),
+            Queued {
+                cc: cc.clone(),
+                task: None,
+                music: None,
+                agent: None,
+            },
+        );
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let task = TaskRequest {
+            kind: TaskKind::Ivr,
+            xml: request.xml,
+            origin_call_id: Some(call.0.clone()),
+            user_data: request.user_data,
+            reports: Some(tx),
+        };
+        let for_task = call.clone();
+        tokio::spawn(async move {
+            let first = match hub.enqueue(&cc, task).await {
+                Ok(task) => QueueNews::Created(task),
+                Err(error) => {
+                    tracing::warn!(call_id = %for_task, %error, "enqueue refused");
+                    QueueNews::Refused
+                }
+            };
+            let refused = matches!(first, QueueNews::Refused);
+            let _ = news
+                .send(Command::Queue {
+                    call: for_task.clone(),
+                    news: first,
+                })
+                .await;
+            if refused {
+                return;
+            }
+            while let Some(update) = rx.recv().await {
+                let command = Command::Queue {
+                    call: for_task.clone(),
+                    news: QueueNews::Update(update),
+                };
+                if news.send(command).await.is_err() {
+                    return;
+                }
+            }
+        });
+        vec![Do::PlayMusic(call)]
+    }
+
+    /// The music a queued caller hears started.
+    pub fn music_started(&mut self, call: &CallId, play: MediaPlayId) {
+        if let Some(q) = self.queued.get_mut(call) {
+            q.music = Some(play);
+        }
+    }
+
+    /// News of a queued caller's task.
+    pub fn queue_news(&mut self, call: &CallId, news: QueueNews) -> Vec<Do> {
+        // Drawn before borrowing the caller's entry; unused ids cost nothing.
+        let conversation = self.conversation_id();
+        let Some(q) = self.queued.get_mut(call) else {
+            return Vec::new();
+        };
+        match news {
+            QueueNews::Created(task) => {
+                q.task = Some(task);
+                Vec::new()
+            }
+            QueueNews::Refused => self.leave(call, failed(EnqueueCause::CallFail, None)),
+            QueueNews::Update(TaskUpdate::Succeeded {
+                agent,
+                call: agent_call,
+                ..
+            }) => {
+                let agent_call = CallId(agent_call.0);
+                let mut todo: Vec<Do> = q.music.take().map(Do::StopMusic).into_iter().collect();
+                q.agent = Some((agent.clone(), agent_call.clone(), conversation.clone()));
+                let cc = q.cc.clone();
+                if let Some(hub) = self.hub.clone() {
+                    let then = ReturnTo::Reserve(AgentState::IDLE);
+                    tokio::spawn(async move {
+                        if let Err(error) = hub
+                            .conversation_entered(&cc, &agent, conversation, then)
+                            .await
+                        {
+                            tracing::warn!(%agent, %error, "agent not moved to its conversation");
+                        }
+                    });
+                }
+                todo.push(Do::Join(call.clone(), agent_call));
+                todo
+            }
+            QueueNews::Update(TaskUpdate::Failed { cause, data, .. }) => {
+                self.leave(call, failed(enqueue_cause(cause), data))
+            }
+            QueueNews::Update(_) => Vec::new(),
+        }
+    }
+
+    /// The caller hung up while queued: its task is cancelled.
+    pub fn caller_left_queue(&mut self, call: &CallId) -> Vec<Do> {
+        let Some(q) = self.queued.get(call) else {
+            return Vec::new();
+        };
+        if q.agent.is_none() {
+            if let (Some(hub), Some(task)) = (self.hub.clone(), q.task) {
+                let cc = q.cc.clone();
+                tokio::spawn(async move {
+                    let _ = hub.cancel(&cc, task, FailCause::Hangup).await;
+                });
+            }
+            self.queued.remove(call);
+        }
+        Vec::new()
+    }
+
+    /// Two joined legs parted: the caller goes back to its IVR when the agent left, the
+    /// agent is hung up (in no conversation any more) when the caller left.
+    pub fn join_ended(&mut self, ended: &CallId, other: &CallId) -> Vec<Do> {
+        let (caller, caller_left) = if self.queued.contains_key(ended) {
+            (ended.clone(), true)
+        } else {
+            (other.clone(), false)
+        };
+        let Some(q) = self.queued.remove(&caller) else {
+            return Vec::new();
+        };
+        let Some((agent, agent_call, conversation)) = q.agent else {
+            return Vec::new();
+        };
+        if let Some(hub) = self.hub.clone() {
+            let (cc, agent, conversation) = (q.cc.clone(), agent.clone(), conversation.clone());
+            tokio::spawn(async move {
+                let _ = hub.conversation_left(&cc, &agent, conversation).await;
+            });
+        }
+        if caller_left {
+            vec![Do::HangUp(agent_call)]
+        } else {
+            let outcome = EnqueueOutcome {
+                result: EnqueueResult::Success,
+                cause: None,
+                agent_name: Some(agent.to_string()),
+                conversation_id: Some(conversation.0),
+                data: None,
+            };
+            vec![Do::TellIvr(caller, IvrMessage::EnqueueEnded(outcome))]
+        }
+    }
+
+    /// A call ended for good.
+    pub fn call_ended(&mut self, call: &CallId) {
+        self.agent_calls.remove(call);
+        self.rings.remove(call);
+    }
+
+    fn leave(&mut self, call: &CallId, message: IvrMessage) -> Vec<Do> {
+        let Some(q) = self.queued.remove(call) else {
+            return Vec::new();
+        };
+        let mut todo: Vec<Do> = q.music.map(Do::StopMusic).into_iter().collect();
+        todo.push(Do::TellIvr(call.clone(), message));
+        todo
+    }
+}
+
+fn failed(cause: EnqueueCause, data: Option<String>) -> IvrMessage {
+    IvrMessage::EnqueueEnded(EnqueueOutcome {
+        result: EnqueueResult::Fail,
+        cause: Some(cause),
+        agent_name: None,
+        conversation_id: None,
+        data,
+    })
+}
+
+fn enqueue_cause(cause: FailCause) -> EnqueueCause {
+    match cause {
+        FailCause::Timeout => EnqueueCause::Timeout,
+        FailCause::Hangup => EnqueueCause::Hangup,
+        FailCause::Cancel => EnqueueCause::Cancel,
+        FailCause::Forward => EnqueueCause::Forward,
+        FailCause::Reject => EnqueueCause::Reject,
+        _ => EnqueueCause::CallFail,
+    }
+}
+
+fn ring_failure(reason: EndReason) -> RingFailure {
+    match reason {
+        EndReason::NoAnswer => RingFailure::NoAnswer,
+        EndReason::Rejected(486 | 600) => RingFailure::Busy,
+        EndReason::Rejected(603 | 607) => RingFailure::Rejected,
+        EndReason::RemoteHangup => RingFailure::HangUp,
+        _ => RingFailure::Unreachable,
+    }
+}

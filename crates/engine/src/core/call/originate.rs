@@ -1,0 +1,162 @@
+//! Legs the call center places and joins: a call to an agent's extension (no inbound leg
+//! behind it; its outcome goes to whoever asked), and two answered legs joined in one
+//! conversation (a caller and the agent that took it), which end independently.
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use sb_media::mixer::PlayId as MediaPlayId;
+use sb_media::player::Prompt;
+use sb_sip::message::Uri;
+use sb_store::{Extension, ExtensionKind};
+
+use super::leg::{EndReason, LegState};
+use super::route::OutboundTarget;
+use super::CallId;
+use crate::core::{Core, Effect};
+
+/// How a call the engine placed went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Originated {
+    /// It was answered.
+    Answered,
+    /// It ended unanswered, for this reason.
+    Failed(EndReason),
+}
+
+impl Core {
+    /// Calls `extension` as leg `call` (SPEC §1 extension types: a registered phone, a
+    /// gateway, or a number through the call center's trunk); the outcome comes back as
+    /// [`Effect::Originated`].
+    pub fn originate_to_extension(
+        &mut self,
+        now: Instant,
+        unix_ms: u64,
+        call: CallId,
+        extension: &Extension,
+        caller_id: &str,
+    ) {
+        self.unix_ms = unix_ms;
+        let target = match self.extension_target(now, extension, caller_id) {
+            Ok(target) => target,
+            Err(reason) => {
+                self.effects.push_back(Effect::Originated {
+                    call,
+                    outcome: Originated::Failed(reason),
+                });
+                return;
+            }
+        };
+        match self.originate(now, target, Some(call.clone())) {
+            Ok(id) => {
+                if let Some(leg) = self.calls.legs.get_mut(&id) {
+                    leg.notify = true;
+                }
+            }
+            Err(reason) => self.effects.push_back(Effect::Originated {
+                call,
+                outcome: Originated::Failed(reason),
+            }),
+        }
+        self.pump(now);
+    }
+
+    fn extension_target(
+        &self,
+        now: Instant,
+        extension: &Extension,
+        caller_id: &str,
+    ) -> Result<OutboundTarget, EndReason> {
+        let cc = extension.callcenter_id.clone();
+        match &extension.kind {
+            ExtensionKind::Terminal { user, .. } => {
+                let bindings = self.registrar.bindings(user, now);
+                let b = bindings
+                    .into_iter()
+                    .max_by_key(|b| b.expires_at)
+                    .ok_or(EndReason::Rejected(480))?;
+                Ok(OutboundTarget {
+                    uri: b.contact.uri,
+                    dest: b.source,
+                    transport: b.transport,
+                    from_user: caller_id.to_owned(),
+                    domain: None,
+                    to_user: user.clone(),
+                    auth: None,
+                    callcenter: Some(cc),
+                })
+            }
+            ExtensionKind::Gateway { ipaddr } => {
+                let dest: SocketAddr = ipaddr
+                    .parse()
+                    .or_else(|_| ipaddr.parse().map(|ip| SocketAddr::new(ip, 5060)))
+                    .map_err(|_| EndReason::Rejected(404))?;
+                Ok(OutboundTarget {
+                    uri: Uri::sip(None, &dest.ip().to_string(), Some(dest.port())),
+                    dest,
+                    transport: sb_sip::transport::Transport::Udp,
+                    from_user: caller_id.to_owned(),
+                    domain: None,
+                    to_user: "agent".to_owned(),
+                    auth: None,
+                    callcenter: Some(cc),
+                })
+            }
+            ExtensionKind::Number { telnum } => {
+                let routes = self.routes.current();
+                let trunk = routes
+                    .trunks()
+                    .iter()
+                    .find(|t| {
+                        t.trunk.def.callcenter_id == cc
+                            && t.dest().is_some()
+                            && self.trunks.usable(&t.trunk.id)
+                    })
+                    .ok_or(EndReason::Rejected(503))?;
+                OutboundTarget::trunk(trunk, telnum, None).ok_or(EndReason::Rejected(503))
+            }
+            _ => Err(EndReason::Rejected(404)),
+        }
+    }
+
+    /// Hangs a leg up, whatever its state (BYE, CANCEL or a final answer).
+    pub fn hangup_call(&mut self, now: Instant, unix_ms: u64, call: &CallId) {
+        self.unix_ms = unix_ms;
+        self.hangup(now, call, EndReason::Released);
+        self.pump(now);
+    }
+
+    /// Joins two answered legs both ways; when either ends, [`Effect::JoinEnded`] says
+    /// which, and the other stays up. `false` when either leg is not up.
+    pub fn join_calls(&mut self, now: Instant, unix_ms: u64, a: &CallId, b: &CallId) -> bool {
+        self.unix_ms = unix_ms;
+        let up = |id: &CallId| {
+            self.calls.legs.get(id).is_some_and(|l| {
+                matches!(l.state, LegState::Answered | LegState::Confirmed) && l.joined.is_none()
+            })
+        };
+        if !up(a) || !up(b) {
+            return false;
+        }
+        for (x, y) in [(a, b), (b, a)] {
+            if let Some(leg) = self.calls.legs.get_mut(x) {
+                leg.joined = Some(y.clone());
+            }
+        }
+        self.bridge_media(a, b);
+        self.pump(now);
+        true
+    }
+
+    /// Plays `prompt` over and over to a leg (music while it waits); `None` when the leg
+    /// is gone or the media plane refused.
+    pub fn play_loop(&mut self, call: &CallId, prompt: Prompt) -> Option<MediaPlayId> {
+        let media = self.calls.legs.get(call)?.media;
+        self.media.play_loop(media, prompt).ok()
+    }
+
+    /// Stops a playback started by [`Core::play_loop`].
+    pub fn stop_playback(&mut self, play: MediaPlayId) {
+        let _ = self.media.stop_play(play);
+    }
+}
