@@ -178,7 +178,9 @@ impl Core {
                 Method::Options,
                 Uri::sip(None, &def.host, def.port),
                 NameAddr::new(Uri::sip(None, &def.host, None)),
-                format!("ping-{}", state.call_id),
+                // A fresh Call-ID per ping: each is a transaction of its own, outside
+                // any dialog, and carriers track them as such.
+                format!("ping-{}-{}", state.cseq, state.call_id),
             ),
             TrunkOp::Register => (
                 Method::Register,

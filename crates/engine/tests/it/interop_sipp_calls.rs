@@ -1,6 +1,7 @@
 //! SIPp as the trunk provider: an extension (SIPp, answering the 407 challenge) dials an
-//! outside number, the switch sends it out through the trunk (SIPp's built-in `uas`
-//! scenario on another loopback address), and both sides complete the call with BYE.
+//! outside number, the switch sends it out through the trunk (a SIPp carrier on another
+//! loopback address, answering the switch's OPTIONS pings too), and both sides complete the
+//! call with BYE.
 
 use std::path::Path;
 
@@ -41,21 +42,18 @@ async fn an_extension_calls_out_through_a_sipp_trunk() {
         inbound_numbers: vec![],
     };
     s.create_trunk(&def, 2).unwrap();
-    // SIPp 3.6 answers only the first challenge header and only with MD5.
-    let h = start_with(store, |cfg| {
-        cfg.digest_algorithms = vec![Algorithm::Md5, Algorithm::Sha256];
-    })
-    .await;
-
+    // The carrier listens before the switch starts, so it answers the switch's first
+    // OPTIONS ping: two "calls", that ping and the call itself.
+    let carrier = interop_file("sipp/trunk_uas.xml");
     let uas_args: Vec<String> = [
-        "-sn",
-        "uas",
+        "-sf",
+        carrier.to_str().unwrap(),
         "-i",
         trunk_ip,
         "-p",
         &trunk_port.to_string(),
         "-m",
-        "1",
+        "2",
         "-timeout",
         "20s",
         "-timeout_error",
@@ -65,6 +63,18 @@ async fn an_extension_calls_out_through_a_sipp_trunk() {
     .collect();
     let uas_dir = dir.path().to_path_buf();
     let uas = tokio::spawn(async move { run(Path::new("sipp"), &uas_args, &uas_dir).await });
+    // Ready once its port is taken (bounded: a carrier that never binds fails the test).
+    for _ in 0..100 {
+        if std::net::UdpSocket::bind((trunk_ip, trunk_port)).is_err() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // SIPp 3.6 answers only the first challenge header and only with MD5.
+    let h = start_with(store, |cfg| {
+        cfg.digest_algorithms = vec![Algorithm::Md5, Algorithm::Sha256];
+    })
+    .await;
 
     let users = dir.path().join("callers.csv");
     std::fs::write(
