@@ -31,6 +31,7 @@ pub mod admin;
 pub mod agents;
 pub mod apidoc;
 pub mod auth;
+pub mod calls;
 mod coerce;
 pub mod conditions;
 mod crud;

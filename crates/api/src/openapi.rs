@@ -5,7 +5,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{admin, agents, conditions, events, extensions, media, queue, tenant, trunks};
+use crate::{admin, agents, calls, conditions, events, extensions, media, queue, tenant, trunks};
 
 /// The API's OpenAPI description.
 #[derive(Debug, OpenApi)]
@@ -26,6 +26,7 @@ use crate::{admin, agents, conditions, events, extensions, media, queue, tenant,
         trunks::create, trunks::list, trunks::get, trunks::update, trunks::delete,
         tenant::own,
         extensions::create, extensions::list, extensions::get, extensions::delete,
+        calls::list, calls::get,
         conditions::create, conditions::list, conditions::get, conditions::update,
         conditions::delete,
         agents::login, agents::list, agents::get, agents::logout, agents::keepalive,

@@ -8,7 +8,7 @@
 use actix_web::{web, HttpRequest, HttpResponse, Route};
 
 use crate::envelope::ApiError;
-use crate::{admin, agents, conditions, events, extensions, media, queue, tenant, trunks};
+use crate::{admin, agents, calls, conditions, events, extensions, media, queue, tenant, trunks};
 
 /// The long form's call-center segment.
 pub const LONG_FORM: &str = "/{callcenter_id:[0-9a-f]{32}}";
@@ -91,6 +91,8 @@ fn callcenter_routes(cfg: &mut web::ServiceConfig, prefix: &str) {
                 web::delete().to(extensions::delete),
             ],
         ))
+        .service(resource(&at("/call"), vec![web::get().to(calls::list)]))
+        .service(resource(&at("/call/{id}"), vec![web::get().to(calls::get)]))
         .service(resource(
             &at("/condition"),
             vec![

@@ -165,6 +165,7 @@ pub struct SipHandle {
     endpoint: JoinHandle<()>,
     accept: JoinHandle<()>,
     writer: JoinHandle<()>,
+    cdr_writer: JoinHandle<()>,
     lookup: JoinHandle<()>,
     reader: std::thread::JoinHandle<()>,
     media: Arc<MediaEngine>,
@@ -237,6 +238,7 @@ impl SipEndpoint {
             inbound_tx,
         ));
         let (persist, writer) = persist::spawn_writer(store.clone());
+        let (cdr, cdr_writer) = crate::cdr::spawn_writer(store.clone());
         let (commands, commands_rx) = mpsc::channel(COMMAND_QUEUE);
         let ivr = ivr.map(|services| IvrLink::new(services, store.clone(), commands.clone()));
         let (answers, lookups_rx) = mpsc::unbounded_channel();
@@ -257,6 +259,7 @@ impl SipEndpoint {
             ivr,
             acd: AcdLink::default(),
             commands: commands.clone(),
+            cdr,
         };
         let endpoint =
             tokio::spawn(shell.run(datagrams_rx, inbound_rx, commands_rx, lookups_rx, media_rx));
@@ -268,6 +271,7 @@ impl SipEndpoint {
             endpoint,
             accept,
             writer,
+            cdr_writer,
             lookup,
             reader,
             media,
@@ -409,6 +413,7 @@ impl SipHandle {
         self.connections.close_all();
         // The endpoint task held the only write-behind sender: the writer drains and ends.
         let _ = self.writer.await;
+        let _ = self.cdr_writer.await;
         // The endpoint's receiver is gone: the media-event thread ends within its poll.
         let events = self.media_events;
         let _ = tokio::task::spawn_blocking(move || events.join()).await;
@@ -487,6 +492,7 @@ struct Shell {
     acd: AcdLink,
     /// The task's own command queue, for answers that arrive later (queue news).
     commands: mpsc::Sender<Command>,
+    cdr: mpsc::UnboundedSender<crate::cdr::CdrWrite>,
 }
 
 /// Live bindings per SIP user, published as the `switchboard_registrations` gauge. Every
@@ -710,9 +716,21 @@ impl Shell {
                     let todo = self.acd.join_ended(&ended, &other);
                     self.apply(todo);
                 }
+                Effect::CallQuality {
+                    call,
+                    packets_lost,
+                    jitter_ms,
+                } => {
+                    let _ = self.cdr.send(crate::cdr::CdrWrite::Quality {
+                        call: call.0,
+                        packets_lost,
+                        jitter_ms,
+                    });
+                }
                 Effect::CallEnded(record) => {
                     self.acd.call_ended(&record.call_id);
                     metrics::counter!("switchboard_call_legs_ended_total", "reason" => record.end_reason.as_str()).increment(1);
+                    let _ = self.cdr.send(crate::cdr::CdrWrite::Record(record));
                 }
                 Effect::Persist(write) => {
                     self.registrations

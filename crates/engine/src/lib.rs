@@ -28,6 +28,7 @@
 
 pub mod acd;
 mod acd_link;
+pub mod cdr;
 pub mod clock;
 pub mod config;
 pub mod core;

@@ -25,6 +25,7 @@
 //! ```
 
 mod agent;
+mod call;
 mod condition;
 mod error;
 mod event;
@@ -35,6 +36,7 @@ mod model;
 pub mod sqlite;
 
 pub use agent::{AgentRecord, AgentSkillRecord};
+pub use call::CallRow;
 pub use condition::{ConditionDef, ConditionId, ConditionRecord};
 pub use error::StoreError;
 pub use event::{DeliveryState, StoredEvent};
@@ -167,6 +169,20 @@ pub trait Store: Send + Sync + 'static {
     fn delete_agent(&self, cc: &CallCenterId, name: &str) -> Result<bool, StoreError>;
     /// Every stored logged-in agent, by call center and login time (reloaded at start).
     fn logged_in_agents(&self) -> Result<Vec<AgentRecord>, StoreError>;
+
+    /// Stores finished call legs (a record written twice replaces the first).
+    fn insert_calls(&self, rows: &[CallRow]) -> Result<(), StoreError>;
+    /// Adds a stored leg's reception quality; `false` when it is not stored (yet).
+    fn set_call_quality(
+        &self,
+        id: &str,
+        packets_lost: i64,
+        jitter_ms: u32,
+    ) -> Result<bool, StoreError>;
+    /// One call leg of a call center.
+    fn call(&self, cc: &CallCenterId, id: &str) -> Result<Option<CallRow>, StoreError>;
+    /// A call center's call legs, newest first.
+    fn list_calls(&self, cc: &CallCenterId, page: Page) -> Result<Paged<CallRow>, StoreError>;
 
     /// Appends an event to a call center's log and webhook outbox with the next sequence
     /// number; the stored body is `payload` plus `seq`. Committed before it returns.

@@ -11,6 +11,7 @@ use std::sync::{Mutex, MutexGuard};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::agent::{self, AgentRecord};
+use crate::call::{self, CallRow};
 use crate::condition::{self, ConditionDef, ConditionId, ConditionRecord};
 use crate::event::{self, DeliveryState, StoredEvent};
 use crate::extension::{self, Extension, ExtensionId, ExtensionKind, RegistrationRecord};
@@ -134,6 +135,26 @@ pub const MIGRATIONS: &[&str] = &[
         login_time    INTEGER NOT NULL,
         PRIMARY KEY (callcenter_id, name)
     ) WITHOUT ROWID;
+    "#,
+    // 6: call detail records, one per call leg.
+    r#"
+    CREATE TABLE call_records (
+        id            TEXT PRIMARY KEY,
+        callcenter_id TEXT REFERENCES callcenters(id) ON DELETE CASCADE,
+        sip_call_id   TEXT NOT NULL,
+        direction     TEXT NOT NULL,
+        from_party    TEXT NOT NULL,
+        to_party      TEXT NOT NULL,
+        peer_id       TEXT,
+        start_ms      INTEGER NOT NULL,
+        answer_ms     INTEGER,
+        end_ms        INTEGER NOT NULL,
+        end_reason    TEXT NOT NULL,
+        status        INTEGER,
+        packets_lost  INTEGER,
+        jitter_ms     INTEGER
+    );
+    CREATE INDEX call_records_by_callcenter ON call_records(callcenter_id, start_ms);
     "#,
 ];
 
@@ -728,6 +749,27 @@ impl Store for SqliteStore {
 
     fn logged_in_agents(&self) -> Result<Vec<AgentRecord>, StoreError> {
         agent::all(&self.conn())
+    }
+
+    fn insert_calls(&self, rows: &[CallRow]) -> Result<(), StoreError> {
+        call::insert(&mut self.conn(), rows)
+    }
+
+    fn set_call_quality(
+        &self,
+        id: &str,
+        packets_lost: i64,
+        jitter_ms: u32,
+    ) -> Result<bool, StoreError> {
+        call::set_quality(&self.conn(), id, packets_lost, jitter_ms)
+    }
+
+    fn call(&self, cc: &CallCenterId, id: &str) -> Result<Option<CallRow>, StoreError> {
+        call::one(&self.conn(), cc, id)
+    }
+
+    fn list_calls(&self, cc: &CallCenterId, page: Page) -> Result<Paged<CallRow>, StoreError> {
+        call::list(&self.conn(), cc, page)
     }
 
     fn append_event(

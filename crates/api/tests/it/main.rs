@@ -4,6 +4,7 @@ mod agents;
 mod api_reference;
 mod auth;
 mod callcenters;
+mod calls;
 mod common;
 mod conditions;
 mod errors;

@@ -58,6 +58,15 @@ pub enum Effect {
     Persist(Write),
     /// A call leg ended: its record, for the call detail records.
     CallEnded(CallRecord),
+    /// The RTCP figures of a leg whose record went out before the media plane had them.
+    CallQuality {
+        /// The leg.
+        call: call::CallId,
+        /// Packets lost from the peer.
+        packets_lost: i64,
+        /// Interarrival jitter from the peer, ms.
+        jitter_ms: u32,
+    },
     /// Start an IVR session for an inbound call (answer [`Core::on_ivr`]'s requests, or
     /// call [`Core::ivr_unavailable`]).
     StartIvr {
@@ -246,6 +255,11 @@ impl Core {
     fn admit(&mut self, now: Instant, unix_ms: u64, inbound: &Inbound) -> bool {
         self.unix_ms = unix_ms;
         let source = inbound.source;
+        // A trunk is a carrier sending every caller's calls from one address: the per-IP
+        // budget meant for phones and scanners would throttle real traffic.
+        if self.routes.current().trunk_from(source).is_some() {
+            return true;
+        }
         match self.gate.admit(now, source.ip()) {
             Verdict::Accept => true,
             verdict => {

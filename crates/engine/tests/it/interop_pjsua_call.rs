@@ -43,6 +43,21 @@ async fn call(extra: &[&str]) {
     println!("{}", result.output.trim());
     assert_eq!(h.sip.call_legs().await.unwrap(), 0, "both legs ended");
     h.sip.shutdown().await;
+    // Both legs left a call record (written behind, flushed by the shutdown).
+    let page = sb_store::Page { no: 1, size: 10 };
+    let records = h.store.blocking().list_calls(&cc, page).unwrap();
+    assert_eq!(records.total, 2, "{:?}", records.rows);
+    let mut directions: Vec<&str> = records.rows.iter().map(|r| r.direction.as_str()).collect();
+    directions.sort_unstable();
+    assert_eq!(directions, ["inbound", "outbound"]);
+    for r in &records.rows {
+        assert!(
+            r.answer_time.is_some() && r.end_time >= r.start_time,
+            "{r:?}"
+        );
+        assert_eq!(r.status, Some(200));
+    }
+    assert!(records.rows.iter().any(|r| r.end_reason == "hangup"));
 }
 
 #[actix_rt::test]

@@ -207,6 +207,7 @@ impl Core {
             final_status: None,
             end_reason: None,
             pending: 0,
+            quality: None,
             invite: p.request,
         };
         self.calls.media_legs.insert(media, id.clone());
@@ -322,6 +323,7 @@ impl Core {
             final_status: None,
             end_reason: None,
             pending: 0,
+            quality: None,
         };
         self.calls.media_legs.insert(media, id.clone());
         self.calls.legs.insert(id.clone(), leg);
@@ -722,6 +724,7 @@ impl Core {
         }
         if self.calls.media_legs.remove(&media).is_some() {
             let _ = self.media.destroy_leg(media);
+            self.calls.closing.insert(media, id.clone());
         }
         self.ivr_leg_ended(id);
         self.reap(id);

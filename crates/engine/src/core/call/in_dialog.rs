@@ -365,6 +365,24 @@ impl Core {
     /// What the media plane reports about a call's RTP.
     pub(in crate::core) fn on_media(&mut self, now: Instant, event: &MediaEvent) {
         self.ivr_media_event(event);
+        if let MediaEvent::LegClosed { leg, quality, .. } = event {
+            let Some(call) = self.calls.closing.remove(leg) else {
+                return;
+            };
+            let Some(q) = quality else {
+                return;
+            };
+            let figures = (q.lost, q.jitter_ms);
+            match self.calls.legs.get_mut(&call) {
+                Some(l) => l.quality = Some(figures),
+                None => self.effects.push_back(crate::core::Effect::CallQuality {
+                    call,
+                    packets_lost: figures.0,
+                    jitter_ms: figures.1,
+                }),
+            }
+            return;
+        }
         if let MediaEvent::RtpTimeout { leg, silent_for } = event {
             let Some(id) = self.calls.media_legs.get(leg).cloned() else {
                 return;

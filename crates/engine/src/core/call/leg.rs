@@ -162,6 +162,9 @@ pub struct CallRecord {
     pub end_reason: EndReason,
     /// The final SIP status of its INVITE (200 when answered).
     pub status: Option<u16>,
+    /// RTCP figures of what the peer sent (packets lost, jitter in ms), when the media
+    /// plane reported them before the record was written.
+    pub quality: Option<(i64, u32)>,
 }
 
 /// One call leg.
@@ -218,6 +221,8 @@ pub(crate) struct Leg {
     pub end_reason: Option<EndReason>,
     /// Client transactions (BYE, CANCEL) still running after the leg ended.
     pub pending: usize,
+    /// RTCP figures of the peer's stream, once the media plane closed the endpoint.
+    pub quality: Option<(i64, u32)>,
 }
 
 impl Leg {
@@ -245,6 +250,7 @@ impl Leg {
             end_ms,
             end_reason: self.end_reason.unwrap_or(EndReason::Error),
             status: self.final_status,
+            quality: self.quality,
         }
     }
 

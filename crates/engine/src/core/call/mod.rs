@@ -92,6 +92,8 @@ pub(crate) struct Calls {
     pub dialogs: HashMap<DialogId, CallId>,
     /// RTP endpoints → their leg.
     pub media_legs: HashMap<LegId, CallId>,
+    /// RTP endpoints closed, until their quality figures arrive → their leg.
+    pub closing: HashMap<LegId, CallId>,
     /// Armed call timers, mirrored in each leg's own list.
     pub timers: BTreeSet<(Instant, CallId, CallTimer)>,
     /// Set by a graceful shutdown: new calls get 503.

@@ -93,18 +93,23 @@ impl Net {
     /// The switch with phones 1002 and 1003 registered, and a trunk whose numbers
     /// starting with 555 extensions may dial.
     pub fn new() -> Net {
-        Net::build(false)
+        Net::build(false, false)
     }
 
     /// As [`Net::new`], with a trunk that registers at its provider.
     pub fn with_registering_trunk() -> Net {
-        Net::build(true)
+        Net::build(true, false)
     }
 
-    fn build(register: bool) -> Net {
+    /// As [`Net::new`], with the per-address rate limit on (burst 100).
+    pub fn with_rate_limit() -> Net {
+        Net::build(false, true)
+    }
+
+    fn build(register: bool, rate_limit: bool) -> Net {
         let clock = FakeClock::new();
         let mut cfg = SipConfig::new(SWITCH.parse().unwrap());
-        cfg.rate_limit.enabled = false;
+        cfg.rate_limit.enabled = rate_limit;
         let settings = Settings {
             outbound_patterns: vec!["555.".into()],
             ..Settings::default()

@@ -50,3 +50,24 @@ fn a_trunk_call_to_an_unknown_number_is_404() {
     net.response(trunk.addr, 404);
     let _ = DID;
 }
+
+#[test]
+fn a_trunk_is_not_held_to_the_per_address_rate_limit() {
+    let mut net = Net::with_rate_limit();
+    let trunk = Phone::trunk();
+    // Far more requests in one instant than a phone's budget (burst 100): all answered.
+    for n in 0..150 {
+        let text = format!(
+            "OPTIONS sip:{SWITCH} SIP/2.0\r\nVia: SIP/2.0/UDP {TRUNK};branch=z9hG4bKr{n}\r\n\
+             Max-Forwards: 70\r\nFrom: <sip:p@{TRUNK}>;tag=r\r\nTo: <sip:{SWITCH}>\r\n\
+             Call-ID: r{n}\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+        );
+        net.send(trunk.addr, Bytes::from(text));
+    }
+    let answers = net
+        .take(trunk.addr)
+        .into_iter()
+        .filter(|m| matches!(m, sb_sip::message::Message::Response(r) if r.status == 200))
+        .count();
+    assert_eq!(answers, 150);
+}

@@ -1,0 +1,211 @@
+//! Call detail records: one row per call leg, written behind the SIP path when the leg
+//! ends, with its reception quality added once the media plane reports it.
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::Serialize;
+
+use crate::{CallCenterId, Page, Paged, StoreError};
+
+/// One finished call leg.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CallRow {
+    /// The leg's id (`call_id` everywhere in the API).
+    pub id: String,
+    /// Its call center, when known.
+    pub callcenter_id: Option<CallCenterId>,
+    /// The SIP Call-ID of its dialog.
+    pub sip_call_id: String,
+    /// `inbound` or `outbound`.
+    pub direction: String,
+    /// Calling party.
+    pub from: String,
+    /// Called party.
+    pub to: String,
+    /// The other leg of the call, if it had one.
+    pub peer_id: Option<String>,
+    /// When the INVITE came or went, ms since the Unix epoch.
+    pub start_time: u64,
+    /// When it was answered.
+    pub answer_time: Option<u64>,
+    /// When it ended.
+    pub end_time: u64,
+    /// Why it ended (`hangup`, `peer_hangup`, `rejected`, `no_answer`, …).
+    pub end_reason: String,
+    /// The final SIP status of its INVITE.
+    pub status: Option<u16>,
+    /// RTP packets lost from the peer (RTCP figure), once known.
+    pub packets_lost: Option<i64>,
+    /// Interarrival jitter from the peer in ms, once known.
+    pub jitter_ms: Option<u32>,
+}
+
+const COLUMNS: &str = "id, callcenter_id, sip_call_id, direction, from_party, to_party, peer_id, \
+                       start_ms, answer_ms, end_ms, end_reason, status, packets_lost, jitter_ms";
+
+fn ms(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<CallRow> {
+    let unsigned = |v: i64| u64::try_from(v).unwrap_or(0);
+    Ok(CallRow {
+        id: row.get(0)?,
+        callcenter_id: row.get::<_, Option<String>>(1)?.map(CallCenterId),
+        sip_call_id: row.get(2)?,
+        direction: row.get(3)?,
+        from: row.get(4)?,
+        to: row.get(5)?,
+        peer_id: row.get(6)?,
+        start_time: unsigned(row.get(7)?),
+        answer_time: row.get::<_, Option<i64>>(8)?.map(unsigned),
+        end_time: unsigned(row.get(9)?),
+        end_reason: row.get(10)?,
+        status: row.get(11)?,
+        packets_lost: row.get(12)?,
+        jitter_ms: row.get(13)?,
+    })
+}
+
+/// Writes records in one transaction; a record of a deleted call center loses its link.
+pub(crate) fn insert(conn: &mut Connection, rows: &[CallRow]) -> Result<(), StoreError> {
+    let tx = conn.transaction()?;
+    {
+        let mut stmt = tx.prepare_cached(&format!(
+            "INSERT OR REPLACE INTO call_records ({COLUMNS}) VALUES \
+             (?1, (SELECT id FROM callcenters WHERE id = ?2), ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, \
+              ?11, ?12, ?13, ?14)"
+        ))?;
+        for r in rows {
+            stmt.execute(params![
+                r.id,
+                r.callcenter_id.as_ref().map(CallCenterId::as_str),
+                r.sip_call_id,
+                r.direction,
+                r.from,
+                r.to,
+                r.peer_id,
+                ms(r.start_time),
+                r.answer_time.map(ms),
+                ms(r.end_time),
+                r.end_reason,
+                r.status,
+                r.packets_lost,
+                r.jitter_ms,
+            ])?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Adds the reception quality the media plane reported after the leg ended.
+pub(crate) fn set_quality(
+    conn: &Connection,
+    id: &str,
+    packets_lost: i64,
+    jitter_ms: u32,
+) -> Result<bool, StoreError> {
+    let n = conn.execute(
+        "UPDATE call_records SET packets_lost = ?2, jitter_ms = ?3 WHERE id = ?1",
+        params![id, packets_lost, jitter_ms],
+    )?;
+    Ok(n > 0)
+}
+
+pub(crate) fn one(
+    conn: &Connection,
+    cc: &CallCenterId,
+    id: &str,
+) -> Result<Option<CallRow>, StoreError> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {COLUMNS} FROM call_records WHERE id = ?1 AND callcenter_id = ?2"),
+            [id, cc.as_str()],
+            from_row,
+        )
+        .optional()?)
+}
+
+/// A call center's records, newest first.
+pub(crate) fn list(
+    conn: &Connection,
+    cc: &CallCenterId,
+    page: Page,
+) -> Result<Paged<CallRow>, StoreError> {
+    let total: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM call_records WHERE callcenter_id = ?1",
+        [cc.as_str()],
+        |r| r.get(0),
+    )?;
+    let rows = conn
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM call_records WHERE callcenter_id = ?1
+             ORDER BY start_ms DESC, id LIMIT ?2 OFFSET ?3"
+        ))?
+        .query_map(
+            params![cc.as_str(), i64::from(page.size), ms(page.offset())],
+            from_row,
+        )?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Paged {
+        rows,
+        total: u64::try_from(total).unwrap_or(0),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{NewCallCenter, Settings, SqliteStore, Store};
+
+    fn row(id: &str, cc: &CallCenterId, start: u64) -> CallRow {
+        CallRow {
+            id: id.into(),
+            callcenter_id: Some(cc.clone()),
+            sip_call_id: format!("{id}@test"),
+            direction: "inbound".into(),
+            from: "1001".into(),
+            to: "1002".into(),
+            peer_id: None,
+            start_time: start,
+            answer_time: Some(start + 5),
+            end_time: start + 60,
+            end_reason: "hangup".into(),
+            status: Some(200),
+            packets_lost: None,
+            jitter_ms: None,
+        }
+    }
+
+    #[test]
+    fn records_are_stored_listed_newest_first_and_get_their_quality() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        let new = NewCallCenter {
+            name: "c".into(),
+            ivr_url: None,
+            callback_url: None,
+            settings: Settings::default(),
+        };
+        let cc = store.create_callcenter(&new, 1).unwrap().id;
+        let other = store.create_callcenter(&new, 1).unwrap().id;
+        store
+            .insert_calls(&[
+                row("a", &cc, 100),
+                row("b", &cc, 200),
+                row("x", &other, 150),
+            ])
+            .unwrap();
+        let page = store.list_calls(&cc, Page { no: 1, size: 10 }).unwrap();
+        assert_eq!(page.total, 2);
+        let ids: Vec<&str> = page.rows.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["b", "a"]);
+        assert!(
+            store.call(&cc, "x").unwrap().is_none(),
+            "another call center's"
+        );
+        assert!(store.set_call_quality("a", 3, 12).unwrap());
+        let a = store.call(&cc, "a").unwrap().unwrap();
+        assert_eq!((a.packets_lost, a.jitter_ms), (Some(3), Some(12)));
+        assert!(!store.set_call_quality("nope", 0, 0).unwrap());
+    }
+}
