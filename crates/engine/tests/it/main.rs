@@ -24,6 +24,7 @@ mod interop_pjsua_ivr;
 mod interop_pjsua_queue;
 mod interop_sipp;
 mod interop_sipp_calls;
+mod interop_sipp_inbound;
 mod interval_too_brief;
 mod ivr_callback_retried_then_hangup;
 mod ivr_caller_hangs_up;

@@ -7,6 +7,7 @@ mod bye_glare;
 mod cancel_before_200;
 mod extension_calls_extension;
 mod forking_rings_every_device;
+mod graceful_shutdown;
 mod max_call_duration;
 mod no_answer_timeout;
 mod reinvite_hold;

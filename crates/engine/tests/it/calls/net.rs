@@ -201,6 +201,11 @@ impl Net {
         self.flush();
     }
 
+    /// Delivers what the core queued outside a message or a timer (a direct call on it).
+    pub fn flush_now(&mut self) {
+        self.flush();
+    }
+
     fn flush(&mut self) {
         let trunk: SocketAddr = TRUNK.parse().unwrap();
         let mut pongs = Vec::new();
@@ -386,6 +391,12 @@ impl Phone {
             .expect("a challenge we can answer");
         let second = self.invite_text(target, Some(&auth.value));
         net.send(self.addr, Bytes::from(second));
+    }
+
+    /// Sends an INVITE without credentials (the refusal comes before any challenge).
+    pub fn dial_unchallenged(&mut self, net: &mut Net, target: &str) {
+        let text = self.invite_text(target, None);
+        net.send(self.addr, Bytes::from(text));
     }
 
     /// ACK for a non-2xx final response to our INVITE (§17.1.1.3, same branch).
