@@ -19,6 +19,7 @@ mod acd_state_api;
 mod auth_failure_indistinguishable;
 mod calls;
 mod interop_pjsua;
+mod interop_pjsua_agent_rings;
 mod interop_pjsua_call;
 mod interop_pjsua_ivr;
 mod interop_pjsua_queue;
