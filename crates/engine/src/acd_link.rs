@@ -20,7 +20,10 @@ use crate::acd::{
 };
 use crate::core::call::{CallId, EndReason, Originated};
 use crate::endpoint::Command;
-use crate::ivr::{EnqueueCause, EnqueueOutcome, EnqueueRequest, EnqueueResult, IvrMessage};
+use crate::ivr::{
+    EnqueueCause, EnqueueOutcome, EnqueueRequest, EnqueueResult, IvrMessage, PromptResolver,
+};
+use sb_media::player::Prompt;
 
 /// Rings agents through the endpoint; cheap to share.
 #[derive(Debug)]
@@ -103,6 +106,14 @@ pub(crate) enum QueueNews {
     Refused,
     /// The task moved on.
     Update(TaskUpdate),
+    /// The `<enqueue>`'s `wait_voice`, ready to loop.
+    WaitVoice(Prompt),
+    /// `play_num`: the agent's job number with its `pre_num_voice`/`post_num_voice`.
+    Announce {
+        pre: Option<Prompt>,
+        num: String,
+        post: Option<Prompt>,
+    },
 }
 
 /// A caller of an IVR `<enqueue>`.
@@ -113,16 +124,21 @@ struct Queued {
     music: Option<MediaPlayId>,
     /// The agent it talks to, its call and their conversation, once joined.
     agent: Option<(AgentName, CallId, AcdConversationId)>,
+    voices: Voices,
 }
 
 /// The call-center state the endpoint keeps.
 #[derive(Debug, Default)]
 pub(crate) struct AcdLink {
     hub: Option<CallCenterHub>,
+    /// Resolves `wait_voice` and the `play_num` prompts (absent without IVR services).
+    prompts: Option<PromptResolver>,
     rings: HashMap<CallId, RingReply>,
     /// Calls to agents' extensions → their agent.
     agent_calls: HashMap<CallId, (CallCenterId, AgentName)>,
     queued: HashMap<CallId, Queued>,
+    /// The endpoint's command queue, for news that arrives later.
+    news: Option<mpsc::Sender<Command>>,
     /// Conversation ids: random, 32 hex digits like every id.
     prefix: u64,
     next: u64,
@@ -132,13 +148,23 @@ pub(crate) struct AcdLink {
 pub(crate) enum Do {
     Originate(CallId, Extension),
     HangUp(CallId),
-    PlayMusic(CallId),
+    /// Loop this prompt (or the built-in hold music) to a queued caller.
+    PlayMusic(CallId, Option<Prompt>),
+    /// Announce an agent's number to a caller.
+    PlayNumber(CallId, Option<Prompt>, String, Option<Prompt>),
     StopMusic(MediaPlayId),
     Join(CallId, CallId),
     TellIvr(CallId, IvrMessage),
 }
 
 impl AcdLink {
+    pub fn new(prompts: Option<PromptResolver>) -> Self {
+        AcdLink {
+            prompts,
+            ..AcdLink::default()
+        }
+    }
+
     pub fn attach(&mut self, hub: CallCenterHub) {
         self.prefix = StdRng::from_os_rng().next_u64();
         self.hub = Some(hub);
@@ -194,6 +220,27 @@ impl AcdLink {
         let Some(hub) = self.hub.clone() else {
             return vec![Do::TellIvr(call, failed(EnqueueCause::CallFail, None))];
         };
+        self.news = Some(news.clone());
+        let voices = Voices::of(&request.xml);
+        if let (Some(name), Some(prompts)) = (voices.wait.clone(), self.prompts.clone()) {
+            let (cc, call, news) = (cc.clone(), call.clone(), news.clone());
+            tokio::spawn(async move {
+                match prompts.resolve(&cc, &source_of(&name)).await {
+                    Ok(prompt) => {
+                        let news_item = QueueNews::WaitVoice(prompt);
+                        let _ = news
+                            .send(Command::Queue {
+                                call,
+                                news: news_item,
+                            })
+                            .await;
+                    }
+                    Err(error) => {
+                        tracing::warn!(%name, %error, "wait_voice not found: hold music instead")
+                    }
+                }
+            });
+        }
         self.queued.insert(
             call.clone(),
             Queued {
@@ -201,6 +248,7 @@ impl AcdLink {
                 task: None,
                 music: None,
                 agent: None,
+                voices,
             },
         );
         let (tx, mut rx) = mpsc::unbounded_channel();
@@ -240,7 +288,7 @@ impl AcdLink {
                 }
             }
         });
-        vec![Do::PlayMusic(call)]
+        vec![Do::PlayMusic(call, None)]
     }
 
     /// The music a queued caller hears started.
@@ -263,12 +311,29 @@ impl AcdLink {
                 Vec::new()
             }
             QueueNews::Refused => self.leave(call, failed(EnqueueCause::CallFail, None)),
+            QueueNews::WaitVoice(prompt) if q.agent.is_none() => {
+                let mut todo: Vec<Do> = q.music.take().map(Do::StopMusic).into_iter().collect();
+                todo.push(Do::PlayMusic(call.clone(), Some(prompt)));
+                todo
+            }
+            QueueNews::WaitVoice(_) => Vec::new(),
+            QueueNews::Announce { pre, num, post } if q.agent.is_some() => {
+                vec![Do::PlayNumber(call.clone(), pre, num, post)]
+            }
+            QueueNews::Announce { .. } => Vec::new(),
             QueueNews::Update(TaskUpdate::Succeeded {
                 agent,
                 call: agent_call,
                 ..
             }) => {
                 let agent_call = CallId(agent_call.0);
+                if q.voices.play_num {
+                    let (cc, voices) = (q.cc.clone(), q.voices.clone());
+                    self.announce(call, &cc, &agent, &voices);
+                }
+                let Some(q) = self.queued.get_mut(call) else {
+                    return Vec::new();
+                };
                 let mut todo: Vec<Do> = q.music.take().map(Do::StopMusic).into_iter().collect();
                 q.agent = Some((agent.clone(), agent_call.clone(), conversation.clone()));
                 let cc = q.cc.clone();
@@ -291,6 +356,37 @@ impl AcdLink {
             }
             QueueNews::Update(_) => Vec::new(),
         }
+    }
+
+    /// Looks the agent's job number and the announcement's prompts up, then has them
+    /// played to the caller (SPEC §8 `play_num`).
+    fn announce(&self, call: &CallId, cc: &CallCenterId, agent: &AgentName, voices: &Voices) {
+        let (Some(hub), Some(news)) = (self.hub.clone(), self.news.clone()) else {
+            return;
+        };
+        let prompts = self.prompts.clone();
+        let (call, cc, agent, voices) = (call.clone(), cc.clone(), agent.clone(), voices.clone());
+        tokio::spawn(async move {
+            let Ok(view) = hub.agent(&cc, &agent).await else {
+                return;
+            };
+            let digits = |n: &String| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit());
+            let Some(num) = view.num.filter(digits) else {
+                return;
+            };
+            let mut found = Vec::new();
+            for name in [voices.pre, voices.post] {
+                let prompt = match (&prompts, name) {
+                    (Some(p), Some(name)) => p.resolve(&cc, &source_of(&name)).await.ok(),
+                    _ => None,
+                };
+                found.push(prompt);
+            }
+            let post = found.pop().flatten();
+            let pre = found.pop().flatten();
+            let item = QueueNews::Announce { pre, num, post };
+            let _ = news.send(Command::Queue { call, news: item }).await;
+        });
     }
 
     /// The caller hung up while queued: its task is cancelled.
@@ -388,5 +484,83 @@ fn ring_failure(reason: EndReason) -> RingFailure {
         EndReason::Rejected(603 | 607) => RingFailure::Rejected,
         EndReason::RemoteHangup => RingFailure::HangUp,
         _ => RingFailure::Unreachable,
+    }
+}
+
+/// What a queued caller hears, read from the `<enqueue>` element's attributes (SPEC §8).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct Voices {
+    /// `wait_voice`: looped while the caller waits and the agent rings.
+    pub wait: Option<String>,
+    /// `play_num`: announce the agent's job number once connected.
+    pub play_num: bool,
+    /// `pre_num_voice`.
+    pub pre: Option<String>,
+    /// `post_num_voice`.
+    pub post: Option<String>,
+}
+
+impl Voices {
+    /// The root element's attributes; the document was validated when the IVR parsed it,
+    /// so anything unreadable here means "nothing special".
+    pub fn of(xml: &str) -> Voices {
+        let mut reader = quick_xml::Reader::from_str(xml);
+        let mut voices = Voices::default();
+        loop {
+            match reader.read_event() {
+                Ok(quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e))
+                    if e.name().as_ref() == b"enqueue" =>
+                {
+                    for a in e.attributes().flatten() {
+                        let value = a
+                            .unescape_value()
+                            .map(|v| v.trim().to_owned())
+                            .unwrap_or_default();
+                        let value = (!value.is_empty()).then_some(value);
+                        match a.key.as_ref() {
+                            b"wait_voice" => voices.wait = value,
+                            b"play_num" => voices.play_num = value.as_deref() == Some("true"),
+                            b"pre_num_voice" => voices.pre = value,
+                            b"post_num_voice" => voices.post = value,
+                            _ => {}
+                        }
+                    }
+                    return voices;
+                }
+                Ok(quick_xml::events::Event::Eof) | Err(_) => return voices,
+                Ok(_) => {}
+            }
+        }
+    }
+}
+
+/// A prompt name from a document as the resolver takes it.
+pub(crate) fn source_of(name: &str) -> sb_ivr::model::Source {
+    if name.starts_with("http://") || name.starts_with("https://") {
+        sb_ivr::model::Source::Url(name.to_owned())
+    } else {
+        sb_ivr::model::Source::File(name.to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn voices_come_from_the_root_attributes() {
+        let v = Voices::of(
+            r#"<enqueue wait_voice="wait.wav" play_num="true" pre_num_voice="agent.wav"><route><skill name="a"/></route></enqueue>"#,
+        );
+        assert_eq!(v.wait.as_deref(), Some("wait.wav"));
+        assert!(v.play_num);
+        assert_eq!(v.pre.as_deref(), Some("agent.wav"));
+        assert_eq!(v.post, None);
+        assert_eq!(Voices::of("<enqueue/>"), Voices::default());
+        assert_eq!(Voices::of("not xml <"), Voices::default());
+        assert!(matches!(
+            source_of("https://x/y.wav"),
+            sb_ivr::model::Source::Url(_)
+        ));
     }
 }

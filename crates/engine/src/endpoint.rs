@@ -241,6 +241,7 @@ impl SipEndpoint {
         let (cdr, cdr_writer) = crate::cdr::spawn_writer(store.clone());
         let (commands, commands_rx) = mpsc::channel(COMMAND_QUEUE);
         let ivr = ivr.map(|services| IvrLink::new(services, store.clone(), commands.clone()));
+        let acd = AcdLink::new(ivr.as_ref().map(IvrLink::prompts));
         let (answers, lookups_rx) = mpsc::unbounded_channel();
         let (media_tx, media_rx) = mpsc::unbounded_channel();
         let media_events =
@@ -257,7 +258,7 @@ impl SipEndpoint {
             lookups,
             registrations,
             ivr,
-            acd: AcdLink::default(),
+            acd,
             commands: commands.clone(),
             cdr,
         };
@@ -649,11 +650,14 @@ impl Shell {
                         .originate_to_extension(now, ms, call, &extension, "callcenter");
                 }
                 Do::HangUp(call) => self.core.hangup_call(now, ms, &call),
-                Do::PlayMusic(call) => {
-                    if let Some(play) = self.core.play_loop(&call, sb_media::builtin::hold_music())
-                    {
+                Do::PlayMusic(call, prompt) => {
+                    let prompt = prompt.unwrap_or_else(sb_media::builtin::hold_music);
+                    if let Some(play) = self.core.play_loop(&call, prompt) {
                         self.acd.music_started(&call, play);
                     }
+                }
+                Do::PlayNumber(call, pre, num, post) => {
+                    self.core.play_number(&call, pre, num, post);
                 }
                 Do::StopMusic(play) => self.core.stop_playback(play),
                 Do::Join(caller, agent) => {

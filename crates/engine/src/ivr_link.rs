@@ -14,6 +14,7 @@ use tokio::sync::mpsc;
 
 use crate::core::call::{CallId, IvrOp};
 use crate::endpoint::Command;
+use crate::ivr::PromptResolver;
 use crate::ivr::{
     self, CallControl, ConnectRequest, DialRequest, EnqueueRequest, IvrCall, IvrHandle, IvrMedia,
     IvrMessage, IvrServices, PlayId, PortError, QueueVocabulary, RejectReason,
@@ -173,6 +174,11 @@ impl IvrLink {
             tracing::debug!(call_id = %new.call, ?end, "IVR session ended");
             let _ = commands.send(Command::IvrEnded { call: new.call }).await;
         });
+    }
+
+    /// The prompt resolver the sessions use (call-center prompts use it too).
+    pub fn prompts(&self) -> PromptResolver {
+        self.services.prompts().clone()
     }
 
     /// A session is up: from now on its call's events reach it.

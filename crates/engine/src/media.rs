@@ -34,6 +34,14 @@ pub trait MediaPlane: Send + Sync + std::fmt::Debug + 'static {
     fn play_prompt(&self, leg: LegId, prompt: Prompt) -> Result<PlayId, EngineError>;
     /// Plays a prompt to one leg over and over until stopped.
     fn play_loop(&self, leg: LegId, prompt: Prompt) -> Result<PlayId, EngineError>;
+    /// Plays `pre`, the digits of `num` (built-in digit prompts), then `post` once.
+    fn play_number(
+        &self,
+        leg: LegId,
+        pre: Option<Prompt>,
+        num: &str,
+        post: Option<Prompt>,
+    ) -> Result<PlayId, EngineError>;
     /// Sends digits to the leg's peer as RFC 4733 events.
     fn send_digits(&self, leg: LegId, digits: &str) -> Result<(), EngineError>;
     /// Records what one leg says into a WAV file: the leg joins a conversation of its own,
@@ -90,6 +98,17 @@ impl MediaPlane for MediaEngine {
 
     fn play_loop(&self, leg: LegId, prompt: Prompt) -> Result<PlayId, EngineError> {
         self.play_to_leg(leg, PlaySource::Prompt(prompt), Times::Loop)
+    }
+
+    fn play_number(
+        &self,
+        leg: LegId,
+        pre: Option<Prompt>,
+        num: &str,
+        post: Option<Prompt>,
+    ) -> Result<PlayId, EngineError> {
+        let num = num.to_owned();
+        self.play_to_leg(leg, PlaySource::Number { pre, num, post }, Times::Count(1))
     }
 
     fn send_digits(&self, leg: LegId, digits: &str) -> Result<(), EngineError> {
@@ -265,6 +284,16 @@ impl MediaPlane for FakeMedia {
 
     fn play_loop(&self, leg: LegId, prompt: Prompt) -> Result<PlayId, EngineError> {
         self.play_prompt(leg, prompt)
+    }
+
+    fn play_number(
+        &self,
+        leg: LegId,
+        _: Option<Prompt>,
+        _: &str,
+        _: Option<Prompt>,
+    ) -> Result<PlayId, EngineError> {
+        self.play_prompt(leg, sb_media::builtin::beep())
     }
 
     fn send_digits(&self, leg: LegId, digits: &str) -> Result<(), EngineError> {

@@ -26,7 +26,7 @@ const AGENT_PASSWORD: &str = "agentpw77";
 async fn a_caller_queues_talks_to_the_agent_and_returns_to_the_ivr() {
     let app = App::start(|base, req| match req.path() {
         "/ivr" => doc(
-            r#"<enqueue><route><agent name="alice"/></route></enqueue>"#,
+            r#"<enqueue wait_voice="hold_music" play_num="true" pre_num_voice="beep"><route><agent name="alice"/></route></enqueue>"#,
             Some(&format!("{base}/after")),
         ),
         "/after" => Reply::Xml("<response><hangup/></response>".into()),

@@ -155,6 +155,22 @@ impl Core {
         self.media.play_loop(media, prompt).ok()
     }
 
+    /// Plays `pre`, the digits of `num`, then `post` once to a leg (SPEC §8 `play_num`).
+    pub fn play_number(
+        &mut self,
+        call: &CallId,
+        pre: Option<Prompt>,
+        num: String,
+        post: Option<Prompt>,
+    ) {
+        let Some(media) = self.calls.legs.get(call).map(|l| l.media) else {
+            return;
+        };
+        if let Err(error) = self.media.play_number(media, pre, &num, post) {
+            tracing::warn!(call_id = %call, %error, "agent number not announced");
+        }
+    }
+
     /// Stops a playback started by [`Core::play_loop`].
     pub fn stop_playback(&mut self, play: MediaPlayId) {
         let _ = self.media.stop_play(play);
