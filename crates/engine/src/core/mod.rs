@@ -1,4 +1,4 @@
-//! The endpoint's logic, kept synchronous: the shell ([`crate::endpoint`]) reads the
+//! The endpoint's logic, kept synchronous: the shell (`endpoint`) reads the
 //! clock and sockets, calls [`Core`], then performs the [`Effect`]s it queued. Nothing
 //! here awaits, so a slow store or a stuck peer never stalls SIP processing.
 

@@ -1,6 +1,6 @@
 //! Calls: back-to-back user agent legs anchored in the media plane.
 //!
-//! Every call the endpoint carries is one or more [`Leg`]s: an inbound leg is the UAS side
+//! Every call the endpoint carries is one or more `Leg`s: an inbound leg is the UAS side
 //! of an INVITE that reached us, an outbound leg the UAC side of one we sent. A leg owns
 //! its SIP dialog and its RTP endpoint ([`crate::media::MediaPlane`]); two legs are
 //! bridged by a two-member conversation in the media plane, so the same voice-mode
@@ -8,7 +8,7 @@
 //!
 //! Like the rest of [`super::Core`], nothing here awaits: SIP goes through the
 //! transaction layer, media commands are non-blocking, and every timer is an entry in
-//! [`Calls`]' queue that the shell wakes up for.
+//! the calls table's queue that the shell wakes up for.
 
 mod bridge;
 mod in_dialog;
