@@ -3,13 +3,6 @@
 //! `<get>`, the caller sends RFC 4733 digits, the application receives `keys=…` on `next`
 //! and answers `play`, then `hangup`, and the switch hangs up.
 
-use std::sync::Arc;
-
-use sb_store::{CallCenterUpdate, TrunkDef};
-use switchboard_engine::clock::SystemClock;
-use switchboard_engine::ivr::{IvrConfig, IvrServices};
-use switchboard_engine::{SipConfig, SipEndpoint};
-
 use crate::interop::{interop_file, python, root, run};
 use crate::ivr_support::{doc, App, Reply};
 use crate::support::*;
@@ -32,37 +25,9 @@ async fn a_trunk_caller_walks_the_ivr_with_its_keypad() {
 
     let dir = tempfile::tempdir().unwrap();
     let store = seeded_store(dir.path());
-    let s = store.blocking();
-    let cc = s.extension_by_user(USER).unwrap().unwrap().callcenter_id;
-    let update = CallCenterUpdate {
-        name: None,
-        ivr_url: Some(Some(app.url("/ivr"))),
-        callback_url: None,
-        settings: None,
-    };
-    s.update_callcenter(&cc, &update, 2).unwrap();
-    let def = TrunkDef {
-        name: "carrier".into(),
-        host: TRUNK_IP.into(),
-        port: None,
-        transport: sb_store::Transport::Udp,
-        username: None,
-        password: None,
-        register: false,
-        from_numbers: vec![],
-        callcenter_id: cc,
-        inbound_numbers: vec![DID.into()],
-    };
-    s.create_trunk(&def, 2).unwrap();
-
+    with_ivr_trunk(&store, app.url("/ivr"), TRUNK_IP, DID);
     let (bus, _wake) = sb_events::EventBus::new(store.clone());
-    let config = IvrConfig::new(None, dir.path().join("prompt-cache"));
-    let services = IvrServices::new(config, bus, Arc::new(SystemClock)).unwrap();
-    let mut cfg = SipConfig::new("127.0.0.1:0".parse().unwrap());
-    cfg.media.workers = 1;
-    let sip = SipEndpoint::start_with(cfg, store.clone(), Some(services))
-        .await
-        .expect("the endpoint starts");
+    let sip = start_with_ivr(&store, bus, dir.path()).await;
 
     let args: Vec<String> = vec![
         interop_file("pjsua/ivr_call.py")

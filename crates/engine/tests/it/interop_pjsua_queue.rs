@@ -7,11 +7,9 @@
 use std::sync::Arc;
 
 use sb_acd::agent::{AgentName, AgentState};
-use sb_store::{CallCenterUpdate, ExtensionKind, TrunkDef};
+use sb_store::ExtensionKind;
 use switchboard_engine::acd::{CallCenterHub, HubConfig, LoginRequest};
 use switchboard_engine::clock::SystemClock;
-use switchboard_engine::ivr::{IvrConfig, IvrServices};
-use switchboard_engine::{SipConfig, SipEndpoint};
 
 use crate::interop::{interop_file, python, root, run};
 use crate::ivr_support::{doc, App, Reply};
@@ -36,28 +34,8 @@ async fn a_caller_queues_talks_to_the_agent_and_returns_to_the_ivr() {
 
     let dir = tempfile::tempdir().unwrap();
     let store = seeded_store(dir.path());
+    let cc = with_ivr_trunk(&store, app.url("/ivr"), TRUNK_IP, DID);
     let s = store.blocking();
-    let cc = s.extension_by_user(USER).unwrap().unwrap().callcenter_id;
-    let update = CallCenterUpdate {
-        name: None,
-        ivr_url: Some(Some(app.url("/ivr"))),
-        callback_url: None,
-        settings: None,
-    };
-    s.update_callcenter(&cc, &update, 2).unwrap();
-    let def = TrunkDef {
-        name: "carrier".into(),
-        host: TRUNK_IP.into(),
-        port: None,
-        transport: sb_store::Transport::Udp,
-        username: None,
-        password: None,
-        register: false,
-        from_numbers: vec![],
-        callcenter_id: cc.clone(),
-        inbound_numbers: vec![DID.into()],
-    };
-    s.create_trunk(&def, 2).unwrap();
     let kind = ExtensionKind::Terminal {
         user: AGENT_USER.into(),
         password: AGENT_PASSWORD.into(),
@@ -65,13 +43,7 @@ async fn a_caller_queues_talks_to_the_agent_and_returns_to_the_ivr() {
     let agent_extension = s.create_extension(&cc, &kind, 2).unwrap().id;
 
     let (bus, _wake) = sb_events::EventBus::new(store.clone());
-    let config = IvrConfig::new(None, dir.path().join("prompt-cache"));
-    let services = IvrServices::new(config, bus.clone(), Arc::new(SystemClock)).unwrap();
-    let mut cfg = SipConfig::new("127.0.0.1:0".parse().unwrap());
-    cfg.media.workers = 1;
-    let sip = SipEndpoint::start_with(cfg, store.clone(), Some(services))
-        .await
-        .expect("the endpoint starts");
+    let sip = start_with_ivr(&store, bus.clone(), dir.path()).await;
     let hub = CallCenterHub::start(HubConfig {
         store: store.clone(),
         events: bus,

@@ -315,3 +315,59 @@ pub async fn barrier(server: SocketAddr, from_ip: &str) {
     let answer = probe.exchange(&options).await;
     assert_eq!(answer.status, 200);
 }
+
+/// A call center whose IVR application is at `ivr_url`, with a trunk at `trunk_ip` (any
+/// port) delivering calls to `did`; returns the call center's id.
+pub fn with_ivr_trunk(
+    store: &StoreHandle,
+    ivr_url: String,
+    trunk_ip: &str,
+    did: &str,
+) -> sb_store::CallCenterId {
+    let s = store.blocking();
+    let cc = s
+        .extension_by_user(USER)
+        .expect("the store answers")
+        .expect("the seeded extension")
+        .callcenter_id;
+    let update = sb_store::CallCenterUpdate {
+        name: None,
+        ivr_url: Some(Some(ivr_url)),
+        callback_url: None,
+        settings: None,
+    };
+    s.update_callcenter(&cc, &update, 2)
+        .expect("call center updated");
+    let def = sb_store::TrunkDef {
+        name: "carrier".into(),
+        host: trunk_ip.into(),
+        port: None,
+        transport: sb_store::Transport::Udp,
+        username: None,
+        password: None,
+        register: false,
+        from_numbers: vec![],
+        callcenter_id: cc.clone(),
+        inbound_numbers: vec![did.into()],
+    };
+    s.create_trunk(&def, 2).expect("trunk created");
+    cc
+}
+
+/// The endpoint on real time with one media worker and IVR sessions publishing on `bus`
+/// (prompts cached under `dir`).
+pub async fn start_with_ivr(
+    store: &StoreHandle,
+    bus: sb_events::EventBus,
+    dir: &Path,
+) -> SipHandle {
+    use switchboard_engine::ivr::{IvrConfig, IvrServices};
+    let config = IvrConfig::new(None, dir.join("prompt-cache"));
+    let clock = std::sync::Arc::new(switchboard_engine::clock::SystemClock);
+    let services = IvrServices::new(config, bus, clock).expect("IVR services start");
+    let mut cfg = SipConfig::new("127.0.0.1:0".parse().expect("literal"));
+    cfg.media.workers = 1;
+    SipEndpoint::start_with(cfg, store.clone(), Some(services))
+        .await
+        .expect("the endpoint starts")
+}
