@@ -500,12 +500,7 @@ impl Core {
         r: &Response,
     ) -> bool {
         let cnonce = self.random_hex(8);
-        let Some((host, transport, remote)) = self
-            .calls
-            .legs
-            .get(id)
-            .map(|l| (l.local_host, l.transport, l.remote))
-        else {
+        let Some((host, transport, remote)) = self.leg_route(id) else {
             return false;
         };
         let via = self.new_via(host, transport);

@@ -141,12 +141,7 @@ impl Core {
         purpose: Purpose,
         decorate: impl FnOnce(&mut Request),
     ) -> bool {
-        let Some((host, transport, remote)) = self
-            .calls
-            .legs
-            .get(id)
-            .map(|l| (l.local_host, l.transport, l.remote))
-        else {
+        let Some((host, transport, remote)) = self.leg_route(id) else {
             return false;
         };
         let via = self.new_via(host, transport);
@@ -173,12 +168,7 @@ impl Core {
     /// Sends the ACK for a 2xx to our INVITE (§13.2.2.4) and keeps it for
     /// retransmitted 2xx responses.
     pub(in crate::core) fn send_ack(&mut self, now: Instant, id: &CallId, body: Option<Bytes>) {
-        let Some((host, transport, remote)) = self
-            .calls
-            .legs
-            .get(id)
-            .map(|l| (l.local_host, l.transport, l.remote))
-        else {
+        let Some((host, transport, remote)) = self.leg_route(id) else {
             return;
         };
         let via = self.new_via(host, transport);
@@ -244,6 +234,18 @@ impl Core {
                 leg.state = LegState::Ending;
             }
         }
+    }
+
+    /// Where a leg's requests go from: our address toward the peer, the transport, and
+    /// the peer's address.
+    pub(in crate::core) fn leg_route(
+        &self,
+        id: &CallId,
+    ) -> Option<(IpAddr, Transport, std::net::SocketAddr)> {
+        self.calls
+            .legs
+            .get(id)
+            .map(|l| (l.local_host, l.transport, l.remote))
     }
 
     /// Registers the INVITE server transaction of a leg.
