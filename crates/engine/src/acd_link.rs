@@ -291,6 +291,11 @@ impl AcdLink {
         vec![Do::PlayMusic(call, None)]
     }
 
+    /// Callers waiting in a queue or talking to the agent they reached.
+    pub fn queued_callers(&self) -> usize {
+        self.queued.len()
+    }
+
     /// The music a queued caller hears started.
     pub fn music_started(&mut self, call: &CallId, play: MediaPlayId) {
         if let Some(q) = self.queued.get_mut(call) {

@@ -148,6 +148,12 @@ pub(crate) enum Command {
     Shutdown,
 }
 
+/// How often counted gauges (calls by state, media workers) are published.
+const CENSUS_EVERY: Duration = Duration::from_secs(5);
+
+/// Reads the media workers' counters.
+type MediaStats = Box<dyn Fn() -> Vec<sb_mediaworker::WorkerSnapshot> + Send>;
+
 /// Commands queued for the endpoint task (IVR sessions send theirs here too).
 const COMMAND_QUEUE: usize = 4096;
 
@@ -259,6 +265,10 @@ impl SipEndpoint {
             registrations,
             ivr,
             acd,
+            media_stats: Some({
+                let media = Arc::clone(&media);
+                Box::new(move || media.stats()) as MediaStats
+            }),
             commands: commands.clone(),
             cdr,
         };
@@ -491,6 +501,8 @@ struct Shell {
     registrations: RegistrationGauge,
     ivr: Option<IvrLink>,
     acd: AcdLink,
+    /// The media workers' counters, for the census.
+    media_stats: Option<MediaStats>,
     /// The task's own command queue, for answers that arrive later (queue news).
     commands: mpsc::Sender<Command>,
     cdr: mpsc::UnboundedSender<crate::cdr::CdrWrite>,
@@ -527,6 +539,8 @@ impl Shell {
         mut lookups: mpsc::UnboundedReceiver<lookup::Answer>,
         mut media: mpsc::UnboundedReceiver<sb_mediaworker::Event>,
     ) {
+        let mut census = tokio::time::interval(CENSUS_EVERY);
+        census.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let delay = self.core.poll_timeout().map_or(IDLE_WAKE, |at| {
                 at.saturating_duration_since(self.clock.now())
@@ -582,6 +596,7 @@ impl Shell {
                     }
                     Some(Command::Shutdown) | None => break,
                 },
+                _ = census.tick() => self.census(),
                 Some(event) = media.recv() => {
                     self.core.on_media_event(self.clock.now(), self.clock.unix_ms(), &event);
                 }
@@ -638,6 +653,39 @@ impl Shell {
     fn on_inbound(&mut self, inbound: Inbound) {
         self.core
             .on_inbound(self.clock.now(), self.clock.unix_ms(), inbound);
+    }
+
+    /// Publishes the gauges that are counted rather than kept: calls by state, bridged
+    /// pairs, IVR sessions, queued callers, and each media worker's counters.
+    fn census(&mut self) {
+        let (states, bridged) = self.core.call_census();
+        for (state, n) in states {
+            metrics::gauge!("switchboard_calls", "state" => state).set(n as f64);
+        }
+        metrics::gauge!("switchboard_call_bridges").set(bridged as f64);
+        if let Some(ivr) = &self.ivr {
+            metrics::gauge!("switchboard_ivr_sessions").set(ivr.sessions() as f64);
+        }
+        metrics::gauge!("switchboard_queued_callers").set(self.acd.queued_callers() as f64);
+        if let Some(stats) = &self.media_stats {
+            for (i, w) in stats().into_iter().enumerate() {
+                let worker = i.to_string();
+                metrics::counter!("switchboard_media_ticks_total", "worker" => worker.clone())
+                    .absolute(w.ticks);
+                metrics::counter!("switchboard_media_tick_overruns_total", "worker" => worker.clone())
+                    .absolute(w.overruns);
+                metrics::gauge!("switchboard_media_tick_work_max_seconds", "worker" => worker.clone())
+                    .set(w.max_work_us as f64 / 1e6);
+                metrics::gauge!("switchboard_media_legs", "worker" => worker.clone())
+                    .set(w.legs as f64);
+                metrics::gauge!("switchboard_media_conversations", "worker" => worker.clone())
+                    .set(w.conversations as f64);
+                metrics::counter!("switchboard_rtp_datagrams_received_total", "worker" => worker.clone())
+                    .absolute(w.rx_datagrams);
+                metrics::counter!("switchboard_rtp_datagrams_sent_total", "worker" => worker)
+                    .absolute(w.tx_datagrams);
+            }
+        }
     }
 
     /// Does what the call-center link asks, on the core and the IVR sessions.

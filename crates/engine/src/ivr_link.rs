@@ -176,6 +176,11 @@ impl IvrLink {
         });
     }
 
+    /// Sessions running.
+    pub fn sessions(&self) -> usize {
+        self.handles.len()
+    }
+
     /// The prompt resolver the sessions use (call-center prompts use it too).
     pub fn prompts(&self) -> PromptResolver {
         self.services.prompts().clone()

@@ -223,6 +223,34 @@ impl ConditionLookup for Wanted {
     }
 }
 
+/// How often the agents-by-state gauges are published.
+const AGENT_CENSUS_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Publishes `switchboard_agents{state}` from the read model until the hub is gone. States
+/// that emptied are set to zero, so a gauge never sticks at its last value.
+fn spawn_agent_census(shared: std::sync::Weak<Shared>) {
+    tokio::spawn(async move {
+        let mut seen: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+        let mut tick = tokio::time::interval(AGENT_CENSUS_EVERY);
+        loop {
+            tick.tick().await;
+            let Some(shared) = shared.upgrade() else {
+                return;
+            };
+            let counts = shared.registry.census();
+            for state in &seen {
+                if !counts.contains_key(state) {
+                    metrics::gauge!("switchboard_agents", "state" => state.clone()).set(0.0);
+                }
+            }
+            for (state, n) in &counts {
+                metrics::gauge!("switchboard_agents", "state" => state.clone()).set(*n as f64);
+                seen.insert(state.clone());
+            }
+        }
+    });
+}
+
 impl CallCenterHub {
     /// Starts the hub on the current actix arbiter and brings back the agents that were
     /// logged in when the server stopped (one that was fetching or talking comes back idle).
@@ -243,6 +271,7 @@ impl CallCenterHub {
         });
         let hub = Self { shared };
         hub.reload().await?;
+        spawn_agent_census(Arc::downgrade(&hub.shared));
         Ok(hub)
     }
 

@@ -47,6 +47,19 @@ impl Registry {
     }
 
     /// Replaces the view of a running agent.
+    /// Logged-in agents by base state (`idle`, `busy`, …), over every call center.
+    pub(crate) fn census(&self) -> std::collections::BTreeMap<String, usize> {
+        let mut counts = std::collections::BTreeMap::new();
+        for center in self.centers.iter() {
+            for slot in center.agents.values() {
+                let state = slot.view.state.to_string();
+                let base = state.split('/').next().unwrap_or_default().to_owned();
+                *counts.entry(base).or_insert(0) += 1;
+            }
+        }
+        counts
+    }
+
     pub(crate) fn update(&self, cc: &CallCenterId, view: AgentView) {
         if let Some(mut center) = self.centers.get_mut(cc) {
             if let Some(slot) = center.agents.get_mut(&view.name) {

@@ -118,6 +118,25 @@ impl RouterActor {
         if let Err(error) = self.core.handle_input(now, input) {
             tracing::debug!(callcenter = %self.cc, %error, "router input ignored");
         }
+        // A decision (task enqueued → agent, agent idle → task) is made inside the input.
+        let took = self.shared.clock.now().saturating_duration_since(now);
+        metrics::histogram!("switchboard_routing_decision_duration_seconds")
+            .record(took.as_secs_f64());
+    }
+
+    /// Publishes the call center's queue: tasks waiting, ringing, and the oldest wait.
+    fn queue_gauges(&self) {
+        let now = self.shared.clock.now();
+        let entries = self.core.queue(now);
+        let waiting = entries.iter().filter(|e| e.ringing.is_none()).count();
+        let oldest = entries.iter().map(|e| e.waiting).max().unwrap_or_default();
+        let cc = self.cc.0.clone();
+        metrics::gauge!("switchboard_queue_tasks_waiting", "callcenter" => cc.clone())
+            .set(waiting as f64);
+        metrics::gauge!("switchboard_queue_tasks_ringing", "callcenter" => cc.clone())
+            .set((entries.len() - waiting) as f64);
+        metrics::gauge!("switchboard_queue_oldest_wait_seconds", "callcenter" => cc)
+            .set(oldest.as_secs_f64());
     }
 
     /// Performs every output, then re-arms the timer.
@@ -275,8 +294,16 @@ impl RouterActor {
     }
 }
 
+/// How often a router publishes its queue's gauges (a scan of its tasks).
+const QUEUE_GAUGES_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
 impl Actor for RouterActor {
     type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        self.queue_gauges();
+        ctx.run_interval(QUEUE_GAUGES_EVERY, |act, _| act.queue_gauges());
+    }
 }
 
 /// An agent logged in (or came back after a restart).

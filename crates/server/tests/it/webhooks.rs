@@ -147,5 +147,14 @@ fn metrics_are_served_and_move() {
     assert!(after
         .body
         .contains("switchboard_http_request_duration_seconds_bucket"));
+    // The engine's counted gauges are published from its start: calls by state and the
+    // media workers' ticks, which move on their own.
+    for family in [
+        "switchboard_calls{state=\"confirmed\"} 0",
+        "switchboard_media_ticks_total{worker=\"0\"}",
+        "switchboard_queued_callers 0",
+    ] {
+        assert!(after.body.contains(family), "{family} in {}", after.body);
+    }
     assert!(server.terminate());
 }

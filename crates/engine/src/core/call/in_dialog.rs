@@ -373,6 +373,10 @@ impl Core {
                 return;
             };
             let figures = (q.lost, q.jitter_ms);
+            metrics::histogram!("switchboard_rtp_jitter_ms").record(f64::from(q.jitter_ms));
+            if let Ok(lost) = u64::try_from(q.lost) {
+                metrics::counter!("switchboard_rtp_packets_lost_total").increment(lost);
+            }
             match self.calls.legs.get_mut(&call) {
                 Some(l) => l.quality = Some(figures),
                 None => self.effects.push_back(crate::core::Effect::CallQuality {
@@ -423,6 +427,33 @@ impl Core {
     /// Number of live call legs.
     pub fn call_legs(&self) -> usize {
         self.calls.len()
+    }
+
+    /// Live legs by state, and how many pairs of legs share a conversation: a scan of
+    /// every leg, for metrics a few times a minute, not per message.
+    pub fn call_census(&self) -> ([(&'static str, usize); 6], usize) {
+        let mut counts = [
+            ("incoming", 0),
+            ("calling", 0),
+            ("early", 0),
+            ("answered", 0),
+            ("confirmed", 0),
+            ("ending", 0),
+        ];
+        let mut bridged = 0;
+        for leg in self.calls.legs.values() {
+            let slot = match leg.state {
+                LegState::Incoming => 0,
+                LegState::Calling => 1,
+                LegState::Early => 2,
+                LegState::Answered => 3,
+                LegState::Confirmed => 4,
+                LegState::Ending => 5,
+            };
+            counts[slot].1 += 1;
+            bridged += usize::from(leg.conversation.is_some());
+        }
+        (counts, bridged / 2)
     }
 }
 
