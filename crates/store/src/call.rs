@@ -132,25 +132,13 @@ pub(crate) fn list(
     cc: &CallCenterId,
     page: Page,
 ) -> Result<Paged<CallRow>, StoreError> {
-    let total: i64 = conn.query_row(
-        "SELECT COUNT(*) FROM call_records WHERE callcenter_id = ?1",
-        [cc.as_str()],
-        |r| r.get(0),
-    )?;
-    let rows = conn
-        .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM call_records WHERE callcenter_id = ?1
-             ORDER BY start_ms DESC, id LIMIT ?2 OFFSET ?3"
-        ))?
-        .query_map(
-            params![cc.as_str(), i64::from(page.size), ms(page.offset())],
-            from_row,
-        )?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Paged {
-        rows,
-        total: u64::try_from(total).unwrap_or(0),
-    })
+    let listing = crate::sqlite::Listing {
+        table: "call_records",
+        columns: COLUMNS,
+        and: "",
+        order: "start_ms DESC, id",
+    };
+    listing.page(conn, cc, page, from_row)
 }
 
 #[cfg(test)]

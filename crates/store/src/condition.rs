@@ -125,25 +125,13 @@ pub(crate) fn list(
     cc: &CallCenterId,
     page: Page,
 ) -> Result<Paged<ConditionRecord>, StoreError> {
-    let total: i64 = conn.query_row(
-        "SELECT COUNT(*) FROM conditions WHERE callcenter_id = ?1",
-        [cc.as_str()],
-        |r| r.get(0),
-    )?;
-    let rows = conn
-        .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM conditions WHERE callcenter_id = ?1
-             ORDER BY created_at, rowid LIMIT ?2 OFFSET ?3"
-        ))?
-        .query_map(
-            params![cc.as_str(), i64::from(page.size), ms(page.offset())],
-            from_row,
-        )?
-        .collect::<Result<_, _>>()?;
-    Ok(Paged {
-        rows,
-        total: u64::try_from(total).unwrap_or(0),
-    })
+    let listing = crate::sqlite::Listing {
+        table: "conditions",
+        columns: COLUMNS,
+        and: "",
+        order: "created_at, rowid",
+    };
+    listing.page(conn, cc, page, from_row)
 }
 
 pub(crate) fn update(

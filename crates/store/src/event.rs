@@ -198,22 +198,13 @@ pub(crate) fn parked(
     cc: &CallCenterId,
     page: Page,
 ) -> Result<Paged<StoredEvent>, StoreError> {
-    let total: i64 = conn.query_row(
-        "SELECT COUNT(*) FROM events WHERE callcenter_id = ?1 AND state = 2",
-        [cc.as_str()],
-        |r| r.get(0),
-    )?;
-    let rows = conn
-        .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM events WHERE callcenter_id = ?1 AND state = 2
-             ORDER BY seq LIMIT ?2 OFFSET ?3"
-        ))?
-        .query_map(params![cc.as_str(), page.size, i(page.offset())], from_row)?
-        .collect::<Result<_, _>>()?;
-    Ok(Paged {
-        rows,
-        total: u64::try_from(total).unwrap_or(0),
-    })
+    let listing = crate::sqlite::Listing {
+        table: "events",
+        columns: COLUMNS,
+        and: "AND state = 2",
+        order: "seq",
+    };
+    listing.page(conn, cc, page, from_row)
 }
 
 #[cfg(test)]

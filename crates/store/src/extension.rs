@@ -188,29 +188,13 @@ pub(crate) fn list(
     cc: &CallCenterId,
     page: Page,
 ) -> Result<Paged<Extension>, StoreError> {
-    let total: i64 = conn.query_row(
-        "SELECT COUNT(*) FROM extensions WHERE callcenter_id = ?1",
-        [cc.as_str()],
-        |r| r.get(0),
-    )?;
-    let rows = conn
-        .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM extensions WHERE callcenter_id = ?1
-             ORDER BY created_at, rowid LIMIT ?2 OFFSET ?3"
-        ))?
-        .query_map(
-            params![
-                cc.as_str(),
-                i64::from(page.size),
-                i64::try_from(page.offset()).unwrap_or(i64::MAX)
-            ],
-            from_row,
-        )?
-        .collect::<Result<_, _>>()?;
-    Ok(Paged {
-        rows,
-        total: u64::try_from(total).unwrap_or(0),
-    })
+    let listing = crate::sqlite::Listing {
+        table: "extensions",
+        columns: COLUMNS,
+        and: "",
+        order: "created_at, rowid",
+    };
+    listing.page(conn, cc, page, from_row)
 }
 
 pub(crate) fn delete(

@@ -412,6 +412,51 @@ fn count(conn: &Connection, table: &str) -> Result<u64, StoreError> {
     Ok(u64::try_from(n).unwrap_or(0))
 }
 
+/// One page of a call center's rows: `SELECT columns FROM table WHERE callcenter_id = ?1
+/// {and} ORDER BY {order}`, with the total count of the same rows. `and` is a fixed SQL
+/// fragment (never user input) narrowing the rows, or empty.
+pub(crate) struct Listing<'a> {
+    /// The table.
+    pub table: &'a str,
+    /// The columns `from_row` reads.
+    pub columns: &'a str,
+    /// Extra condition, starting with `AND`, or empty.
+    pub and: &'a str,
+    /// The ORDER BY list.
+    pub order: &'a str,
+}
+
+impl Listing<'_> {
+    /// Runs the listing for `cc`'s page `page`.
+    pub(crate) fn page<T>(
+        &self,
+        conn: &Connection,
+        cc: &CallCenterId,
+        page: Page,
+        from_row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Paged<T>, StoreError> {
+        let (table, and) = (self.table, self.and);
+        let total: i64 = conn.query_row(
+            &format!("SELECT COUNT(*) FROM {table} WHERE callcenter_id = ?1 {and}"),
+            [cc.as_str()],
+            |r| r.get(0),
+        )?;
+        let (limit, offset) = limit_offset(page);
+        let rows = conn
+            .prepare_cached(&format!(
+                "SELECT {} FROM {table} WHERE callcenter_id = ?1 {and}
+                 ORDER BY {} LIMIT ?2 OFFSET ?3",
+                self.columns, self.order
+            ))?
+            .query_map(rusqlite::params![cc.as_str(), limit, offset], from_row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Paged {
+            rows,
+            total: u64::try_from(total).unwrap_or(0),
+        })
+    }
+}
+
 fn limit_offset(page: Page) -> (i64, i64) {
     (
         i64::from(page.size),
