@@ -305,8 +305,9 @@ impl AcdLink {
 
     /// News of a queued caller's task.
     pub fn queue_news(&mut self, call: &CallId, news: QueueNews) -> Vec<Do> {
-        // Drawn before borrowing the caller's entry; unused ids cost nothing.
-        let conversation = self.conversation_id();
+        let answered = matches!(news, QueueNews::Update(TaskUpdate::Succeeded { .. }));
+        // Drawn before borrowing the caller's entry.
+        let conversation = answered.then(|| self.conversation_id());
         let Some(q) = self.queued.get_mut(call) else {
             return Vec::new();
         };
@@ -331,6 +332,9 @@ impl AcdLink {
                 call: agent_call,
                 ..
             }) => {
+                let Some(conversation) = conversation else {
+                    return Vec::new();
+                };
                 let agent_call = CallId(agent_call.0);
                 if q.voices.play_num {
                     let (cc, voices) = (q.cc.clone(), q.voices.clone());

@@ -91,11 +91,16 @@ impl RouteTable {
         self.numbers.get(normal(number)).map(|i| &self.trunks[*i])
     }
 
-    /// The trunk outbound calls of `cc` leave through: its first one that resolved.
-    pub fn outbound(&self, cc: &CallCenterId) -> Option<&TrunkRoute> {
+    /// The trunk outbound calls of `cc` leave through: its first one that resolved and
+    /// that `usable` (trunk health) does not rule out.
+    pub fn outbound(
+        &self,
+        cc: &CallCenterId,
+        usable: impl Fn(&TrunkId) -> bool,
+    ) -> Option<&TrunkRoute> {
         self.trunks
             .iter()
-            .find(|t| t.trunk.def.callcenter_id == *cc && t.dest().is_some())
+            .find(|t| t.trunk.def.callcenter_id == *cc && t.dest().is_some() && usable(&t.trunk.id))
     }
 
     /// A trunk by id.

@@ -82,14 +82,16 @@ impl Core {
                 let r = Response::from_request(&p.request, 403, Some(&tag));
                 self.respond(now, p.id, r);
             }
-            Err(rejection) => self.challenge(now, p, &rejection, &tag, &aor_user),
+            Err(rejection) => self.challenge(now, &p, &rejection, &tag, &aor_user),
         }
     }
 
-    fn challenge(
+    /// Answers with a digest challenge (401 for REGISTER, 407 for INVITE), counting a
+    /// failed attempt toward the source's ban.
+    pub(super) fn challenge(
         &mut self,
         now: Instant,
-        p: Parked,
+        p: &Parked,
         rejection: &Rejection,
         tag: &str,
         aor_user: &str,
@@ -100,12 +102,14 @@ impl Core {
             tracing::info!(
                 user = %aor_user,
                 source = %p.source,
+                method = %p.request.method,
                 call_id = p.request.call_id().unwrap_or_default(),
                 banned,
-                "REGISTER authentication failed"
+                "authentication failed"
             );
         }
-        let ch = self.auth.challenge(now, aor_user, rejection, false);
+        let proxy = p.request.method == sb_sip::message::Method::Invite;
+        let ch = self.auth.challenge(now, aor_user, rejection, proxy);
         let mut r = Response::from_request(&p.request, ch.status, Some(tag));
         for value in ch.values {
             r.headers.push(ch.header, value);

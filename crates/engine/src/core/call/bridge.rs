@@ -60,10 +60,8 @@ pub(super) fn sdp_body<M: SipHeaders>(
 
 /// `Session-Expires` of a message: the interval and the refresher named, if any.
 pub(super) fn session_expires<M: SipHeaders>(m: &M) -> Option<(u32, Option<String>)> {
-    let value = m
-        .headers()
-        .get("Session-Expires")
-        .or(m.headers().get("x"))?;
+    // The parser names the compact form `x` in full.
+    let value = m.headers().get("Session-Expires")?;
     let mut parts = value.split(';');
     let secs = parts.next()?.trim().parse().ok()?;
     let refresher = parts.find_map(|p| {

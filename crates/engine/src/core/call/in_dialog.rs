@@ -310,11 +310,10 @@ impl Core {
     /// A transaction is gone: drop its index entry.
     pub(in crate::core) fn on_call_txn_terminated(&mut self, txn: TransactionId) {
         self.calls.server_txns.remove(&txn);
-        if let Some((id, Purpose::Invite)) = self.calls.client_txns.get(&txn).cloned() {
-            // An INVITE client transaction ends after its final response (or 2xx wait);
-            // the dialog carries on without it.
+        // An INVITE client transaction ends after its final response (or 2xx wait); the
+        // dialog carries on without it. BYE and CANCEL are forgotten at their final answer.
+        if matches!(self.calls.client_txns.get(&txn), Some((_, Purpose::Invite))) {
             self.calls.client_txns.remove(&txn);
-            let _ = id;
         }
     }
 

@@ -3,7 +3,6 @@
 
 use std::time::Instant;
 
-use sb_sip::auth::Rejection;
 use sb_sip::message::{Response, SipHeaders};
 use sb_store::Extension;
 
@@ -69,23 +68,10 @@ impl Core {
                 None
             }
             (Err(rejection), _) => {
-                self.challenge_invite(now, &p, &user, &rejection);
+                let tag = self.tag(&p.request);
+                self.challenge(now, &p, &rejection, &tag, &user);
                 None
             }
         }
-    }
-
-    fn challenge_invite(&mut self, now: Instant, p: &Parked, user: &str, rejection: &Rejection) {
-        if !matches!(rejection, Rejection::Missing | Rejection::Stale) {
-            let banned = self.gate.auth_failed(now, p.source.ip());
-            tracing::info!(%user, source = %p.source, call_id = p.request.call_id().unwrap_or_default(), banned, "INVITE authentication failed");
-        }
-        let tag = self.tag(&p.request);
-        let ch = self.auth.challenge(now, user, rejection, true);
-        let mut r = Response::from_request(&p.request, ch.status, Some(&tag));
-        for value in ch.values {
-            r.headers.push(ch.header, value);
-        }
-        self.respond(now, p.id, r);
     }
 }

@@ -116,11 +116,10 @@ impl Core {
         let Some(leg) = self.calls.legs.get_mut(id) else {
             return;
         };
-        if let Some(mut dialog) = dialog {
+        if let Some(dialog) = dialog {
             match &mut leg.dialog {
                 Some(existing) => existing.state = dialog.state,
                 None => {
-                    dialog.local_seq = 0;
                     self.calls.dialogs.insert(dialog.id.clone(), id.clone());
                     leg.dialog = Some(dialog);
                 }

@@ -105,13 +105,7 @@ impl Core {
             ExtensionKind::Number { telnum } => {
                 let routes = self.routes.current();
                 let trunk = routes
-                    .trunks()
-                    .iter()
-                    .find(|t| {
-                        t.trunk.def.callcenter_id == cc
-                            && t.dest().is_some()
-                            && self.trunks.usable(&t.trunk.id)
-                    })
+                    .outbound(&cc, |id| self.trunks.usable(id))
                     .ok_or(EndReason::Rejected(503))?;
                 OutboundTarget::trunk(trunk, telnum, None).ok_or(EndReason::Rejected(503))
             }

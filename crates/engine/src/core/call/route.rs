@@ -128,11 +128,7 @@ impl Core {
                     .settings(&cc)
                     .is_some_and(|s| s.allows_outbound(&target));
                 // The call center's first trunk that is not known to be down.
-                let trunk = routes.trunks().iter().find(|t| {
-                    t.trunk.def.callcenter_id == cc
-                        && t.dest().is_some()
-                        && self.trunks.usable(&t.trunk.id)
-                });
+                let trunk = routes.outbound(&cc, |id| self.trunks.usable(id));
                 match (allowed, trunk) {
                     (true, Some(trunk)) => {
                         let target = OutboundTarget::trunk(trunk, &target, None);
