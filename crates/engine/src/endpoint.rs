@@ -130,6 +130,8 @@ pub(crate) enum Command {
     },
     /// The call center's hub, for IVR `<enqueue>`.
     AttachAcd(crate::acd::CallCenterHub),
+    /// A conversation operation from the API.
+    Conversation(Box<crate::conversation::Request>),
     /// An IVR caller enters the queue.
     Enqueue {
         call: crate::core::call::CallId,
@@ -371,6 +373,15 @@ impl SipHandle {
         Arc::clone(&self.media)
     }
 
+    /// The API's handle on conversations and agent operations.
+    pub fn conversations(
+        &self,
+        hub: crate::acd::CallCenterHub,
+        store: StoreHandle,
+    ) -> crate::conversation::Conversations {
+        crate::conversation::Conversations::new(self.commands.clone(), hub, store)
+    }
+
     /// Number of call legs up.
     pub async fn call_legs(&self) -> Result<usize, Stopped> {
         let (reply, answer) = oneshot::channel();
@@ -594,6 +605,9 @@ impl Shell {
                         let todo = self.acd.queue_news(&call, news);
                         self.apply(todo);
                     }
+                    Some(Command::Conversation(request)) => {
+                        let _ = request.reply.send(Err(crate::conversation::ConversationError::Stopped));
+                    }
                     Some(Command::Shutdown) | None => break,
                 },
                 _ = census.tick() => self.census(),
@@ -764,6 +778,7 @@ impl Shell {
                     }
                 }
                 Effect::Originated { call, outcome } => self.acd.originated(&call, outcome),
+                Effect::LegEnded { .. } => {}
                 Effect::JoinEnded { ended, other } => {
                     let todo = self.acd.join_ended(&ended, &other);
                     self.apply(todo);

@@ -31,6 +31,7 @@ mod acd_link;
 pub mod cdr;
 pub mod clock;
 pub mod config;
+pub mod conversation;
 pub mod core;
 pub mod directory;
 mod endpoint;

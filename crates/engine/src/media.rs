@@ -26,6 +26,37 @@ pub trait MediaPlane: Send + Sync + std::fmt::Debug + 'static {
     fn bridge(&self, a: LegId, b: LegId) -> Result<ConversationId, EngineError>;
     /// Ends a conversation; its legs stay.
     fn unbridge(&self, conversation: ConversationId) -> Result<(), EngineError>;
+    /// A new empty conversation, on the media worker that runs `near` when given.
+    fn create_conversation(&self, near: Option<LegId>) -> Result<ConversationId, EngineError>;
+    /// Adds a leg to a conversation in `mode`.
+    fn add_member(
+        &self,
+        conversation: ConversationId,
+        leg: LegId,
+        mode: VoiceMode,
+    ) -> Result<(), EngineError>;
+    /// Takes a leg out of a conversation.
+    fn remove_member(&self, conversation: ConversationId, leg: LegId) -> Result<(), EngineError>;
+    /// Changes a member's voice mode (SPEC §5).
+    fn set_mode(
+        &self,
+        conversation: ConversationId,
+        leg: LegId,
+        mode: VoiceMode,
+    ) -> Result<(), EngineError>;
+    /// Sets the conversation's `hold_voice`, played to a member that is the only one
+    /// hearing it.
+    fn set_hold_prompt(
+        &self,
+        conversation: ConversationId,
+        prompt: Option<Prompt>,
+    ) -> Result<(), EngineError>;
+    /// Records the conversation's mix into a WAV file until it ends.
+    fn record_conversation(
+        &self,
+        conversation: ConversationId,
+        path: &Path,
+    ) -> Result<(), EngineError>;
     /// Plays a call-progress tone to one leg until stopped.
     fn play_tone(&self, leg: LegId, region: Region, kind: ToneKind) -> Result<PlayId, EngineError>;
     /// Stops a playback.
@@ -82,6 +113,51 @@ impl MediaPlane for MediaEngine {
 
     fn unbridge(&self, conversation: ConversationId) -> Result<(), EngineError> {
         self.destroy_conversation(conversation)
+    }
+
+    fn create_conversation(&self, near: Option<LegId>) -> Result<ConversationId, EngineError> {
+        match near {
+            Some(leg) => self.create_conversation_near(leg),
+            None => MediaEngine::create_conversation(self),
+        }
+    }
+
+    fn add_member(
+        &self,
+        conversation: ConversationId,
+        leg: LegId,
+        mode: VoiceMode,
+    ) -> Result<(), EngineError> {
+        MediaEngine::add_member(self, conversation, leg, mode)
+    }
+
+    fn remove_member(&self, conversation: ConversationId, leg: LegId) -> Result<(), EngineError> {
+        MediaEngine::remove_member(self, conversation, leg)
+    }
+
+    fn set_mode(
+        &self,
+        conversation: ConversationId,
+        leg: LegId,
+        mode: VoiceMode,
+    ) -> Result<(), EngineError> {
+        MediaEngine::set_mode(self, conversation, leg, mode)
+    }
+
+    fn set_hold_prompt(
+        &self,
+        conversation: ConversationId,
+        prompt: Option<Prompt>,
+    ) -> Result<(), EngineError> {
+        MediaEngine::set_hold_prompt(self, conversation, prompt)
+    }
+
+    fn record_conversation(
+        &self,
+        conversation: ConversationId,
+        path: &Path,
+    ) -> Result<(), EngineError> {
+        self.start_recording(conversation, path)
     }
 
     fn play_tone(&self, leg: LegId, region: Region, kind: ToneKind) -> Result<PlayId, EngineError> {
@@ -166,8 +242,20 @@ struct FakeState {
     next: u64,
     legs: std::collections::BTreeMap<LegId, LegSpec>,
     bridges: std::collections::BTreeMap<ConversationId, (LegId, LegId)>,
+    conversations: std::collections::BTreeMap<ConversationId, FakeConversation>,
     played: Vec<LegId>,
     digits: Vec<(LegId, String)>,
+}
+
+/// A conversation of [`FakeMedia`]: its members' modes, its hold prompt, its recording.
+#[derive(Debug, Default, Clone)]
+pub struct FakeConversation {
+    /// Members and their modes.
+    pub members: std::collections::BTreeMap<LegId, VoiceMode>,
+    /// Whether a `hold_voice` is set.
+    pub hold_prompt: bool,
+    /// Where it is recorded, if it is.
+    pub recording: Option<std::path::PathBuf>,
 }
 
 impl FakeMedia {
@@ -192,6 +280,37 @@ impl FakeMedia {
     /// Pairs of legs bridged now.
     pub fn bridges(&self) -> Vec<(LegId, LegId)> {
         self.state().bridges.values().copied().collect()
+    }
+
+    /// Conversations made with [`MediaPlane::create_conversation`], alive now.
+    pub fn conversations(&self) -> Vec<(ConversationId, FakeConversation)> {
+        self.state()
+            .conversations
+            .iter()
+            .map(|(c, f)| (*c, f.clone()))
+            .collect()
+    }
+
+    /// Whether `listener` hears `speaker` through some conversation: the listener is
+    /// played to (mode 1 or 3) where the speaker is heard (mode 1 or 2), or they are bridged.
+    pub fn hears(&self, listener: LegId, speaker: LegId) -> bool {
+        let s = self.state();
+        let bridged = s
+            .bridges
+            .values()
+            .any(|(a, b)| (*a, *b) == (listener, speaker) || (*b, *a) == (listener, speaker));
+        bridged
+            || s.conversations.values().any(|c| {
+                let played = matches!(
+                    c.members.get(&listener),
+                    Some(VoiceMode::Both | VoiceMode::PlayedOnly)
+                );
+                let heard = matches!(
+                    c.members.get(&speaker),
+                    Some(VoiceMode::Both | VoiceMode::HeardOnly)
+                );
+                listener != speaker && played && heard
+            })
     }
 
     /// Legs prompts were played to, in order.
@@ -234,6 +353,9 @@ impl MediaPlane for FakeMedia {
     fn destroy_leg(&self, leg: LegId) -> Result<(), EngineError> {
         let mut s = self.state();
         s.bridges.retain(|_, (a, b)| *a != leg && *b != leg);
+        for c in s.conversations.values_mut() {
+            c.members.remove(&leg);
+        }
         s.legs
             .remove(&leg)
             .map(|_| ())
@@ -254,11 +376,80 @@ impl MediaPlane for FakeMedia {
     }
 
     fn unbridge(&self, conversation: ConversationId) -> Result<(), EngineError> {
-        self.state()
-            .bridges
-            .remove(&conversation)
-            .map(|_| ())
-            .ok_or(EngineError::UnknownConversation { conversation })
+        let mut s = self.state();
+        let bridged = s.bridges.remove(&conversation).is_some();
+        let made = s.conversations.remove(&conversation).is_some();
+        if bridged || made {
+            Ok(())
+        } else {
+            Err(EngineError::UnknownConversation { conversation })
+        }
+    }
+
+    fn create_conversation(&self, _: Option<LegId>) -> Result<ConversationId, EngineError> {
+        let mut s = self.state();
+        s.next += 1;
+        let conversation = ConversationId(s.next);
+        s.conversations
+            .insert(conversation, FakeConversation::default());
+        Ok(conversation)
+    }
+
+    fn add_member(
+        &self,
+        conversation: ConversationId,
+        leg: LegId,
+        mode: VoiceMode,
+    ) -> Result<(), EngineError> {
+        let mut s = self.state();
+        if !s.legs.contains_key(&leg) {
+            return Err(EngineError::UnknownLeg { leg });
+        }
+        fake_conversation(&mut s, conversation)?
+            .members
+            .insert(leg, mode);
+        Ok(())
+    }
+
+    fn remove_member(&self, conversation: ConversationId, leg: LegId) -> Result<(), EngineError> {
+        fake_conversation(&mut self.state(), conversation)?
+            .members
+            .remove(&leg);
+        Ok(())
+    }
+
+    fn set_mode(
+        &self,
+        conversation: ConversationId,
+        leg: LegId,
+        mode: VoiceMode,
+    ) -> Result<(), EngineError> {
+        let mut s = self.state();
+        match fake_conversation(&mut s, conversation)?.members.get_mut(&leg) {
+            Some(m) => {
+                *m = mode;
+                Ok(())
+            }
+            None => Err(EngineError::UnknownLeg { leg }),
+        }
+    }
+
+    fn set_hold_prompt(
+        &self,
+        conversation: ConversationId,
+        prompt: Option<Prompt>,
+    ) -> Result<(), EngineError> {
+        fake_conversation(&mut self.state(), conversation)?.hold_prompt = prompt.is_some();
+        Ok(())
+    }
+
+    fn record_conversation(
+        &self,
+        conversation: ConversationId,
+        path: &Path,
+    ) -> Result<(), EngineError> {
+        fake_conversation(&mut self.state(), conversation)?.recording = Some(path.to_path_buf());
+        Ok(())
     }
 
     fn play_tone(&self, leg: LegId, _: Region, _: ToneKind) -> Result<PlayId, EngineError> {
@@ -321,4 +512,13 @@ impl MediaPlane for FakeMedia {
     fn address_toward(&self, _: IpAddr) -> IpAddr {
         IpAddr::from([127, 0, 0, 1])
     }
+}
+
+fn fake_conversation(
+    s: &mut FakeState,
+    conversation: ConversationId,
+) -> Result<&mut FakeConversation, EngineError> {
+    s.conversations
+        .get_mut(&conversation)
+        .ok_or(EngineError::UnknownConversation { conversation })
 }

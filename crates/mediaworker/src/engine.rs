@@ -374,6 +374,23 @@ impl MediaEngine {
         Ok(conversation)
     }
 
+    /// Starts an empty conversation on the worker that runs `leg` (an agent connection's
+    /// conversations stay on one worker, so joining one never moves the leg out of the
+    /// others), or on the least-loaded one when the leg is unknown.
+    pub fn create_conversation_near(&self, leg: LegId) -> Result<ConversationId, EngineError> {
+        let mut dir = lock(&self.directory);
+        let worker = dir
+            .legs
+            .get(&leg)
+            .copied()
+            .unwrap_or_else(|| dir.least_loaded());
+        let conversation = ConversationId(self.id());
+        self.send(worker, Command::CreateConversation { conversation })?;
+        dir.conversations.insert(conversation, worker);
+        dir.load[worker] += 1;
+        Ok(conversation)
+    }
+
     /// Ends a conversation; its legs stay, in no conversation.
     pub fn destroy_conversation(&self, conversation: ConversationId) -> Result<(), EngineError> {
         let worker = self.conversation_worker(conversation)?;

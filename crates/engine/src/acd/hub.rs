@@ -547,6 +547,27 @@ impl CallCenterHub {
             .await?)
     }
 
+    /// Checks an `<enqueue>` document as a task would read it (400 material), and returns
+    /// what it says (voices, timeouts, `reserve_state`).
+    pub async fn check_enqueue(
+        &self,
+        cc: &CallCenterId,
+        xml: &str,
+    ) -> Result<sb_acd::enqueue::Enqueue, AcdError> {
+        let conditions = self.conditions_of(cc, xml).await?;
+        router::compile(xml, &conditions, &mut SkillInterner::new())
+    }
+
+    /// Queues an event on the call center's ordered event stream.
+    pub fn publish(
+        &self,
+        cc: &CallCenterId,
+        name: &'static str,
+        fields: serde_json::Map<String, serde_json::Value>,
+    ) {
+        self.shared.publisher.send(cc, name, fields);
+    }
+
     /// Queues a task; its progress goes to `req.reports` and the call center's events.
     pub async fn enqueue(&self, cc: &CallCenterId, req: TaskRequest) -> Result<TaskId, AcdError> {
         let key = cc.clone();

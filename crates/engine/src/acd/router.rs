@@ -257,24 +257,7 @@ impl RouterActor {
 
     /// Compiles stored conditions and the document with this call center's interner.
     fn compile(&mut self, xml: &str, conditions: &[ConditionRecord]) -> Result<Enqueue, AcdError> {
-        let mut stored = HashMap::new();
-        for rec in conditions {
-            let input = ConditionInput {
-                where_: Some(&rec.def.where_),
-                sort: rec.def.sort.as_deref(),
-                priority: Some(i64::from(rec.def.priority)),
-                queue_timeout: Some(i64::from(rec.def.queue_timeout)),
-                fetch_timeout: Some(i64::from(rec.def.fetch_timeout)),
-                remark: None,
-            };
-            // A stored condition was validated when it was written; one that no longer
-            // compiles counts as unknown, which the parse reports.
-            if let Ok(c) = Condition::new(&input, &mut self.interner) {
-                stored.insert(rec.id.0.clone(), c);
-            }
-        }
-        parse(xml, &stored, &mut self.interner)
-            .map_err(|diagnostics| AcdError::BadEnqueue { diagnostics })
+        compile(xml, conditions, &mut self.interner)
     }
 
     fn view(&self, e: sb_acd::routing::QueueEntry) -> Option<QueueView> {
@@ -660,4 +643,29 @@ impl Handler<Queue> for RouterActor {
         };
         MessageResult(entries.into_iter().filter_map(|e| self.view(e)).collect())
     }
+}
+
+/// Compiles stored conditions and an `<enqueue>` document.
+pub(super) fn compile(
+    xml: &str,
+    conditions: &[ConditionRecord],
+    interner: &mut SkillInterner,
+) -> Result<Enqueue, AcdError> {
+    let mut stored = HashMap::new();
+    for rec in conditions {
+        let input = ConditionInput {
+            where_: Some(&rec.def.where_),
+            sort: rec.def.sort.as_deref(),
+            priority: Some(i64::from(rec.def.priority)),
+            queue_timeout: Some(i64::from(rec.def.queue_timeout)),
+            fetch_timeout: Some(i64::from(rec.def.fetch_timeout)),
+            remark: None,
+        };
+        // A stored condition was validated when it was written; one that no longer
+        // compiles counts as unknown, which the parse reports.
+        if let Ok(c) = Condition::new(&input, interner) {
+            stored.insert(rec.id.0.clone(), c);
+        }
+    }
+    parse(xml, &stored, interner).map_err(|diagnostics| AcdError::BadEnqueue { diagnostics })
 }

@@ -88,6 +88,13 @@ pub enum Effect {
         /// How it went.
         outcome: call::Originated,
     },
+    /// A leg watched for a conversation ([`Core::watch_call`]) ended.
+    LegEnded {
+        /// The leg.
+        call: call::CallId,
+        /// Why.
+        reason: call::EndReason,
+    },
     /// One of two joined legs ([`Core::join_calls`]) ended; the other is still up.
     JoinEnded {
         /// The leg that ended.

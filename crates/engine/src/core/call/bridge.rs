@@ -185,6 +185,7 @@ impl Core {
             answer_body,
             peer: None,
             notify: false,
+            watched: false,
             joined: None,
             forks: Vec::new(),
             fork_failure: None,
@@ -301,6 +302,7 @@ impl Core {
             answer_body: None,
             peer: None,
             notify: false,
+            watched: false,
             joined: None,
             forks: Vec::new(),
             fork_failure: None,
@@ -686,6 +688,7 @@ impl Core {
         let peer = leg.peer.clone();
         let joined = leg.joined.take();
         let unanswered_placed = leg.notify && leg.answer_ms.is_none();
+        let watched = std::mem::take(&mut leg.watched);
         let forks = std::mem::take(&mut leg.forks);
         let conversation = leg.conversation.take();
         let media = leg.media;
@@ -704,6 +707,12 @@ impl Core {
             self.effects.push_back(Effect::Originated {
                 call: id.clone(),
                 outcome: super::Originated::Failed(reason),
+            });
+        }
+        if watched && !unanswered_placed {
+            self.effects.push_back(Effect::LegEnded {
+                call: id.clone(),
+                reason,
             });
         }
         if let Some(other) = joined {

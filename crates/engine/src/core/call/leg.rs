@@ -189,6 +189,9 @@ pub(crate) struct Leg {
     pub peer: Option<CallId>,
     /// Placed by the engine (an agent's extension): its outcome is reported.
     pub notify: bool,
+    /// A member of a call-center conversation: its end is reported
+    /// ([`crate::core::Effect::LegEnded`]).
+    pub watched: bool,
     /// Joined with this leg in a conversation that outlives either (caller and agent).
     pub joined: Option<CallId>,
     /// Inbound: outbound legs still ringing for it, before one answers.

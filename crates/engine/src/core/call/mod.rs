@@ -15,6 +15,7 @@ mod in_dialog;
 mod invite;
 mod ivr;
 mod leg;
+mod member;
 pub(crate) mod ops;
 mod originate;
 mod route;
