@@ -425,7 +425,10 @@ impl MediaPlane for FakeMedia {
         mode: VoiceMode,
     ) -> Result<(), EngineError> {
         let mut s = self.state();
-        match fake_conversation(&mut s, conversation)?.members.get_mut(&leg) {
+        match fake_conversation(&mut s, conversation)?
+            .members
+            .get_mut(&leg)
+        {
             Some(m) => {
                 *m = mode;
                 Ok(())

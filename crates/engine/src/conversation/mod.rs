@@ -54,7 +54,11 @@ pub struct Conversations {
 }
 
 impl Conversations {
-    pub(crate) fn new(commands: mpsc::Sender<Command>, hub: CallCenterHub, store: StoreHandle) -> Self {
+    pub(crate) fn new(
+        commands: mpsc::Sender<Command>,
+        hub: CallCenterHub,
+        store: StoreHandle,
+    ) -> Self {
         Conversations {
             commands,
             hub,
@@ -63,7 +67,11 @@ impl Conversations {
     }
 
     /// Runs one operation: answers with the ids it created, or why it was refused.
-    pub async fn run(&self, cc: &CallCenterId, op: Operation) -> Result<Created, ConversationError> {
+    pub async fn run(
+        &self,
+        cc: &CallCenterId,
+        op: Operation,
+    ) -> Result<Created, ConversationError> {
         let agent = match op.agent() {
             Some(name) => Some(self.agent(cc, name).await?),
             None => None,
@@ -87,7 +95,11 @@ impl Conversations {
         answer.await.map_err(|_| ConversationError::Stopped)?
     }
 
-    async fn agent(&self, cc: &CallCenterId, name: &AgentName) -> Result<AgentRef, ConversationError> {
+    async fn agent(
+        &self,
+        cc: &CallCenterId,
+        name: &AgentName,
+    ) -> Result<AgentRef, ConversationError> {
         let view = self.hub.agent(cc, name).await?;
         let (key, id) = (cc.clone(), view.extension.clone());
         let extension = self
