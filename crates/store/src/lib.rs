@@ -27,6 +27,7 @@
 mod agent;
 mod call;
 mod condition;
+mod conversation;
 mod error;
 mod event;
 mod extension;
@@ -38,6 +39,7 @@ pub mod sqlite;
 pub use agent::{AgentRecord, AgentSkillRecord};
 pub use call::CallRow;
 pub use condition::{ConditionDef, ConditionId, ConditionRecord};
+pub use conversation::{ConversationFilter, ConversationRow, MemberRow};
 pub use error::StoreError;
 pub use event::{DeliveryState, StoredEvent};
 pub use extension::{Extension, ExtensionId, ExtensionKind, RegistrationRecord};
@@ -183,6 +185,27 @@ pub trait Store: Send + Sync + 'static {
     fn call(&self, cc: &CallCenterId, id: &str) -> Result<Option<CallRow>, StoreError>;
     /// A call center's call legs, newest first.
     fn list_calls(&self, cc: &CallCenterId, page: Page) -> Result<Paged<CallRow>, StoreError>;
+
+    /// Upserts conversation records in one transaction, keeping the index of the agents each
+    /// one ever had current. A row of a call center that no longer exists is dropped.
+    fn save_conversations(&self, rows: &[ConversationRow]) -> Result<(), StoreError>;
+    /// One conversation of a call center, running or completed.
+    fn conversation(
+        &self,
+        cc: &CallCenterId,
+        id: &str,
+    ) -> Result<Option<ConversationRow>, StoreError>;
+    /// A call center's conversations matching `filter`, newest `begin_time` first.
+    fn list_conversations(
+        &self,
+        cc: &CallCenterId,
+        filter: &ConversationFilter,
+        page: Page,
+    ) -> Result<Paged<ConversationRow>, StoreError>;
+    /// At start-up: completes every conversation still marked running (its process is gone),
+    /// with `end_reason` `error`, ending it and every member still in it at `now_ms`. Returns
+    /// how many it closed.
+    fn close_running_conversations(&self, now_ms: u64) -> Result<u64, StoreError>;
 
     /// Appends an event to a call center's log and webhook outbox with the next sequence
     /// number; the stored body is `payload` plus `seq`. Committed before it returns.

@@ -13,6 +13,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use crate::agent::{self, AgentRecord};
 use crate::call::{self, CallRow};
 use crate::condition::{self, ConditionDef, ConditionId, ConditionRecord};
+use crate::conversation::{self, ConversationFilter, ConversationRow};
 use crate::event::{self, DeliveryState, StoredEvent};
 use crate::extension::{self, Extension, ExtensionId, ExtensionKind, RegistrationRecord};
 use crate::model::{new_id, Transport};
@@ -155,6 +156,32 @@ pub const MIGRATIONS: &[&str] = &[
         jitter_ms     INTEGER
     );
     CREATE INDEX call_records_by_callcenter ON call_records(callcenter_id, start_ms);
+    "#,
+    // 7: conversation records, written behind the engine, and which agents were in each.
+    r#"
+    CREATE TABLE conversations (
+        id            TEXT PRIMARY KEY,
+        callcenter_id TEXT NOT NULL REFERENCES callcenters(id) ON DELETE CASCADE,
+        kind          TEXT NOT NULL,
+        state         TEXT NOT NULL,
+        queue_id      TEXT,
+        condition_id  TEXT,
+        agent_call_id TEXT,
+        begin_ms      INTEGER NOT NULL,
+        end_ms        INTEGER,
+        end_reason    TEXT,
+        record_file   TEXT,
+        members       TEXT NOT NULL
+    );
+    CREATE INDEX conversations_by_callcenter ON conversations(callcenter_id, begin_ms);
+    CREATE INDEX conversations_running ON conversations(id) WHERE state = 'running';
+    CREATE TABLE conversation_agents (
+        callcenter_id   TEXT NOT NULL,
+        agent           TEXT NOT NULL,
+        conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        PRIMARY KEY (callcenter_id, agent, conversation_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX conversation_agents_by_conversation ON conversation_agents(conversation_id);
     "#,
 ];
 
@@ -414,7 +441,8 @@ fn count(conn: &Connection, table: &str) -> Result<u64, StoreError> {
 
 /// One page of a call center's rows: `SELECT columns FROM table WHERE callcenter_id = ?1
 /// {and} ORDER BY {order}`, with the total count of the same rows. `and` is a fixed SQL
-/// fragment (never user input) narrowing the rows, or empty.
+/// fragment (never user input: values reach it as [`Listing::page_with`]'s bound parameters)
+/// narrowing the rows, or empty.
 pub(crate) struct Listing<'a> {
     /// The table.
     pub table: &'a str,
@@ -435,20 +463,39 @@ impl Listing<'_> {
         page: Page,
         from_row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
     ) -> Result<Paged<T>, StoreError> {
+        self.page_with(conn, cc, &[], page, from_row)
+    }
+
+    /// As [`Listing::page`], with `extra` values bound as `?2`, `?3`, … for `and` to use, so
+    /// filter values from a request reach SQLite only as bound parameters.
+    pub(crate) fn page_with<T>(
+        &self,
+        conn: &Connection,
+        cc: &CallCenterId,
+        extra: &[&dyn rusqlite::ToSql],
+        page: Page,
+        from_row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Paged<T>, StoreError> {
         let (table, and) = (self.table, self.and);
+        let mut bound: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(extra.len() + 3);
+        bound.push(&cc.0);
+        bound.extend_from_slice(extra);
         let total: i64 = conn.query_row(
             &format!("SELECT COUNT(*) FROM {table} WHERE callcenter_id = ?1 {and}"),
-            [cc.as_str()],
+            bound.as_slice(),
             |r| r.get(0),
         )?;
         let (limit, offset) = limit_offset(page);
+        let (limit_at, offset_at) = (bound.len() + 1, bound.len() + 2);
+        bound.push(&limit);
+        bound.push(&offset);
         let rows = conn
             .prepare_cached(&format!(
                 "SELECT {} FROM {table} WHERE callcenter_id = ?1 {and}
-                 ORDER BY {} LIMIT ?2 OFFSET ?3",
+                 ORDER BY {} LIMIT ?{limit_at} OFFSET ?{offset_at}",
                 self.columns, self.order
             ))?
-            .query_map(rusqlite::params![cc.as_str(), limit, offset], from_row)?
+            .query_map(bound.as_slice(), from_row)?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Paged {
             rows,
@@ -817,6 +864,31 @@ impl Store for SqliteStore {
         call::list(&self.conn(), cc, page)
     }
 
+    fn save_conversations(&self, rows: &[ConversationRow]) -> Result<(), StoreError> {
+        conversation::save(&mut self.conn(), rows)
+    }
+
+    fn conversation(
+        &self,
+        cc: &CallCenterId,
+        id: &str,
+    ) -> Result<Option<ConversationRow>, StoreError> {
+        conversation::one(&self.conn(), cc, id)
+    }
+
+    fn list_conversations(
+        &self,
+        cc: &CallCenterId,
+        filter: &ConversationFilter,
+        page: Page,
+    ) -> Result<Paged<ConversationRow>, StoreError> {
+        conversation::list(&self.conn(), cc, filter, page)
+    }
+
+    fn close_running_conversations(&self, now_ms: u64) -> Result<u64, StoreError> {
+        conversation::close_running(&mut self.conn(), now_ms)
+    }
+
     fn append_event(
         &self,
         cc: &CallCenterId,
@@ -914,6 +986,43 @@ mod tests {
         assert_eq!(store.schema_version().unwrap() as usize, MIGRATIONS.len());
         migrate(&mut store.conn()).unwrap();
         assert_eq!(store.schema_version().unwrap() as usize, MIGRATIONS.len());
+    }
+
+    #[test]
+    fn a_version_6_database_gains_conversations_and_keeps_its_rows() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "foreign_keys", true).unwrap();
+        for sql in &MIGRATIONS[..6] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 6).unwrap();
+        conn.execute(
+            &format!("INSERT INTO callcenters ({CC_COLUMNS}) VALUES ('cc', 'old', NULL, NULL, '{{}}', 1, 1)"),
+            [],
+        )
+        .unwrap();
+        let store = SqliteStore::with_connection(conn).unwrap();
+        assert_eq!(store.schema_version().unwrap(), 7);
+        let cc = CallCenterId("cc".into());
+        assert_eq!(store.callcenter(&cc).unwrap().unwrap().name, "old");
+        let row = ConversationRow {
+            id: "c1".into(),
+            callcenter_id: cc.clone(),
+            kind: "queue".into(),
+            state: "running".into(),
+            queue_id: None,
+            condition_id: None,
+            agent_call_id: None,
+            begin_time: 5,
+            end_time: None,
+            end_reason: None,
+            record_file: None,
+            members: Vec::new(),
+        };
+        store
+            .save_conversations(std::slice::from_ref(&row))
+            .unwrap();
+        assert_eq!(store.conversation(&cc, "c1").unwrap(), Some(row));
     }
 
     #[test]
