@@ -367,6 +367,24 @@ impl Board {
         Ok(())
     }
 
+    /// A transfer failed: others may join again.
+    pub fn unlock(&mut self, id: &ConversationId) -> Result<(), ConversationError> {
+        self.running(id)?.locked = false;
+        Ok(())
+    }
+
+    /// Running conversations the member is in now, in id order.
+    pub fn conversations_of(&self, who: &MemberId) -> Vec<ConversationId> {
+        let mut v: Vec<_> = self
+            .conversations
+            .values()
+            .filter(|c| c.ended.is_none() && c.present(who).is_some())
+            .map(|c| c.id.clone())
+            .collect();
+        v.sort();
+        v
+    }
+
     /// The one conversation where the agent is active (mode ≠ 4), if any.
     pub fn active_of(&self, agent: &AgentName) -> Vec<&ConversationId> {
         let who = MemberId::Agent(agent.clone());

@@ -15,8 +15,8 @@ use sb_store::{CallCenterId, Extension, StoreHandle};
 use tokio::sync::mpsc;
 
 use crate::acd::{
-    AgentCallId, AgentConnector, CallCenterHub, FailCause, ReturnTo, RingFailure, RingOutcome,
-    RingReply, RingRequest, TaskId, TaskKind, TaskRequest, TaskUpdate,
+    AgentCallId, AgentConnector, CallCenterHub, FailCause, RingFailure, RingOutcome, RingReply,
+    RingRequest, TaskId, TaskKind, TaskRequest, TaskUpdate,
 };
 use crate::core::call::{CallId, EndReason, Originated};
 use crate::endpoint::Command;
@@ -122,8 +122,8 @@ struct Queued {
     cc: CallCenterId,
     task: Option<TaskId>,
     music: Option<MediaPlayId>,
-    /// The agent it talks to, its call and their conversation, once joined.
-    agent: Option<(AgentName, CallId, AcdConversationId)>,
+    /// The agent it talks to, once found, and their conversation once it runs.
+    agent: Option<(AgentName, Option<AcdConversationId>)>,
     voices: Voices,
 }
 
@@ -139,9 +139,18 @@ pub(crate) struct AcdLink {
     queued: HashMap<CallId, Queued>,
     /// The endpoint's command queue, for news that arrives later.
     news: Option<mpsc::Sender<Command>>,
-    /// Conversation ids: random, 32 hex digits like every id.
-    prefix: u64,
-    next: u64,
+}
+
+/// A queued caller and the agent that answered, to be put in a conversation.
+#[derive(Debug)]
+pub(crate) struct Joined {
+    pub cc: CallCenterId,
+    pub caller: CallId,
+    pub agent: AgentName,
+    pub extension: sb_store::ExtensionId,
+    pub agent_call: CallId,
+    pub task: TaskId,
+    pub reserve: AgentState,
 }
 
 /// What the endpoint must do for the link: the core and the IVR are the endpoint's.
@@ -153,7 +162,7 @@ pub(crate) enum Do {
     /// Announce an agent's number to a caller.
     PlayNumber(CallId, Option<Prompt>, String, Option<Prompt>),
     StopMusic(MediaPlayId),
-    Join(CallId, CallId),
+    Converse(Box<Joined>),
     TellIvr(CallId, IvrMessage),
 }
 
@@ -166,13 +175,7 @@ impl AcdLink {
     }
 
     pub fn attach(&mut self, hub: CallCenterHub) {
-        self.prefix = StdRng::from_os_rng().next_u64();
         self.hub = Some(hub);
-    }
-
-    fn conversation_id(&mut self) -> AcdConversationId {
-        self.next += 1;
-        AcdConversationId(format!("{:016x}{:016x}", self.prefix, self.next))
     }
 
     /// Rings an agent's extension.
@@ -305,9 +308,6 @@ impl AcdLink {
 
     /// News of a queued caller's task.
     pub fn queue_news(&mut self, call: &CallId, news: QueueNews) -> Vec<Do> {
-        let answered = matches!(news, QueueNews::Update(TaskUpdate::Succeeded { .. }));
-        // Drawn before borrowing the caller's entry.
-        let conversation = answered.then(|| self.conversation_id());
         let Some(q) = self.queued.get_mut(call) else {
             return Vec::new();
         };
@@ -330,12 +330,10 @@ impl AcdLink {
             QueueNews::Update(TaskUpdate::Succeeded {
                 agent,
                 call: agent_call,
+                extension,
+                task,
                 ..
             }) => {
-                let Some(conversation) = conversation else {
-                    return Vec::new();
-                };
-                let agent_call = CallId(agent_call.0);
                 if q.voices.play_num {
                     let (cc, voices) = (q.cc.clone(), q.voices.clone());
                     self.announce(call, &cc, &agent, &voices);
@@ -344,20 +342,16 @@ impl AcdLink {
                     return Vec::new();
                 };
                 let mut todo: Vec<Do> = q.music.take().map(Do::StopMusic).into_iter().collect();
-                q.agent = Some((agent.clone(), agent_call.clone(), conversation.clone()));
-                let cc = q.cc.clone();
-                if let Some(hub) = self.hub.clone() {
-                    let then = ReturnTo::Reserve(AgentState::IDLE);
-                    tokio::spawn(async move {
-                        if let Err(error) = hub
-                            .conversation_entered(&cc, &agent, conversation, then)
-                            .await
-                        {
-                            tracing::warn!(%agent, %error, "agent not moved to its conversation");
-                        }
-                    });
-                }
-                todo.push(Do::Join(call.clone(), agent_call));
+                q.agent = Some((agent.clone(), None));
+                todo.push(Do::Converse(Box::new(Joined {
+                    cc: q.cc.clone(),
+                    caller: call.clone(),
+                    agent,
+                    extension,
+                    agent_call: CallId(agent_call.0),
+                    task,
+                    reserve: q.voices.reserve.clone(),
+                })));
                 todo
             }
             QueueNews::Update(TaskUpdate::Failed { cause, data, .. }) => {
@@ -415,38 +409,24 @@ impl AcdLink {
         Vec::new()
     }
 
-    /// Two joined legs parted: the caller goes back to its IVR when the agent left, the
-    /// agent is hung up (in no conversation any more) when the caller left.
-    pub fn join_ended(&mut self, ended: &CallId, other: &CallId) -> Vec<Do> {
-        let (caller, caller_left) = if self.queued.contains_key(ended) {
-            (ended.clone(), true)
-        } else {
-            (other.clone(), false)
-        };
-        let Some(q) = self.queued.remove(&caller) else {
-            return Vec::new();
-        };
-        let Some((agent, agent_call, conversation)) = q.agent else {
-            return Vec::new();
-        };
-        if let Some(hub) = self.hub.clone() {
-            let (cc, agent, conversation) = (q.cc.clone(), agent.clone(), conversation.clone());
-            tokio::spawn(async move {
-                let _ = hub.conversation_left(&cc, &agent, conversation).await;
-            });
+    /// The caller and its agent talk in `conversation` now.
+    pub fn conversing(&mut self, caller: &CallId, conversation: AcdConversationId) -> Vec<Do> {
+        if let Some((_, c)) = self.queued.get_mut(caller).and_then(|q| q.agent.as_mut()) {
+            *c = Some(conversation);
         }
-        if caller_left {
-            vec![Do::HangUp(agent_call)]
-        } else {
-            let outcome = EnqueueOutcome {
-                result: EnqueueResult::Success,
-                cause: None,
-                agent_name: Some(agent.to_string()),
-                conversation_id: Some(conversation.0),
-                data: None,
-            };
-            vec![Do::TellIvr(caller, IvrMessage::EnqueueEnded(outcome))]
-        }
+        Vec::new()
+    }
+
+    /// The caller or the agent was gone before they could talk: both go.
+    pub fn not_joined(&mut self, caller: &CallId, agent_call: &CallId) -> Vec<Do> {
+        let mut todo = vec![Do::HangUp(agent_call.clone())];
+        todo.extend(self.leave(caller, failed(EnqueueCause::CallFail, None)));
+        todo
+    }
+
+    /// The caller's conversation is over (it went back to its IVR or hung up).
+    pub fn forget(&mut self, caller: &CallId) {
+        self.queued.remove(caller);
     }
 
     /// A call ended for good.
@@ -497,7 +477,7 @@ fn ring_failure(reason: EndReason) -> RingFailure {
 }
 
 /// What a queued caller hears, read from the `<enqueue>` element's attributes (SPEC §8).
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Voices {
     /// `wait_voice`: looped while the caller waits and the agent rings.
     pub wait: Option<String>,
@@ -507,6 +487,20 @@ pub(crate) struct Voices {
     pub pre: Option<String>,
     /// `post_num_voice`.
     pub post: Option<String>,
+    /// `reserve_state`: the agent's state after the conversation (default `idle`).
+    pub reserve: AgentState,
+}
+
+impl Default for Voices {
+    fn default() -> Self {
+        Voices {
+            wait: None,
+            play_num: false,
+            pre: None,
+            post: None,
+            reserve: AgentState::IDLE,
+        }
+    }
 }
 
 impl Voices {
@@ -531,6 +525,11 @@ impl Voices {
                             b"play_num" => voices.play_num = value.as_deref() == Some("true"),
                             b"pre_num_voice" => voices.pre = value,
                             b"post_num_voice" => voices.post = value,
+                            b"reserve_state" => {
+                                if let Some(state) = value.and_then(|v| v.parse().ok()) {
+                                    voices.reserve = state;
+                                }
+                            }
                             _ => {}
                         }
                     }

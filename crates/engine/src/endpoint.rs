@@ -132,6 +132,11 @@ pub(crate) enum Command {
     AttachAcd(crate::acd::CallCenterHub),
     /// A conversation operation from the API.
     Conversation(Box<crate::conversation::Request>),
+    /// News of a queue task a conversation operation created.
+    ConversationTask {
+        target: Box<crate::conversation::Target>,
+        news: crate::conversation::TaskNews,
+    },
     /// An IVR caller enters the queue.
     Enqueue {
         call: crate::core::call::CallId,
@@ -245,6 +250,17 @@ impl SipEndpoint {
             tcp_cfg,
             inbound_tx,
         ));
+        // Conversations that were running when the server stopped ended then.
+        let now_ms = clock.unix_ms();
+        let closed = store
+            .run(move |s| s.close_running_conversations(now_ms))
+            .await?;
+        if closed > 0 {
+            tracing::warn!(
+                closed,
+                "conversations left running by the last stop were closed"
+            );
+        }
         let (persist, writer) = persist::spawn_writer(store.clone());
         let (cdr, cdr_writer) = crate::cdr::spawn_writer(store.clone());
         let (commands, commands_rx) = mpsc::channel(COMMAND_QUEUE);
@@ -273,6 +289,8 @@ impl SipEndpoint {
             }),
             commands: commands.clone(),
             cdr,
+            conv: crate::conversation::ConvLink::default(),
+            store: store.clone(),
         };
         let endpoint =
             tokio::spawn(shell.run(datagrams_rx, inbound_rx, commands_rx, lookups_rx, media_rx));
@@ -517,6 +535,9 @@ struct Shell {
     /// The task's own command queue, for answers that arrive later (queue news).
     commands: mpsc::Sender<Command>,
     cdr: mpsc::UnboundedSender<crate::cdr::CdrWrite>,
+    /// Every conversation and agent connection.
+    conv: crate::conversation::ConvLink,
+    store: StoreHandle,
 }
 
 /// Live bindings per SIP user, published as the `switchboard_registrations` gauge. Every
@@ -553,7 +574,11 @@ impl Shell {
         let mut census = tokio::time::interval(CENSUS_EVERY);
         census.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            let delay = self.core.poll_timeout().map_or(IDLE_WAKE, |at| {
+            let next = match (self.core.poll_timeout(), self.conv.next_deadline()) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            let delay = next.map_or(IDLE_WAKE, |at| {
                 at.saturating_duration_since(self.clock.now())
             });
             tokio::select! {
@@ -589,10 +614,14 @@ impl Shell {
                     }
                     Some(Command::HangUpCall { call }) => self.apply(vec![Do::HangUp(call)]),
                     Some(Command::HangUpAgent { agent }) => {
-                        let todo = self.acd.hang_up_agent(&agent);
+                        let mut todo = self.acd.hang_up_agent(&agent);
+                        todo.extend(self.conv.agent_calls(&agent.0, &agent.1).map(Do::HangUp));
                         self.apply(todo);
                     }
-                    Some(Command::AttachAcd(hub)) => self.acd.attach(hub),
+                    Some(Command::AttachAcd(hub)) => {
+                        self.conv.attach(hub.clone(), self.commands.clone(), self.store.clone());
+                        self.acd.attach(hub);
+                    }
                     Some(Command::Enqueue { call, callcenter, request }) => {
                         let todo = self.acd.enqueue(call, callcenter, request, self.commands.clone());
                         self.apply(todo);
@@ -606,7 +635,10 @@ impl Shell {
                         self.apply(todo);
                     }
                     Some(Command::Conversation(request)) => {
-                        let _ = request.reply.send(Err(crate::conversation::ConversationError::Stopped));
+                        self.with_conv(|conv, ctx| conv.request(ctx, *request));
+                    }
+                    Some(Command::ConversationTask { target, news }) => {
+                        self.with_conv(|conv, ctx| conv.on_task(ctx, *target, news));
                     }
                     Some(Command::Shutdown) | None => break,
                 },
@@ -622,6 +654,7 @@ impl Shell {
                 }
                 () = tokio::time::sleep(delay) => {
                     self.core.on_timeout(self.clock.now(), self.clock.unix_ms());
+                    self.with_conv(|conv, ctx| conv.on_timer(ctx));
                 }
                 Some(datagram) = datagrams.recv() => {
                     self.on_datagram(datagram);
@@ -702,6 +735,31 @@ impl Shell {
         }
     }
 
+    /// Runs a conversation step with the core, then does what it asks of the IVR and the
+    /// queue link.
+    fn with_conv<R>(
+        &mut self,
+        step: impl FnOnce(&mut crate::conversation::ConvLink, &mut crate::conversation::Ctx<'_>) -> R,
+    ) -> R {
+        let mut ctx = crate::conversation::Ctx {
+            core: &mut self.core,
+            now: self.clock.now(),
+            ms: self.clock.unix_ms(),
+        };
+        let result = step(&mut self.conv, &mut ctx);
+        for out in std::mem::take(&mut self.conv.out) {
+            match out {
+                crate::conversation::Out::TellIvr(call, message) => {
+                    if let Some(ivr) = &mut self.ivr {
+                        ivr.tell(call, message);
+                    }
+                }
+                crate::conversation::Out::QueueCallerDone(call) => self.acd.forget(&call),
+            }
+        }
+        result
+    }
+
     /// Does what the call-center link asks, on the core and the IVR sessions.
     fn apply(&mut self, todo: Vec<Do>) {
         let (now, ms) = (self.clock.now(), self.clock.unix_ms());
@@ -722,12 +780,34 @@ impl Shell {
                     self.core.play_number(&call, pre, num, post);
                 }
                 Do::StopMusic(play) => self.core.stop_playback(play),
-                Do::Join(caller, agent) => {
-                    if !self.core.join_calls(now, ms, &caller, &agent) {
-                        // One of them is gone already: end it as if the caller left.
-                        let todo = self.acd.join_ended(&caller, &agent);
-                        self.apply(todo);
-                    }
+                Do::Converse(joined) => {
+                    let crate::acd_link::Joined {
+                        cc,
+                        caller,
+                        agent,
+                        extension,
+                        agent_call,
+                        task,
+                        reserve,
+                    } = *joined;
+                    let conversation = self.with_conv(|conv, ctx| {
+                        conv.queue_answered(
+                            ctx,
+                            &cc,
+                            &caller,
+                            &agent,
+                            extension,
+                            &agent_call,
+                            &task,
+                            reserve,
+                        )
+                    });
+                    let todo = match conversation {
+                        Some(id) => self.acd.conversing(&caller, id),
+                        // One of them is gone already: both go.
+                        None => self.acd.not_joined(&caller, &agent_call),
+                    };
+                    self.apply(todo);
                 }
                 Do::TellIvr(call, message) => {
                     if let Some(ivr) = &mut self.ivr {
@@ -777,12 +857,17 @@ impl Shell {
                         ivr.tell(call, message);
                     }
                 }
-                Effect::Originated { call, outcome } => self.acd.originated(&call, outcome),
-                Effect::LegEnded { .. } => {}
-                Effect::JoinEnded { ended, other } => {
-                    let todo = self.acd.join_ended(&ended, &other);
-                    self.apply(todo);
+                Effect::Originated { call, outcome } => {
+                    if self.conv.owns(&call) {
+                        self.with_conv(|conv, ctx| conv.on_originated(ctx, &call, outcome));
+                    } else {
+                        self.acd.originated(&call, outcome);
+                    }
                 }
+                Effect::LegEnded { call, .. } => {
+                    self.with_conv(|conv, ctx| conv.on_leg_ended(ctx, &call));
+                }
+                Effect::JoinEnded { .. } => {}
                 Effect::CallQuality {
                     call,
                     packets_lost,

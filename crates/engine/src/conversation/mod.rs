@@ -14,6 +14,11 @@
 //! refused before anything changes, then hands the operation to the endpoint task, which
 //! answers at once with the ids it created; outcomes follow as events.
 
+mod flow;
+mod link;
+mod live;
+mod ops;
+mod publish;
 mod request;
 
 use sb_acd::agent::AgentName;
@@ -22,6 +27,11 @@ use sb_acd::enqueue::Enqueue;
 use sb_store::{CallCenterId, Extension, StoreHandle};
 use tokio::sync::{mpsc, oneshot};
 
+pub(crate) use link::{ConvLink, Ctx, Out};
+pub(crate) use live::{Target, TaskNews};
+pub use publish::{
+    AGENT_CONVERSATION_CHANGED, CONVERSATION_BEGIN, CONVERSATION_END, CONVERSATION_PARTS_CHANGED,
+};
 pub use request::{ConversationError, Created, Dial, Operation};
 pub use sb_acd::conversation::{ConversationId, Mode};
 

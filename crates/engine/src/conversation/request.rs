@@ -208,6 +208,12 @@ pub enum ConversationError {
         /// Members in it now.
         members: usize,
     },
+    /// The other party is an agent: only an outside party can be transferred (409).
+    #[error("the other party of conversation {id} is an agent; only an outside party can be transferred")]
+    PartyIsAgent {
+        /// The conversation.
+        id: String,
+    },
     /// The agent's phone is being rung for another operation; wait for it (409).
     #[error("agent {agent}'s extension is still ringing for an earlier operation")]
     Connecting {

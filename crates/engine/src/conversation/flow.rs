@@ -1,0 +1,482 @@
+//! Members on their way: numbers dialled and agents found by queue tasks, what the others
+//! hear meanwhile, and what happens when they arrive or do not (SPEC §6).
+
+use std::time::Duration;
+
+use sb_acd::conversation::{EndReason, MemberId, Mode};
+use sb_media::tone::ToneKind;
+
+use super::link::{ConvLink, Ctx, Out};
+use super::live::{Dialling, Kind, Purpose, Role, Target, TaskNews};
+use super::Dial;
+use crate::acd::{TaskRequest, TaskUpdate};
+use crate::core::call::CallId;
+use crate::endpoint::Command;
+use crate::ivr::EnqueueCause;
+
+impl Dialling {
+    pub(super) fn is_transfer(&self) -> bool {
+        matches!(self.target.purpose, Purpose::Transfer { .. })
+    }
+}
+
+/// The engine's ring limit when a request gives none.
+const DEFAULT_DIAL: Duration = Duration::from_secs(60);
+
+impl ConvLink {
+    /// Dials `dial` for `target` as call `call`.
+    pub(super) fn dial(&mut self, ctx: &mut Ctx<'_>, call: CallId, dial: &Dial, target: Target) {
+        let cc = target.cc.clone();
+        self.roles.insert(
+            call.clone(),
+            Role::Dialling(Dialling {
+                max_answer: Duration::from_secs(u64::from(dial.max_answer_seconds)),
+                target,
+            }),
+        );
+        let max_dial = dial
+            .max_dial_seconds
+            .map_or(DEFAULT_DIAL, |s| Duration::from_secs(u64::from(s)));
+        ctx.core.dial_number(
+            ctx.now,
+            ctx.ms,
+            call,
+            &cc,
+            &dial.to,
+            dial.from.as_deref(),
+            Some(max_dial),
+        );
+    }
+
+    /// callout, once the agent is in: the number is dialled, the agent hears ringback
+    /// unless it called in the background (it joined in mode 4 then).
+    pub(super) fn dial_for_callout(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        conversation: &sb_acd::conversation::ConversationId,
+        call: CallId,
+        dial: Dial,
+    ) {
+        let Some(l) = self.live.get_mut(conversation) else {
+            return;
+        };
+        l.pending += 1;
+        let cc = l.cc.clone();
+        let agent_call = l.agent_call_id.clone().map(CallId);
+        let agent_mode = self
+            .boards
+            .get(&cc)
+            .and_then(|b| b.get(conversation))
+            .and_then(|c| c.current().next().map(|m| m.mode));
+        if let (Some(agent_call), Some(mode)) = (agent_call, agent_mode) {
+            if mode != Mode::HOLD {
+                self.play_to(ctx, conversation, &agent_call, Some(ToneKind::Ringback));
+            }
+        }
+        let target = Target {
+            conversation: conversation.clone(),
+            cc,
+            mode: Mode::BOTH,
+            purpose: Purpose::Party,
+        };
+        self.dial(ctx, call, &dial, target);
+    }
+
+    /// Plays ringback (`tone`) or the queue prompt (`None`: hold music) to a member's call
+    /// while something runs for it.
+    pub(super) fn play_to(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        conversation: &sb_acd::conversation::ConversationId,
+        call: &CallId,
+        tone: Option<ToneKind>,
+    ) {
+        let Some(cc) = self.live.get(conversation).map(|l| l.cc.clone()) else {
+            return;
+        };
+        let play = match tone {
+            Some(kind) => ctx.core.play_tone(call, &cc, kind),
+            None => ctx.core.play_loop(call, sb_media::builtin::hold_music()),
+        };
+        if let (Some(play), Some(l)) = (play, self.live.get_mut(conversation)) {
+            if let Some(old) = l.prompts.insert(call.clone(), play) {
+                ctx.core.stop_playback(old);
+            }
+        }
+    }
+
+    fn stop_prompts(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        conversation: &sb_acd::conversation::ConversationId,
+    ) {
+        if let Some(l) = self.live.get_mut(conversation) {
+            for (_, play) in l.prompts.drain() {
+                ctx.core.stop_playback(play);
+            }
+        }
+    }
+
+    /// Queues a task for `target`; the answer to the API waits for its id.
+    pub(super) fn start_task(
+        &mut self,
+        target: Target,
+        request: TaskRequest,
+        reply: tokio::sync::oneshot::Sender<Result<super::Created, super::ConversationError>>,
+        mut created: super::Created,
+    ) {
+        let (Some(hub), Some(news)) = (self.hub.clone(), self.news.clone()) else {
+            let _ = reply.send(Err(super::ConversationError::Stopped));
+            return;
+        };
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let request = TaskRequest {
+            reports: Some(tx),
+            ..request
+        };
+        let cc = target.cc.clone();
+        tokio::spawn(async move {
+            match hub.enqueue(&cc, request).await {
+                Ok(task) => {
+                    created.task_id = Some(task.to_string());
+                    let _ = reply.send(Ok(created));
+                    let _ = news
+                        .send(Command::ConversationTask {
+                            target: Box::new(target.clone()),
+                            news: TaskNews::Created(task),
+                        })
+                        .await;
+                }
+                Err(error) => {
+                    let _ = reply.send(Err(error.into()));
+                    let _ = news
+                        .send(Command::ConversationTask {
+                            target: Box::new(target),
+                            news: TaskNews::Refused,
+                        })
+                        .await;
+                    return;
+                }
+            }
+            while let Some(update) = rx.recv().await {
+                let command = Command::ConversationTask {
+                    target: Box::new(target.clone()),
+                    news: TaskNews::Update(update),
+                };
+                if news.send(command).await.is_err() {
+                    return;
+                }
+            }
+        });
+    }
+
+    /// News of a task an operation queued.
+    pub fn on_task(&mut self, ctx: &mut Ctx<'_>, target: Target, news: TaskNews) {
+        match news {
+            TaskNews::Created(task) => {
+                if let Some(l) = self.live.get_mut(&target.conversation) {
+                    l.tasks.insert(task);
+                }
+                if let Purpose::Transfer { party, .. } = &target.purpose {
+                    self.transfer_tasks.insert(party.clone(), task);
+                }
+            }
+            TaskNews::Refused => self.missed(ctx, target),
+            TaskNews::Update(TaskUpdate::Succeeded {
+                agent,
+                extension,
+                call,
+                task,
+                ..
+            }) => {
+                let call = CallId(call.0);
+                for l in self.live.values_mut() {
+                    l.tasks.remove(&task);
+                }
+                self.transfer_tasks.retain(|_, t| *t != task);
+                ctx.core.watch_call(&call);
+                self.roles.insert(
+                    call.clone(),
+                    Role::Connection {
+                        cc: target.cc.clone(),
+                        agent: agent.clone(),
+                    },
+                );
+                self.connections.insert(
+                    (target.cc.clone(), agent.clone()),
+                    super::live::Connection {
+                        call: call.clone(),
+                        up: true,
+                        waiting: Vec::new(),
+                    },
+                );
+                let mut target = target;
+                if let Purpose::Transfer { task: t, .. } = &mut target.purpose {
+                    *t = Some(task);
+                }
+                self.arrived_agent(ctx, target, agent, extension, call);
+            }
+            TaskNews::Update(TaskUpdate::Failed { task, .. }) => {
+                for l in self.live.values_mut() {
+                    l.tasks.remove(&task);
+                }
+                self.transfer_tasks.retain(|_, t| *t != task);
+                self.missed(ctx, target);
+            }
+            TaskNews::Update(_) => {}
+        }
+    }
+
+    fn arrived_agent(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        target: Target,
+        agent: sb_acd::agent::AgentName,
+        extension: sb_store::ExtensionId,
+        call: CallId,
+    ) {
+        let conv = target.conversation.clone();
+        if let Some(l) = self.live.get_mut(&conv) {
+            l.extensions.insert(agent.clone(), extension.clone());
+            l.reserve.get_or_insert(sb_acd::agent::AgentState::IDLE);
+        }
+        let is_transfer = matches!(target.purpose, Purpose::Transfer { .. });
+        if !is_transfer && !self.live.contains_key(&conv) {
+            // It ended while the agent was found: the agent goes back.
+            self.disconnect(ctx, &target.cc, &agent);
+            return;
+        }
+        self.arrived(ctx, target, MemberId::Agent(agent.clone()), call);
+        if let Some(l) = self.live.get_mut(&conv) {
+            l.extensions.insert(agent, extension);
+        }
+    }
+
+    /// A dialled number answered, or a task's agent answered.
+    pub(super) fn arrived(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        target: Target,
+        member: MemberId,
+        call: CallId,
+    ) {
+        let conv = target.conversation.clone();
+        match target.purpose.clone() {
+            Purpose::Party | Purpose::Invite { .. } => {
+                if let MemberId::Call(_) = member {
+                    self.roles.insert(
+                        call.clone(),
+                        Role::Outside {
+                            conversation: conv.clone(),
+                        },
+                    );
+                }
+                if let Some(l) = self.live.get_mut(&conv) {
+                    l.pending = l.pending.saturating_sub(1);
+                }
+                self.stop_prompts(ctx, &conv);
+                if self
+                    .join_now(ctx, &conv, member.clone(), &call, target.mode)
+                    .is_err()
+                {
+                    self.release_arrival(ctx, &target, &member, &call);
+                    return;
+                }
+                if let Purpose::Invite {
+                    inviter: Some((agent, mode)),
+                } = target.purpose
+                {
+                    let _ = self.set_mode(ctx, &conv, &MemberId::Agent(agent), mode);
+                }
+            }
+            Purpose::Transfer {
+                from,
+                party,
+                kind,
+                task,
+                ..
+            } => self.transfer_arrived(ctx, &target, from, party, kind, task, member, call),
+        }
+    }
+
+    /// The conversation an arrival was for is gone: its call goes too.
+    fn release_arrival(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        target: &Target,
+        member: &MemberId,
+        call: &CallId,
+    ) {
+        match member {
+            MemberId::Agent(agent) => self.disconnect(ctx, &target.cc, agent),
+            MemberId::Call(_) => {
+                self.roles.remove(call);
+                ctx.core.hangup_call(ctx.now, ctx.ms, call);
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn transfer_arrived(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        target: &Target,
+        from: sb_acd::conversation::ConversationId,
+        party: CallId,
+        kind: Kind,
+        task: Option<crate::acd::TaskId>,
+        member: MemberId,
+        call: CallId,
+    ) {
+        // The old conversation (release=false) ends now: the party moves, the agent leaves.
+        let was_ivr = self.live.get(&from).is_some_and(|l| l.ivr.contains(&party))
+            || self.pending_ivr.remove(&party);
+        if let Some(l) = self.live.get_mut(&from) {
+            if l.transfer.as_ref().is_some_and(|t| t.party == party) {
+                self.roles.insert(
+                    party.clone(),
+                    Role::Transferring {
+                        target: target.clone(),
+                    },
+                );
+                l.transfer = None;
+                l.prompts.remove(&party).map(|p| ctx.core.stop_playback(p));
+            }
+        }
+        if self.live.contains_key(&from) {
+            let _ = self.end(ctx, &from, EndReason::MemberLeft, None);
+        }
+        if !matches!(self.roles.get(&party), Some(Role::Transferring { .. })) {
+            // The party is gone: the arrival has nobody to talk to.
+            self.release_arrival(ctx, target, &member, &call);
+            return;
+        }
+        if let Some(play) = self.transfer_prompts.remove(&party) {
+            ctx.core.stop_playback(play);
+        }
+        let id = target.conversation.clone();
+        self.create_as(ctx, &target.cc, kind, id.clone(), None);
+        if let Some(l) = self.live.get_mut(&id) {
+            l.queue_id = task.map(|t| t.to_string());
+            if was_ivr {
+                l.ivr.insert(party.clone());
+                if let MemberId::Agent(a) = &member {
+                    l.ivr_agent = Some(a.clone());
+                }
+            }
+        }
+        self.roles.insert(
+            party.clone(),
+            Role::Outside {
+                conversation: id.clone(),
+            },
+        );
+        if let MemberId::Call(_) = member {
+            self.roles.insert(
+                call.clone(),
+                Role::Outside {
+                    conversation: id.clone(),
+                },
+            );
+        }
+        let _ = self.join_now(
+            ctx,
+            &id,
+            MemberId::Call(party.0.clone()),
+            &party,
+            Mode::BOTH,
+        );
+        let _ = self.join_now(ctx, &id, member, &call, target.mode);
+    }
+
+    /// A dial or a task failed.
+    pub(super) fn missed(&mut self, ctx: &mut Ctx<'_>, target: Target) {
+        let conv = target.conversation.clone();
+        match target.purpose.clone() {
+            Purpose::Party => {
+                if let Some(l) = self.live.get_mut(&conv) {
+                    l.pending = l.pending.saturating_sub(1);
+                }
+                self.stop_prompts(ctx, &conv);
+                self.check_end(ctx, &conv);
+            }
+            Purpose::Invite { inviter } => {
+                if let Some(l) = self.live.get_mut(&conv) {
+                    l.pending = l.pending.saturating_sub(1);
+                }
+                self.stop_prompts(ctx, &conv);
+                if let Some((agent, mode)) = inviter {
+                    let _ = self.set_mode(ctx, &conv, &MemberId::Agent(agent), mode);
+                }
+                self.check_end(ctx, &conv);
+            }
+            Purpose::Transfer { from, party, .. } => self.transfer_failed(ctx, &from, &party),
+        }
+    }
+
+    /// A transfer found nobody: with `release=false` both go back to mode 1; a party
+    /// already out of its conversation goes back to its IVR or is hung up.
+    fn transfer_failed(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        from: &sb_acd::conversation::ConversationId,
+        party: &CallId,
+    ) {
+        let running = self
+            .live
+            .get(from)
+            .and_then(|l| l.transfer.clone())
+            .filter(|t| &t.party == party);
+        if let Some(t) = running {
+            let cc = t.target.cc.clone();
+            if let Some(l) = self.live.get_mut(from) {
+                l.transfer = None;
+            }
+            let _ = self.board(&cc).unlock(from);
+            self.stop_prompts(ctx, from);
+            let _ = self.set_mode(ctx, from, &MemberId::Call(party.0.clone()), Mode::BOTH);
+            let _ = self.set_mode(ctx, from, &MemberId::Agent(t.agent), Mode::BOTH);
+            self.check_end(ctx, from);
+            return;
+        }
+        if let Some(play) = self.transfer_prompts.remove(party) {
+            ctx.core.stop_playback(play);
+        }
+        if matches!(self.roles.get(party), Some(Role::Transferring { .. })) {
+            self.roles.remove(party);
+            if self.pending_ivr.remove(party) {
+                ctx.core.unwatch_call(party);
+                self.out.push(Out::QueueCallerDone(party.clone()));
+                self.out.push(Out::TellIvr(
+                    party.clone(),
+                    ConvLink::ivr_failed(EnqueueCause::CallFail),
+                ));
+            } else {
+                ctx.core.hangup_call(ctx.now, ctx.ms, party);
+            }
+        }
+    }
+
+    /// A party hung up while being transferred: whatever looks for its new partner stops.
+    pub(super) fn abandon_transfer(&mut self, ctx: &mut Ctx<'_>, target: &Target) {
+        let dials: Vec<CallId> = self
+            .roles
+            .iter()
+            .filter(|(_, r)| matches!(r, Role::Dialling(d) if d.target.conversation == target.conversation))
+            .map(|(c, _)| c.clone())
+            .collect();
+        for call in dials {
+            self.roles.remove(&call);
+            ctx.core.hangup_call(ctx.now, ctx.ms, &call);
+        }
+        if let (Purpose::Transfer { party, .. }, Some(hub)) = (&target.purpose, self.hub.clone()) {
+            self.pending_ivr.remove(party);
+            if let Some(task) = self.transfer_tasks.remove(party) {
+                let cc = target.cc.clone();
+                tokio::spawn(async move {
+                    let _ = hub.cancel(&cc, task, crate::acd::FailCause::Hangup).await;
+                });
+            }
+        }
+    }
+}

@@ -1,0 +1,655 @@
+//! [`ConvLink`]: every running conversation of the endpoint, the calls they are made of,
+//! and the agents' connections. Membership and modes go through the pure
+//! [`Board`] first; what it decides is then applied to the legs and the mixers.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use rand::rngs::StdRng;
+use rand::{RngCore as _, SeedableRng as _};
+use sb_acd::agent::{AgentName, ReturnTo};
+use sb_acd::conversation::{Board, ConversationId, EndReason, MemberId, Mode, ModeChange};
+use sb_media::mixer::VoiceMode;
+use sb_store::{CallCenterId, Extension};
+use tokio::sync::mpsc;
+
+use super::live::{Connection, Kind, Live, Role};
+use super::publish::HubCall;
+use super::ConversationError;
+use crate::acd::CallCenterHub;
+use crate::core::call::{CallId, Originated};
+use crate::core::Core;
+use crate::endpoint::Command;
+use crate::ivr::{EnqueueCause, EnqueueOutcome, EnqueueResult, IvrMessage};
+
+/// The endpoint's core and the time, for one step.
+pub(crate) struct Ctx<'a> {
+    pub core: &'a mut Core,
+    pub now: Instant,
+    pub ms: u64,
+}
+
+/// What the endpoint must do for the conversations beyond the core.
+#[derive(Debug)]
+pub(crate) enum Out {
+    /// Tell an IVR session (a caller back from its conversation).
+    TellIvr(CallId, IvrMessage),
+    /// A queued caller's conversation is over: the queue link forgets it.
+    QueueCallerDone(CallId),
+}
+
+/// Every conversation of the endpoint.
+#[derive(Debug, Default)]
+pub(crate) struct ConvLink {
+    pub(super) hub: Option<CallCenterHub>,
+    pub(super) hub_calls: Option<mpsc::UnboundedSender<HubCall>>,
+    pub(super) news: Option<mpsc::Sender<Command>>,
+    pub(super) boards: HashMap<CallCenterId, Board>,
+    pub(super) live: HashMap<ConversationId, Live>,
+    pub(super) roles: HashMap<CallId, Role>,
+    pub(super) connections: HashMap<(CallCenterId, AgentName), Connection>,
+    pub(super) rows: Option<mpsc::UnboundedSender<sb_store::ConversationRow>>,
+    /// Parties being transferred that came from an IVR `<enqueue>`.
+    pub(super) pending_ivr: std::collections::HashSet<CallId>,
+    /// What a party hears while its transfer (`release=true`) runs.
+    pub(super) transfer_prompts: HashMap<CallId, sb_media::mixer::PlayId>,
+    /// The queue task looking for a transferred party's agent.
+    pub(super) transfer_tasks: HashMap<CallId, crate::acd::TaskId>,
+    prefix: u64,
+    next: u64,
+    pub out: Vec<Out>,
+}
+
+/// The mixer's mode for a SPEC mode.
+pub(super) fn voice(mode: Mode) -> VoiceMode {
+    VoiceMode::from_number(mode.get()).unwrap_or(VoiceMode::Neither)
+}
+
+impl ConvLink {
+    /// Starts talking to the hub: agent changes go through one ordered task.
+    pub fn attach(
+        &mut self,
+        hub: CallCenterHub,
+        news: mpsc::Sender<Command>,
+        store: sb_store::StoreHandle,
+    ) {
+        self.prefix = StdRng::from_os_rng().next_u64();
+        self.hub_calls = Some(super::publish::spawn_hub_calls(hub.clone()));
+        self.rows = Some(super::publish::spawn_row_writer(store));
+        self.hub = Some(hub);
+        self.news = Some(news);
+    }
+
+    /// A fresh id: 32 hex digits.
+    pub(super) fn id(&mut self) -> String {
+        self.next += 1;
+        format!("{:016x}{:016x}", self.prefix, self.next)
+    }
+
+    /// Whether the call is a conversation's (a connection, a member, a dial).
+    pub fn owns(&self, call: &CallId) -> bool {
+        self.roles.contains_key(call)
+    }
+
+    /// Calls to hang up when an agent is logged out by force.
+    pub fn agent_calls(&self, cc: &CallCenterId, agent: &AgentName) -> Option<CallId> {
+        self.connections
+            .get(&(cc.clone(), agent.clone()))
+            .map(|c| c.call.clone())
+    }
+
+    pub(super) fn board(&mut self, cc: &CallCenterId) -> &mut Board {
+        self.boards.entry(cc.clone()).or_default()
+    }
+
+    /// A running conversation of `cc`, or why not.
+    pub(super) fn running(
+        &self,
+        cc: &CallCenterId,
+        id: &ConversationId,
+    ) -> Result<&Live, ConversationError> {
+        match self.live.get(id) {
+            Some(l) if &l.cc == cc => Ok(l),
+            _ => Err(ConversationError::UnknownConversation { id: id.0.clone() }),
+        }
+    }
+
+    /// A new conversation, running and empty.
+    pub(super) fn create(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        cc: &CallCenterId,
+        kind: Kind,
+    ) -> ConversationId {
+        let id = ConversationId(self.id());
+        self.create_as(ctx, cc, kind, id.clone(), None);
+        id
+    }
+
+    /// A new conversation with a chosen id (a transfer's, announced before it exists).
+    pub(super) fn create_as(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        cc: &CallCenterId,
+        kind: Kind,
+        id: ConversationId,
+        timeout: Option<Duration>,
+    ) {
+        let _ = self.board(cc).create(id.clone(), ctx.ms);
+        let mut live = Live::new(cc.clone(), kind);
+        let seconds = ctx.core.settings_of(cc).conversation_timeout;
+        let timeout = timeout.or((seconds > 0).then(|| Duration::from_secs(u64::from(seconds))));
+        live.deadline = timeout.map(|t| ctx.now + t);
+        self.live.insert(id.clone(), live);
+        self.publish_begin(&id);
+    }
+
+    /// Brings an agent into a conversation through its connection, ringing its extension
+    /// first when it has none.
+    pub(super) fn connect_agent(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        cc: &CallCenterId,
+        agent: &AgentName,
+        extension: &Extension,
+        conversation: &ConversationId,
+        mode: Mode,
+    ) -> Result<(), ConversationError> {
+        let key = (cc.clone(), agent.clone());
+        if let Some(c) = self.connections.get_mut(&key) {
+            if !c.up {
+                c.waiting.push((conversation.clone(), mode));
+                if let Some(l) = self.live.get_mut(conversation) {
+                    l.pending += 1;
+                }
+                return Ok(());
+            }
+            let call = c.call.clone();
+            return self.join_now(
+                ctx,
+                conversation,
+                MemberId::Agent(agent.clone()),
+                &call,
+                mode,
+            );
+        }
+        let call = CallId(self.id());
+        self.roles.insert(
+            call.clone(),
+            Role::Connection {
+                cc: cc.clone(),
+                agent: agent.clone(),
+            },
+        );
+        self.connections.insert(
+            key,
+            Connection {
+                call: call.clone(),
+                up: false,
+                waiting: vec![(conversation.clone(), mode)],
+            },
+        );
+        if let Some(l) = self.live.get_mut(conversation) {
+            l.pending += 1;
+            l.extensions.insert(agent.clone(), extension.id.clone());
+        }
+        ctx.core
+            .originate_to_extension(ctx.now, ctx.ms, call, extension, "callcenter");
+        Ok(())
+    }
+
+    /// Adds a member whose call is up, in `mode`, and applies what that implies.
+    pub(super) fn join_now(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        conversation: &ConversationId,
+        member: MemberId,
+        call: &CallId,
+        mode: Mode,
+    ) -> Result<(), ConversationError> {
+        let cc = self
+            .live
+            .get(conversation)
+            .map(|l| l.cc.clone())
+            .ok_or_else(|| ConversationError::UnknownConversation {
+                id: conversation.0.clone(),
+            })?;
+        let changes = self
+            .board(&cc)
+            .join(conversation, member.clone(), mode, ctx.ms)?;
+        let leg = ctx.core.answered_media(call);
+        let media = ctx.core.media_plane();
+        if let Some(l) = self.live.get_mut(conversation) {
+            l.calls.insert(member.clone(), call.clone());
+            if l.media.is_none() {
+                if let Ok(m) = media.create_conversation(leg) {
+                    let _ = media.set_hold_prompt(m, Some(sb_media::builtin::hold_music()));
+                    l.media = Some(m);
+                }
+            }
+            if let (Some(m), Some(leg)) = (l.media, leg) {
+                if let Err(error) = media.add_member(m, leg, voice(mode)) {
+                    tracing::warn!(conversation_id = %conversation, call_id = %call, %error, "member not mixed");
+                }
+            }
+        }
+        self.apply(ctx, &changes);
+        if let MemberId::Agent(agent) = &member {
+            let live = self.live.get(conversation);
+            let initiator = live.is_some_and(|l| l.initiator.as_ref() == Some(agent));
+            let then = match live.and_then(|l| l.reserve.clone()) {
+                Some(state) if !initiator => ReturnTo::Reserve(state),
+                _ => ReturnTo::Previous,
+            };
+            self.hub_call(HubCall::Entered(
+                cc.clone(),
+                agent.clone(),
+                conversation.clone(),
+                then,
+            ));
+            self.publish_agent_changed(&cc, agent, conversation, "enter");
+        }
+        self.publish_parts(conversation);
+        Ok(())
+    }
+
+    /// Applies mode changes the board decided to the mixers.
+    pub(super) fn apply(&mut self, ctx: &mut Ctx<'_>, changes: &[ModeChange]) {
+        let media = ctx.core.media_plane();
+        for c in changes {
+            let Some(l) = self.live.get(&c.conversation) else {
+                continue;
+            };
+            let leg = l
+                .calls
+                .get(&c.member)
+                .and_then(|call| ctx.core.answered_media(call));
+            if let (Some(m), Some(leg)) = (l.media, leg) {
+                let _ = media.set_mode(m, leg, voice(c.mode));
+            }
+            if c.conversation != ConversationId(String::new()) {
+                self.publish_parts(&c.conversation);
+            }
+        }
+    }
+
+    /// Sets a member's mode (and holds the agent elsewhere when it becomes active here).
+    pub(super) fn set_mode(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        conversation: &ConversationId,
+        member: &MemberId,
+        mode: Mode,
+    ) -> Result<(), ConversationError> {
+        let cc = self.cc_of(conversation)?;
+        let mut changes = self.board(&cc).set_mode(conversation, member, mode)?;
+        changes.insert(
+            0,
+            ModeChange {
+                conversation: conversation.clone(),
+                member: member.clone(),
+                mode,
+            },
+        );
+        self.apply(ctx, &changes);
+        Ok(())
+    }
+
+    pub(super) fn cc_of(
+        &self,
+        conversation: &ConversationId,
+    ) -> Result<CallCenterId, ConversationError> {
+        self.live
+            .get(conversation)
+            .map(|l| l.cc.clone())
+            .ok_or_else(|| ConversationError::UnknownConversation {
+                id: conversation.0.clone(),
+            })
+    }
+
+    /// A member leaves; `hung_up` when its call is already gone. With fewer than two
+    /// members left (and nobody on the way) the conversation ends.
+    pub(super) fn leave(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        conversation: &ConversationId,
+        member: &MemberId,
+        data: Option<String>,
+        hung_up: bool,
+    ) -> Result<(), ConversationError> {
+        let cc = self.cc_of(conversation)?;
+        let ended = self.board(&cc).leave(conversation, member, ctx.ms)?;
+        self.unmix(ctx, conversation, member);
+        self.exit_member(ctx, conversation, member, data.clone(), hung_up);
+        match ended {
+            Some(_) => self.finish(ctx, conversation, data),
+            None => {
+                self.publish_parts(conversation);
+                self.check_end(ctx, conversation);
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends a conversation now: every member leaves.
+    pub(super) fn end(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        conversation: &ConversationId,
+        reason: EndReason,
+        data: Option<String>,
+    ) -> Result<(), ConversationError> {
+        let cc = self.cc_of(conversation)?;
+        let left = self.board(&cc).end(conversation, reason, ctx.ms)?;
+        for member in &left {
+            self.unmix(ctx, conversation, member);
+            self.exit_member(ctx, conversation, member, data.clone(), false);
+        }
+        self.finish(ctx, conversation, data);
+        Ok(())
+    }
+
+    /// Ends it when fewer than two members remain and nobody is on the way.
+    pub(super) fn check_end(&mut self, ctx: &mut Ctx<'_>, conversation: &ConversationId) {
+        let Some(l) = self.live.get(conversation) else {
+            return;
+        };
+        if l.pending > 0 || l.transfer.is_some() {
+            return;
+        }
+        let present = self
+            .boards
+            .get(&l.cc)
+            .and_then(|b| b.get(conversation))
+            .map_or(0, |c| c.current().count());
+        if present < 2 {
+            let _ = self.end(ctx, conversation, EndReason::MemberLeft, None);
+        }
+    }
+
+    fn unmix(&mut self, ctx: &mut Ctx<'_>, conversation: &ConversationId, member: &MemberId) {
+        let Some(l) = self.live.get(conversation) else {
+            return;
+        };
+        let leg = l.calls.get(member).and_then(|c| ctx.core.answered_media(c));
+        if let (Some(m), Some(leg)) = (l.media, leg) {
+            let _ = ctx.core.media_plane().remove_member(m, leg);
+        }
+    }
+
+    /// What happens to a member that left: an agent with no conversation left is
+    /// disconnected; an outside call goes back to its IVR, or is hung up.
+    fn exit_member(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        conversation: &ConversationId,
+        member: &MemberId,
+        data: Option<String>,
+        hung_up: bool,
+    ) {
+        let Some(l) = self.live.get_mut(conversation) else {
+            return;
+        };
+        let cc = l.cc.clone();
+        let call = l.calls.get(member).cloned();
+        if let Some(play) = call.as_ref().and_then(|c| l.prompts.remove(c)) {
+            ctx.core.stop_playback(play);
+        }
+        match member {
+            MemberId::Agent(agent) => {
+                self.hub_call(HubCall::Left(
+                    cc.clone(),
+                    agent.clone(),
+                    conversation.clone(),
+                ));
+                self.publish_agent_changed(&cc, agent, conversation, "exit");
+                let elsewhere = self
+                    .boards
+                    .get(&cc)
+                    .is_some_and(|b| !b.conversations_of(member).is_empty());
+                if !elsewhere && !hung_up {
+                    self.disconnect(ctx, &cc, agent);
+                }
+            }
+            MemberId::Call(_) => {
+                let Some(call) = call else {
+                    return;
+                };
+                let transfer = l.transfer.as_ref().filter(|t| t.party == call).cloned();
+                if let Some(t) = transfer {
+                    // The party of a running transfer stays up for its new conversation.
+                    self.roles
+                        .insert(call, Role::Transferring { target: t.target });
+                    return;
+                }
+                if matches!(self.roles.get(&call), Some(Role::Transferring { .. })) {
+                    return;
+                }
+                self.roles.remove(&call);
+                let ivr = l.ivr.contains(&call);
+                let agent_name = l.ivr_agent.as_ref().map(ToString::to_string);
+                if hung_up {
+                    if ivr {
+                        self.out.push(Out::QueueCallerDone(call));
+                    }
+                } else if ivr {
+                    ctx.core.unwatch_call(&call);
+                    let outcome = EnqueueOutcome {
+                        result: EnqueueResult::Success,
+                        cause: None,
+                        agent_name,
+                        conversation_id: Some(conversation.0.clone()),
+                        data,
+                    };
+                    self.out.push(Out::QueueCallerDone(call.clone()));
+                    self.out
+                        .push(Out::TellIvr(call, IvrMessage::EnqueueEnded(outcome)));
+                } else {
+                    ctx.core.hangup_call(ctx.now, ctx.ms, &call);
+                }
+            }
+        }
+    }
+
+    /// Hangs an agent's connection up (it is in no conversation any more).
+    pub(super) fn disconnect(&mut self, ctx: &mut Ctx<'_>, cc: &CallCenterId, agent: &AgentName) {
+        if let Some(c) = self.connections.remove(&(cc.clone(), agent.clone())) {
+            self.roles.remove(&c.call);
+            ctx.core.unwatch_call(&c.call);
+            ctx.core.hangup_call(ctx.now, ctx.ms, &c.call);
+        }
+    }
+
+    /// Everything after the last member left: pending work cancelled, the mixer gone, the
+    /// end published and recorded.
+    fn finish(&mut self, ctx: &mut Ctx<'_>, conversation: &ConversationId, data: Option<String>) {
+        let _ = data;
+        let dials: Vec<CallId> = self
+            .roles
+            .iter()
+            .filter(|(_, r)| matches!(r, Role::Dialling(d) if &d.target.conversation == conversation && !d.is_transfer()))
+            .map(|(c, _)| c.clone())
+            .collect();
+        for call in dials {
+            self.roles.remove(&call);
+            ctx.core.hangup_call(ctx.now, ctx.ms, &call);
+        }
+        for (_, c) in self.connections.iter_mut() {
+            c.waiting.retain(|(conv, _)| conv != conversation);
+        }
+        let Some(l) = self.live.get_mut(conversation) else {
+            return;
+        };
+        for play in l.prompts.drain().map(|(_, p)| p) {
+            ctx.core.stop_playback(play);
+        }
+        if let Some(m) = l.media.take() {
+            let _ = ctx.core.media_plane().unbridge(m);
+        }
+        let tasks: Vec<_> = l.tasks.drain().collect();
+        let cc = l.cc.clone();
+        if let Some(hub) = self.hub.clone() {
+            for task in tasks {
+                let (hub, cc) = (hub.clone(), cc.clone());
+                tokio::spawn(async move {
+                    let _ = hub.cancel(&cc, task, crate::acd::FailCause::Cancel).await;
+                });
+            }
+        }
+        self.publish_end(conversation);
+        self.live.remove(conversation);
+        if let Some(b) = self.boards.get_mut(&cc) {
+            b.remove(conversation);
+        }
+        // Agents waiting to join only this one and in no other conversation hang up.
+        let idle: Vec<(CallCenterId, AgentName)> = self
+            .connections
+            .iter()
+            .filter(|(_, c)| !c.up && c.waiting.is_empty())
+            .map(|(k, _)| k.clone())
+            .collect();
+        for (cc, agent) in idle {
+            self.disconnect(ctx, &cc, &agent);
+        }
+    }
+
+    /// A call the conversations placed was answered or failed.
+    pub fn on_originated(&mut self, ctx: &mut Ctx<'_>, call: &CallId, outcome: Originated) {
+        match self.roles.get(call).cloned() {
+            Some(Role::Connection { cc, agent }) => {
+                self.connection_outcome(ctx, &cc, &agent, call, outcome)
+            }
+            Some(Role::Dialling(d)) => {
+                if outcome == Originated::Answered {
+                    ctx.core.watch_call(call);
+                    ctx.core.limit_call(ctx.now, call, d.max_answer);
+                    self.arrived(ctx, d.target, MemberId::Call(call.0.clone()), call.clone());
+                } else {
+                    self.roles.remove(call);
+                    self.missed(ctx, d.target);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn connection_outcome(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        cc: &CallCenterId,
+        agent: &AgentName,
+        call: &CallId,
+        outcome: Originated,
+    ) {
+        let key = (cc.clone(), agent.clone());
+        if outcome != Originated::Answered {
+            self.roles.remove(call);
+            let waiting = self
+                .connections
+                .remove(&key)
+                .map(|c| c.waiting)
+                .unwrap_or_default();
+            for (conv, _) in waiting {
+                if let Some(l) = self.live.get_mut(&conv) {
+                    l.pending = l.pending.saturating_sub(1);
+                    l.follow = None;
+                }
+                self.check_end(ctx, &conv);
+            }
+            return;
+        }
+        ctx.core.watch_call(call);
+        let waiting = match self.connections.get_mut(&key) {
+            Some(c) => {
+                c.up = true;
+                std::mem::take(&mut c.waiting)
+            }
+            None => Vec::new(),
+        };
+        let mut joined = false;
+        for (conv, mode) in waiting {
+            let follow = self.live.get_mut(&conv).and_then(|l| {
+                l.pending = l.pending.saturating_sub(1);
+                l.follow.take()
+            });
+            if self
+                .join_now(ctx, &conv, MemberId::Agent(agent.clone()), call, mode)
+                .is_ok()
+            {
+                joined = true;
+                if let Some((dial_call, dial)) = follow {
+                    self.dial_for_callout(ctx, &conv, dial_call, dial);
+                }
+                let prompt = self.live.get(&conv).is_some_and(|l| {
+                    l.prompt_initiator && l.pending > 0 && l.initiator.as_ref() == Some(agent)
+                });
+                if prompt {
+                    self.play_to(ctx, &conv, call, None);
+                }
+            }
+            self.check_end(ctx, &conv);
+        }
+        if !joined {
+            self.disconnect(ctx, cc, agent);
+        }
+    }
+
+    /// A watched call ended.
+    pub fn on_leg_ended(&mut self, ctx: &mut Ctx<'_>, call: &CallId) {
+        match self.roles.remove(call) {
+            Some(Role::Connection { cc, agent }) => {
+                self.connections.remove(&(cc.clone(), agent.clone()));
+                let member = MemberId::Agent(agent);
+                let convs = self
+                    .boards
+                    .get(&cc)
+                    .map(|b| b.conversations_of(&member))
+                    .unwrap_or_default();
+                for conv in convs {
+                    let _ = self.leave(ctx, &conv, &member, None, true);
+                }
+            }
+            Some(Role::Outside { conversation }) => {
+                let member = MemberId::Call(call.0.clone());
+                let _ = self.leave(ctx, &conversation, &member, None, true);
+            }
+            Some(Role::Transferring { target }) => self.abandon_transfer(ctx, &target),
+            Some(Role::Dialling(_)) | None => {}
+        }
+    }
+
+    /// The earliest conversation deadline.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        self.live.values().filter_map(|l| l.deadline).min()
+    }
+
+    /// Ends conversations whose `conversation_timeout` passed.
+    pub fn on_timer(&mut self, ctx: &mut Ctx<'_>) {
+        let due: Vec<ConversationId> = self
+            .live
+            .iter()
+            .filter(|(_, l)| l.deadline.is_some_and(|d| d <= ctx.now))
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in due {
+            let _ = self.end(ctx, &id, EndReason::Timeout, None);
+        }
+    }
+
+    pub(super) fn hub_call(&self, call: HubCall) {
+        if let Some(tx) = &self.hub_calls {
+            let _ = tx.send(call);
+        }
+    }
+
+    /// How an IVR caller's `<enqueue>` ends when its transfer failed.
+    pub(super) fn ivr_failed(cause: EnqueueCause) -> IvrMessage {
+        IvrMessage::EnqueueEnded(EnqueueOutcome {
+            result: EnqueueResult::Fail,
+            cause: Some(cause),
+            agent_name: None,
+            conversation_id: None,
+            data: None,
+        })
+    }
+}
