@@ -171,7 +171,7 @@ impl ConvLink {
     }
 
     /// News of a task an operation queued.
-    pub fn on_task(&mut self, ctx: &mut Ctx<'_>, target: Target, news: TaskNews) {
+    pub(crate) fn on_task(&mut self, ctx: &mut Ctx<'_>, target: Target, news: TaskNews) {
         match news {
             TaskNews::Created(task) => {
                 if let Some(l) = self.live.get_mut(&target.conversation) {

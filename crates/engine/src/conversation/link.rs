@@ -23,24 +23,29 @@ use crate::endpoint::Command;
 use crate::ivr::{EnqueueCause, EnqueueOutcome, EnqueueResult, IvrMessage};
 
 /// The endpoint's core and the time, for one step.
-pub(crate) struct Ctx<'a> {
+#[derive(Debug)]
+pub struct Ctx<'a> {
+    /// The endpoint's core (legs, media).
     pub core: &'a mut Core,
+    /// Now.
     pub now: Instant,
+    /// Now, ms since the Unix epoch.
     pub ms: u64,
 }
 
 /// What the endpoint must do for the conversations beyond the core.
 #[derive(Debug)]
-pub(crate) enum Out {
+pub enum Out {
     /// Tell an IVR session (a caller back from its conversation).
     TellIvr(CallId, IvrMessage),
     /// A queued caller's conversation is over: the queue link forgets it.
     QueueCallerDone(CallId),
 }
 
-/// Every conversation of the endpoint.
+/// Every conversation of the endpoint, its calls and the agents' connections. The
+/// endpoint task owns it; tests drive it with a core of their own.
 #[derive(Debug, Default)]
-pub(crate) struct ConvLink {
+pub struct ConvLink {
     pub(super) hub: Option<CallCenterHub>,
     pub(super) hub_calls: Option<mpsc::UnboundedSender<HubCall>>,
     pub(super) news: Option<mpsc::Sender<Command>>,
@@ -57,6 +62,7 @@ pub(crate) struct ConvLink {
     pub(super) transfer_tasks: HashMap<CallId, crate::acd::TaskId>,
     prefix: u64,
     next: u64,
+    /// What the endpoint must do next (drained after every step).
     pub out: Vec<Out>,
 }
 
@@ -67,7 +73,7 @@ pub(super) fn voice(mode: Mode) -> VoiceMode {
 
 impl ConvLink {
     /// Starts talking to the hub: agent changes go through one ordered task.
-    pub fn attach(
+    pub(crate) fn attach(
         &mut self,
         hub: CallCenterHub,
         news: mpsc::Sender<Command>,
@@ -318,11 +324,28 @@ impl ConvLink {
         hung_up: bool,
     ) -> Result<(), ConversationError> {
         let cc = self.cc_of(conversation)?;
+        let others: Vec<MemberId> = self
+            .board(&cc)
+            .get(conversation)
+            .map(|c| {
+                c.current()
+                    .map(|m| m.id.clone())
+                    .filter(|m| m != member)
+                    .collect()
+            })
+            .unwrap_or_default();
         let ended = self.board(&cc).leave(conversation, member, ctx.ms)?;
         self.unmix(ctx, conversation, member);
         self.exit_member(ctx, conversation, member, data.clone(), hung_up);
         match ended {
-            Some(_) => self.finish(ctx, conversation, data),
+            Some(_) => {
+                // The ones still there leave with it.
+                for other in &others {
+                    self.unmix(ctx, conversation, other);
+                    self.exit_member(ctx, conversation, other, data.clone(), false);
+                }
+                self.finish(ctx, conversation, data)
+            }
             None => {
                 self.publish_parts(conversation);
                 self.check_end(ctx, conversation);

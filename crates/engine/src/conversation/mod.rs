@@ -27,7 +27,7 @@ use sb_acd::enqueue::Enqueue;
 use sb_store::{CallCenterId, Extension, StoreHandle};
 use tokio::sync::{mpsc, oneshot};
 
-pub(crate) use link::{ConvLink, Ctx, Out};
+pub use link::{ConvLink, Ctx, Out};
 pub(crate) use live::{Target, TaskNews};
 pub use publish::{
     AGENT_CONVERSATION_CHANGED, CONVERSATION_BEGIN, CONVERSATION_END, CONVERSATION_PARTS_CHANGED,

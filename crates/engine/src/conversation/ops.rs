@@ -17,8 +17,49 @@ use crate::core::call::CallId;
 type Answer = Result<Created, ConversationError>;
 
 impl ConvLink {
+    /// Runs an operation that queues no task (every one but callagent, inviteAgent,
+    /// invite_agent and xferAgent), for `agent` reached at `extension`.
+    pub fn run(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        cc: &CallCenterId,
+        op: Operation,
+        agent: Option<(AgentName, sb_store::Extension)>,
+    ) -> Answer {
+        let agent = agent.map(|(name, extension)| AgentRef { name, extension });
+        self.op(ctx, cc, op, agent.as_ref())
+    }
+
+    /// Conversations running now, with each current member's call and mode, for tests and
+    /// the census.
+    pub fn running_members(&self) -> Vec<(ConversationId, Vec<(MemberId, CallId, Mode)>)> {
+        let mut out: Vec<_> = self
+            .live
+            .iter()
+            .map(|(id, l)| {
+                let members = self
+                    .boards
+                    .get(&l.cc)
+                    .and_then(|b| b.get(id))
+                    .map(|c| {
+                        c.current()
+                            .filter_map(|m| {
+                                l.calls
+                                    .get(&m.id)
+                                    .map(|call| (m.id.clone(), call.clone(), m.mode))
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                (id.clone(), members)
+            })
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    }
+
     /// Runs one request from the API handle.
-    pub fn request(&mut self, ctx: &mut Ctx<'_>, request: Request) {
+    pub(crate) fn request(&mut self, ctx: &mut Ctx<'_>, request: Request) {
         let Request {
             cc,
             op,
@@ -574,7 +615,7 @@ impl ConvLink {
 
     /// An IVR caller's task found an agent: a `queue` conversation with both.
     #[allow(clippy::too_many_arguments)]
-    pub fn queue_answered(
+    pub(crate) fn queue_answered(
         &mut self,
         ctx: &mut Ctx<'_>,
         cc: &CallCenterId,

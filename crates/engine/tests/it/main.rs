@@ -18,6 +18,7 @@ mod acd_state_api;
 
 mod auth_failure_indistinguishable;
 mod calls;
+mod conversations;
 mod interop_pjsua;
 mod interop_pjsua_agent_rings;
 mod interop_pjsua_call;

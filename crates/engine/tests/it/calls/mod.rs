@@ -1,6 +1,6 @@
 //! Deterministic call scenarios: scripted phones and a trunk around the endpoint core.
 
-mod net;
+pub mod net;
 
 mod busy_passes_through;
 mod bye_glare;

@@ -16,6 +16,7 @@ use sb_store::{
     TrunkDef, TrunkId,
 };
 use sb_testkit::FakeClock;
+use switchboard_engine::conversation::{ConvLink, Ctx};
 use switchboard_engine::core::{CallDeps, Core, Effect};
 use switchboard_engine::directory::Directory;
 use switchboard_engine::media::FakeMedia;
@@ -47,13 +48,15 @@ pub struct Net {
     pub trunk_silent: bool,
     /// OPTIONS pings the trunk received.
     pub pings: usize,
+    /// Conversations, driven like the endpoint task drives them.
+    pub conv: ConvLink,
 }
 
-fn cc() -> CallCenterId {
+pub fn cc() -> CallCenterId {
     CallCenterId("c1".into())
 }
 
-fn extension(user: &str) -> Option<Extension> {
+pub fn extension(user: &str) -> Option<Extension> {
     let (user, password) = USERS.iter().find(|(u, _)| *u == user)?;
     Some(Extension {
         id: ExtensionId(format!("e{user}")),
@@ -154,6 +157,7 @@ impl Net {
             records: Vec::new(),
             trunk_silent: false,
             pings: 0,
+            conv: ConvLink::default(),
         };
         // What is due at start (the first trunk ping, a trunk's registration) goes out.
         net.advance(Duration::ZERO);
@@ -209,6 +213,7 @@ impl Net {
     fn flush(&mut self) {
         let trunk: SocketAddr = TRUNK.parse().unwrap();
         let mut pongs = Vec::new();
+        let mut conv = Vec::new();
         while let Some(effect) = self.core.poll_effect() {
             match effect {
                 Effect::Transmit { dest, bytes, .. } => {
@@ -231,12 +236,32 @@ impl Net {
                     self.core.on_lookup(now, ms, &user, Ok(ext));
                 }
                 Effect::CallEnded(record) => self.records.push(record),
+                Effect::Originated { call, outcome } => conv.push((call, Some(outcome))),
+                Effect::LegEnded { call, .. } => conv.push((call, None)),
                 _ => {}
             }
+        }
+        for (call, outcome) in conv.drain(..) {
+            self.conv_step(|link, ctx| match outcome {
+                Some(outcome) => link.on_originated(ctx, &call, outcome),
+                None => link.on_leg_ended(ctx, &call),
+            });
         }
         for pong in pongs {
             self.send(trunk, pong);
         }
+    }
+
+    /// Runs a conversation step as the endpoint would, then delivers what it caused.
+    pub fn conv_step<R>(&mut self, step: impl FnOnce(&mut ConvLink, &mut Ctx<'_>) -> R) -> R {
+        let mut ctx = Ctx {
+            core: &mut self.core,
+            now: self.clock.now(),
+            ms: self.clock.unix_ms(),
+        };
+        let result = step(&mut self.conv, &mut ctx);
+        self.flush();
+        result
     }
 
     /// Everything sent to `at` so far.
