@@ -340,7 +340,9 @@ impl ConvLink {
                     },
                 );
                 l.transfer = None;
-                l.prompts.remove(&party).map(|p| ctx.core.stop_playback(p));
+                if let Some(p) = l.prompts.remove(&party) {
+                    ctx.core.stop_playback(p);
+                }
             }
         }
         if self.live.contains_key(&from) {

@@ -29,6 +29,7 @@ use tokio::sync::{mpsc, oneshot};
 
 pub use link::{ConvLink, Ctx, Out};
 pub(crate) use live::{Target, TaskNews};
+pub use ops::Members;
 pub use publish::{
     AGENT_CONVERSATION_CHANGED, CONVERSATION_BEGIN, CONVERSATION_END, CONVERSATION_PARTS_CHANGED,
 };

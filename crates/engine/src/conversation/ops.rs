@@ -16,6 +16,9 @@ use crate::core::call::CallId;
 
 type Answer = Result<Created, ConversationError>;
 
+/// A running conversation's current members: who, their call, their mode.
+pub type Members = Vec<(MemberId, CallId, Mode)>;
+
 impl ConvLink {
     /// Runs an operation that queues no task (every one but callagent, inviteAgent,
     /// invite_agent and xferAgent), for `agent` reached at `extension`.
@@ -32,7 +35,7 @@ impl ConvLink {
 
     /// Conversations running now, with each current member's call and mode, for tests and
     /// the census.
-    pub fn running_members(&self) -> Vec<(ConversationId, Vec<(MemberId, CallId, Mode)>)> {
+    pub fn running_members(&self) -> Vec<(ConversationId, Members)> {
         let mut out: Vec<_> = self
             .live
             .iter()
