@@ -28,16 +28,20 @@ use actix_web::web;
 use sb_store::{FileLibrary, StoreHandle};
 
 pub mod admin;
+pub mod agent_membership;
+pub mod agent_ops;
 pub mod agents;
 pub mod apidoc;
 pub mod auth;
 pub mod calls;
 mod coerce;
 pub mod conditions;
+pub mod conversations;
 mod crud;
 pub mod envelope;
 pub mod events;
 pub mod extensions;
+pub mod invitations;
 pub mod media;
 pub mod openapi;
 pub mod params;
@@ -91,6 +95,9 @@ pub struct AppState {
     pub on_routing_change: Option<RoutingHook>,
     /// The call-center engine (agents and queue tasks), when the server runs one.
     pub acd: Option<sb_engine::acd::CallCenterHub>,
+    /// The call engine's conversations (agent operations, `lsm`, invitations), when the
+    /// server runs one.
+    pub conversations: Option<sb_engine::conversation::Conversations>,
 }
 
 /// Called after a trunk or a call center was created, changed or deleted.
@@ -145,6 +152,7 @@ impl AppState {
             on_extension_change: None,
             on_routing_change: None,
             acd: None,
+            conversations: None,
         }
     }
 
@@ -170,6 +178,15 @@ impl AppState {
     /// Serves the agent and queue endpoints through `hub`.
     pub fn with_acd(mut self, hub: sb_engine::acd::CallCenterHub) -> Self {
         self.acd = Some(hub);
+        self
+    }
+
+    /// Serves the agent operations and the conversation endpoints through `conversations`.
+    pub fn with_conversations(
+        mut self,
+        conversations: sb_engine::conversation::Conversations,
+    ) -> Self {
+        self.conversations = Some(conversations);
         self
     }
 

@@ -5,7 +5,10 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{admin, agents, calls, conditions, events, extensions, media, queue, tenant, trunks};
+use crate::{
+    admin, agent_membership, agent_ops, agents, calls, conditions, conversations, events,
+    extensions, invitations, media, queue, tenant, trunks,
+};
 
 /// The API's OpenAPI description.
 #[derive(Debug, OpenApi)]
@@ -31,6 +34,13 @@ use crate::{admin, agents, calls, conditions, events, extensions, media, queue, 
         conditions::delete,
         agents::login, agents::list, agents::get, agents::logout, agents::keepalive,
         agents::set_extension, agents::set_state, agents::set_skills,
+        agent_ops::reject, agent_ops::callout, agent_ops::callagent, agent_ops::forward_agent,
+        agent_ops::xfer_agent, agent_ops::xfer_out,
+        agent_membership::pause, agent_membership::resume, agent_membership::set_voice_io_mode,
+        agent_membership::join, agent_membership::depart,
+        invitations::agent_invite_agent, invitations::agent_invite_out,
+        conversations::dissolve, conversations::lsm,
+        invitations::invite_agent, invitations::invite_out,
         queue::list, queue::get, queue::cancel,
         media::put, media::list, media::get, media::delete,
         events::replay, events::stream, events::parked, events::test,

@@ -8,7 +8,10 @@
 use actix_web::{web, HttpRequest, HttpResponse, Route};
 
 use crate::envelope::ApiError;
-use crate::{admin, agents, calls, conditions, events, extensions, media, queue, tenant, trunks};
+use crate::{
+    admin, agent_membership, agent_ops, agents, calls, conditions, conversations, events,
+    extensions, invitations, media, queue, tenant, trunks,
+};
 
 /// The long form's call-center segment.
 pub const LONG_FORM: &str = "/{callcenter_id:[0-9a-f]{32}}";
@@ -132,6 +135,8 @@ fn callcenter_routes(cfg: &mut web::ServiceConfig, prefix: &str) {
             &at("/agent/{name}/skills"),
             vec![web::post().to(agents::set_skills)],
         ))
+        .configure(|cfg| agent_operation_routes(cfg, prefix))
+        .configure(|cfg| conversation_routes(cfg, prefix))
         .service(resource(&at("/queue"), vec![web::get().to(queue::list)]))
         .service(resource(
             &at("/queue/{id}"),
@@ -162,6 +167,58 @@ fn callcenter_routes(cfg: &mut web::ServiceConfig, prefix: &str) {
             &at("/events/test"),
             vec![web::post().to(events::test)],
         ));
+}
+
+/// The agent operations of SPEC §6, each a `POST` on `/agent/{name}/<operation>`.
+fn agent_operation_routes(cfg: &mut web::ServiceConfig, prefix: &str) {
+    let operations: [(&str, Route); 13] = [
+        ("reject", web::post().to(agent_ops::reject)),
+        ("callout", web::post().to(agent_ops::callout)),
+        ("callagent", web::post().to(agent_ops::callagent)),
+        ("forwardAgent", web::post().to(agent_ops::forward_agent)),
+        ("xferAgent", web::post().to(agent_ops::xfer_agent)),
+        ("xferOut", web::post().to(agent_ops::xfer_out)),
+        ("pause", web::post().to(agent_membership::pause)),
+        ("resume", web::post().to(agent_membership::resume)),
+        (
+            "setVoiceIoMode",
+            web::post().to(agent_membership::set_voice_io_mode),
+        ),
+        ("join", web::post().to(agent_membership::join)),
+        ("depart", web::post().to(agent_membership::depart)),
+        (
+            "inviteAgent",
+            web::post().to(invitations::agent_invite_agent),
+        ),
+        ("inviteOut", web::post().to(invitations::agent_invite_out)),
+    ];
+    for (operation, route) in operations {
+        cfg.service(resource(
+            &format!("{prefix}/agent/{{name}}/{operation}"),
+            vec![route],
+        ));
+    }
+}
+
+/// The conversation endpoints of SPEC §7 that change a conversation.
+fn conversation_routes(cfg: &mut web::ServiceConfig, prefix: &str) {
+    let at = |path: &str| format!("{prefix}{path}");
+    cfg.service(resource(
+        &at("/conversation/{id}"),
+        vec![web::delete().to(conversations::dissolve)],
+    ))
+    .service(resource(
+        &at("/conversation/{id}/agent/{name}/lsm"),
+        vec![web::post().to(conversations::lsm)],
+    ))
+    .service(resource(
+        &at("/conversation/{id}/invite_agent"),
+        vec![web::post().to(invitations::invite_agent)],
+    ))
+    .service(resource(
+        &at("/conversation/{id}/invite_out"),
+        vec![web::post().to(invitations::invite_out)],
+    ));
 }
 
 /// Prometheus exposition; unauthenticated like `/healthz` (the API listens on loopback by

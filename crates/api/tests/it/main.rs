@@ -1,5 +1,6 @@
 //! API behaviour tests: each module is one concern, driven through the real routing table.
 
+mod agent_operations;
 mod agents;
 mod api_reference;
 mod auth;
@@ -7,10 +8,12 @@ mod callcenters;
 mod calls;
 mod common;
 mod conditions;
+mod conversation_operations;
 mod errors;
 mod events;
 mod extensions;
 mod media;
+mod offered_tasks;
 mod params;
 mod queue;
 mod trunks;
