@@ -111,6 +111,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
     let routes_store = store.clone();
     let state = state
         .with_acd(acd.clone())
+        .with_conversations(sip.conversations(acd.clone(), store.clone()))
         .with_events(bus)
         .with_metrics(telemetry::metrics_render())
         .with_extension_hook(sb_api::ExtensionHook(Arc::new(move |user: &str| {
