@@ -9,7 +9,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use rand::rngs::StdRng;
 use rand::{RngCore as _, SeedableRng as _};
 use sb_acd::agent::{AgentName, AgentState};
-use sb_acd::conversation::ConversationId as AcdConversationId;
 use sb_media::mixer::PlayId as MediaPlayId;
 use sb_store::{CallCenterId, Extension, StoreHandle};
 use tokio::sync::mpsc;
@@ -122,8 +121,8 @@ struct Queued {
     cc: CallCenterId,
     task: Option<TaskId>,
     music: Option<MediaPlayId>,
-    /// The agent it talks to, once found, and their conversation once it runs.
-    agent: Option<(AgentName, Option<AcdConversationId>)>,
+    /// An agent answered: the caller talks to it in a conversation.
+    answered: bool,
     voices: Voices,
 }
 
@@ -250,7 +249,7 @@ impl AcdLink {
                 cc: cc.clone(),
                 task: None,
                 music: None,
-                agent: None,
+                answered: false,
                 voices,
             },
         );
@@ -317,13 +316,13 @@ impl AcdLink {
                 Vec::new()
             }
             QueueNews::Refused => self.leave(call, failed(EnqueueCause::CallFail, None)),
-            QueueNews::WaitVoice(prompt) if q.agent.is_none() => {
+            QueueNews::WaitVoice(prompt) if !q.answered => {
                 let mut todo: Vec<Do> = q.music.take().map(Do::StopMusic).into_iter().collect();
                 todo.push(Do::PlayMusic(call.clone(), Some(prompt)));
                 todo
             }
             QueueNews::WaitVoice(_) => Vec::new(),
-            QueueNews::Announce { pre, num, post } if q.agent.is_some() => {
+            QueueNews::Announce { pre, num, post } if q.answered => {
                 vec![Do::PlayNumber(call.clone(), pre, num, post)]
             }
             QueueNews::Announce { .. } => Vec::new(),
@@ -342,7 +341,7 @@ impl AcdLink {
                     return Vec::new();
                 };
                 let mut todo: Vec<Do> = q.music.take().map(Do::StopMusic).into_iter().collect();
-                q.agent = Some((agent.clone(), None));
+                q.answered = true;
                 todo.push(Do::Converse(Box::new(Joined {
                     cc: q.cc.clone(),
                     caller: call.clone(),
@@ -397,7 +396,7 @@ impl AcdLink {
         let Some(q) = self.queued.get(call) else {
             return Vec::new();
         };
-        if q.agent.is_none() {
+        if !q.answered {
             if let (Some(hub), Some(task)) = (self.hub.clone(), q.task) {
                 let cc = q.cc.clone();
                 tokio::spawn(async move {
@@ -405,14 +404,6 @@ impl AcdLink {
                 });
             }
             self.queued.remove(call);
-        }
-        Vec::new()
-    }
-
-    /// The caller and its agent talk in `conversation` now.
-    pub fn conversing(&mut self, caller: &CallId, conversation: AcdConversationId) -> Vec<Do> {
-        if let Some((_, c)) = self.queued.get_mut(caller).and_then(|q| q.agent.as_mut()) {
-            *c = Some(conversation);
         }
         Vec::new()
     }

@@ -802,12 +802,11 @@ impl Shell {
                             reserve,
                         )
                     });
-                    let todo = match conversation {
-                        Some(id) => self.acd.conversing(&caller, id),
+                    if conversation.is_none() {
                         // One of them is gone already: both go.
-                        None => self.acd.not_joined(&caller, &agent_call),
-                    };
-                    self.apply(todo);
+                        let todo = self.acd.not_joined(&caller, &agent_call);
+                        self.apply(todo);
+                    }
                 }
                 Do::TellIvr(call, message) => {
                     if let Some(ivr) = &mut self.ivr {
@@ -867,7 +866,6 @@ impl Shell {
                 Effect::LegEnded { call, .. } => {
                     self.with_conv(|conv, ctx| conv.on_leg_ended(ctx, &call));
                 }
-                Effect::JoinEnded { .. } => {}
                 Effect::CallQuality {
                     call,
                     packets_lost,

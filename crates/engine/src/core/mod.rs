@@ -95,13 +95,6 @@ pub enum Effect {
         /// Why.
         reason: call::EndReason,
     },
-    /// One of two joined legs ([`Core::join_calls`]) ended; the other is still up.
-    JoinEnded {
-        /// The leg that ended.
-        ended: call::CallId,
-        /// The leg still up.
-        other: call::CallId,
-    },
     /// Tell an IVR session what happened on its call.
     Ivr {
         /// The call.

@@ -186,7 +186,6 @@ impl Core {
             peer: None,
             notify: false,
             watched: false,
-            joined: None,
             forks: Vec::new(),
             fork_failure: None,
             conversation: None,
@@ -303,7 +302,6 @@ impl Core {
             peer: None,
             notify: false,
             watched: false,
-            joined: None,
             forks: Vec::new(),
             fork_failure: None,
             conversation: None,
@@ -686,7 +684,6 @@ impl Core {
             leg.state = LegState::Ending;
         }
         let peer = leg.peer.clone();
-        let joined = leg.joined.take();
         let unanswered_placed = leg.notify && leg.answer_ms.is_none();
         let watched = std::mem::take(&mut leg.watched);
         let forks = std::mem::take(&mut leg.forks);
@@ -698,8 +695,7 @@ impl Core {
         }
         if let Some(c) = conversation {
             let _ = self.media.unbridge(c);
-            let partner = peer.as_ref().or(joined.as_ref());
-            if let Some(p) = partner.and_then(|p| self.calls.legs.get_mut(p)) {
+            if let Some(p) = peer.as_ref().and_then(|p| self.calls.legs.get_mut(p)) {
                 p.conversation = None;
             }
         }
@@ -713,15 +709,6 @@ impl Core {
             self.effects.push_back(Effect::LegEnded {
                 call: id.clone(),
                 reason,
-            });
-        }
-        if let Some(other) = joined {
-            if let Some(o) = self.calls.legs.get_mut(&other) {
-                o.joined = None;
-            }
-            self.effects.push_back(Effect::JoinEnded {
-                ended: id.clone(),
-                other,
             });
         }
         if self.calls.media_legs.remove(&media).is_some() {

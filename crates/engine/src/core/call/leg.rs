@@ -192,8 +192,6 @@ pub(crate) struct Leg {
     /// A member of a call-center conversation: its end is reported
     /// ([`crate::core::Effect::LegEnded`]).
     pub watched: bool,
-    /// Joined with this leg in a conversation that outlives either (caller and agent).
-    pub joined: Option<CallId>,
     /// Inbound: outbound legs still ringing for it, before one answers.
     pub forks: Vec<CallId>,
     /// Inbound: the most telling failure of the forks that ended so far.

@@ -1,6 +1,5 @@
-//! Legs the call center places and joins: a call to an agent's extension (no inbound leg
-//! behind it; its outcome goes to whoever asked), and two answered legs joined in one
-//! conversation (a caller and the agent that took it), which end independently.
+//! Legs the call center places: a call to an agent's extension (no inbound leg behind it;
+//! its outcome goes to whoever asked), and what is played to a leg while it waits.
 
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -10,7 +9,7 @@ use sb_media::player::Prompt;
 use sb_sip::message::Uri;
 use sb_store::{Extension, ExtensionKind};
 
-use super::leg::{EndReason, LegState};
+use super::leg::EndReason;
 use super::route::OutboundTarget;
 use super::CallId;
 use crate::core::{Core, Effect};
@@ -118,28 +117,6 @@ impl Core {
         self.unix_ms = unix_ms;
         self.hangup(now, call, EndReason::Released);
         self.pump(now);
-    }
-
-    /// Joins two answered legs both ways; when either ends, [`Effect::JoinEnded`] says
-    /// which, and the other stays up. `false` when either leg is not up.
-    pub fn join_calls(&mut self, now: Instant, unix_ms: u64, a: &CallId, b: &CallId) -> bool {
-        self.unix_ms = unix_ms;
-        let up = |id: &CallId| {
-            self.calls.legs.get(id).is_some_and(|l| {
-                matches!(l.state, LegState::Answered | LegState::Confirmed) && l.joined.is_none()
-            })
-        };
-        if !up(a) || !up(b) {
-            return false;
-        }
-        for (x, y) in [(a, b), (b, a)] {
-            if let Some(leg) = self.calls.legs.get_mut(x) {
-                leg.joined = Some(y.clone());
-            }
-        }
-        self.bridge_media(a, b);
-        self.pump(now);
-        true
     }
 
     /// Plays `prompt` over and over to a leg (music while it waits); `None` when the leg
