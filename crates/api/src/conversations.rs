@@ -44,7 +44,7 @@ impl From<ConversationError> for ApiError {
             | ConversationError::AlreadyMember { .. }
             | ConversationError::Locked { .. }
             | ConversationError::NotOneToOne { .. }
-            | ConversationError::Connecting { .. }
+            | ConversationError::PartyIsAgent { .. }
             | ConversationError::CannotDial { .. }) => ApiError::Conflict(e.to_string()),
             ConversationError::Rules(e @ RuleError::BadMode { .. }) => {
                 ApiError::bad("mode", e.to_string())
@@ -337,7 +337,7 @@ mod tests {
                 id: id(),
                 members: 3,
             },
-            ConversationError::Connecting { agent: "a1".into() },
+            ConversationError::PartyIsAgent { id: id() },
             ConversationError::CannotDial {
                 to: "110".into(),
                 why: "no trunk",

@@ -214,12 +214,6 @@ pub enum ConversationError {
         /// The conversation.
         id: String,
     },
-    /// The agent's phone is being rung for another operation; wait for it (409).
-    #[error("agent {agent}'s extension is still ringing for an earlier operation")]
-    Connecting {
-        /// The agent.
-        agent: String,
-    },
     /// The call center cannot call numbers out (409): no usable trunk, or the number is
     /// not allowed by `outbound_patterns`.
     #[error("callcenter cannot dial {to}: {why}")]
