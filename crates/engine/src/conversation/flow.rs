@@ -14,12 +14,6 @@ use crate::core::call::CallId;
 use crate::endpoint::Command;
 use crate::ivr::EnqueueCause;
 
-impl Dialling {
-    pub(super) fn is_transfer(&self) -> bool {
-        matches!(self.target.purpose, Purpose::Transfer { .. })
-    }
-}
-
 /// The engine's ring limit when a request gives none.
 const DEFAULT_DIAL: Duration = Duration::from_secs(60);
 
@@ -94,10 +88,7 @@ impl ConvLink {
         let Some(cc) = self.live.get(conversation).map(|l| l.cc.clone()) else {
             return;
         };
-        let play = match tone {
-            Some(kind) => ctx.core.play_tone(call, &cc, kind),
-            None => ctx.core.play_loop(call, sb_media::builtin::hold_music()),
-        };
+        let play = prompt(ctx, &cc, call, tone);
         if let (Some(play), Some(l)) = (play, self.live.get_mut(conversation)) {
             if let Some(old) = l.prompts.insert(call.clone(), play) {
                 ctx.core.stop_playback(old);
@@ -190,26 +181,8 @@ impl ConvLink {
                 ..
             }) => {
                 let call = CallId(call.0);
-                for l in self.live.values_mut() {
-                    l.tasks.remove(&task);
-                }
-                self.transfer_tasks.retain(|_, t| *t != task);
-                ctx.core.watch_call(&call);
-                self.roles.insert(
-                    call.clone(),
-                    Role::Connection {
-                        cc: target.cc.clone(),
-                        agent: agent.clone(),
-                    },
-                );
-                self.connections.insert(
-                    (target.cc.clone(), agent.clone()),
-                    super::live::Connection {
-                        call: call.clone(),
-                        up: true,
-                        waiting: Vec::new(),
-                    },
-                );
+                self.task_over(task);
+                self.adopt_connection(ctx, &target.cc, &agent, &call);
                 let mut target = target;
                 if let Purpose::Transfer { task: t, .. } = &mut target.purpose {
                     *t = Some(task);
@@ -217,14 +190,19 @@ impl ConvLink {
                 self.arrived_agent(ctx, target, agent, extension, call);
             }
             TaskNews::Update(TaskUpdate::Failed { task, .. }) => {
-                for l in self.live.values_mut() {
-                    l.tasks.remove(&task);
-                }
-                self.transfer_tasks.retain(|_, t| *t != task);
+                self.task_over(task);
                 self.missed(ctx, target);
             }
             TaskNews::Update(_) => {}
         }
+    }
+
+    /// A task succeeded or failed: nothing is left to cancel.
+    fn task_over(&mut self, task: crate::acd::TaskId) {
+        for l in self.live.values_mut() {
+            l.tasks.remove(&task);
+        }
+        self.transfer_tasks.retain(|_, t| *t != task);
     }
 
     fn arrived_agent(
@@ -271,9 +249,7 @@ impl ConvLink {
                         },
                     );
                 }
-                if let Some(l) = self.live.get_mut(&conv) {
-                    l.pending = l.pending.saturating_sub(1);
-                }
+                self.one_less_pending(&conv);
                 self.stop_prompts(ctx, &conv);
                 if self
                     .join_now(ctx, &conv, member.clone(), &call, target.mode)
@@ -395,19 +371,13 @@ impl ConvLink {
     pub(super) fn missed(&mut self, ctx: &mut Ctx<'_>, target: Target) {
         let conv = target.conversation.clone();
         match target.purpose.clone() {
-            Purpose::Party => {
-                if let Some(l) = self.live.get_mut(&conv) {
-                    l.pending = l.pending.saturating_sub(1);
-                }
+            purpose @ (Purpose::Party | Purpose::Invite { .. }) => {
+                self.one_less_pending(&conv);
                 self.stop_prompts(ctx, &conv);
-                self.check_end(ctx, &conv);
-            }
-            Purpose::Invite { inviter } => {
-                if let Some(l) = self.live.get_mut(&conv) {
-                    l.pending = l.pending.saturating_sub(1);
-                }
-                self.stop_prompts(ctx, &conv);
-                if let Some((agent, mode)) = inviter {
+                if let Purpose::Invite {
+                    inviter: Some((agent, mode)),
+                } = purpose
+                {
                     let _ = self.set_mode(ctx, &conv, &MemberId::Agent(agent), mode);
                 }
                 self.check_end(ctx, &conv);
@@ -461,24 +431,25 @@ impl ConvLink {
 
     /// A party hung up while being transferred: whatever looks for its new partner stops.
     pub(super) fn abandon_transfer(&mut self, ctx: &mut Ctx<'_>, target: &Target) {
-        let dials: Vec<CallId> = self
-            .roles
-            .iter()
-            .filter(|(_, r)| matches!(r, Role::Dialling(d) if d.target.conversation == target.conversation))
-            .map(|(c, _)| c.clone())
-            .collect();
-        for call in dials {
-            self.roles.remove(&call);
-            ctx.core.hangup_call(ctx.now, ctx.ms, &call);
-        }
-        if let (Purpose::Transfer { party, .. }, Some(hub)) = (&target.purpose, self.hub.clone()) {
+        self.hang_up_dials(ctx, &target.conversation);
+        if let Purpose::Transfer { party, .. } = &target.purpose {
             self.pending_ivr.remove(party);
-            if let Some(task) = self.transfer_tasks.remove(party) {
-                let cc = target.cc.clone();
-                tokio::spawn(async move {
-                    let _ = hub.cancel(&cc, task, crate::acd::FailCause::Hangup).await;
-                });
-            }
+            let task = self.transfer_tasks.remove(party);
+            self.cancel_tasks(&target.cc, task, crate::acd::FailCause::Hangup);
         }
+    }
+}
+
+/// What a member hears while something runs for it: a call-progress tone, or the queue
+/// prompt (the built-in hold music).
+pub(super) fn prompt(
+    ctx: &mut Ctx<'_>,
+    cc: &sb_store::CallCenterId,
+    call: &CallId,
+    tone: Option<ToneKind>,
+) -> Option<sb_media::mixer::PlayId> {
+    match tone {
+        Some(kind) => ctx.core.play_tone(call, cc, kind),
+        None => ctx.core.play_loop(call, sb_media::builtin::hold_music()),
     }
 }

@@ -273,9 +273,13 @@ impl ConvLink {
             if let (Some(m), Some(leg)) = (l.media, leg) {
                 let _ = media.set_mode(m, leg, voice(c.mode));
             }
-            if c.conversation != ConversationId(String::new()) {
-                self.publish_parts(&c.conversation);
-            }
+        }
+        // One event per conversation, however many of its members changed.
+        let mut changed: Vec<&ConversationId> = changes.iter().map(|c| &c.conversation).collect();
+        changed.sort();
+        changed.dedup();
+        for id in changed {
+            self.publish_parts(id);
         }
     }
 
@@ -344,7 +348,7 @@ impl ConvLink {
                     self.unmix(ctx, conversation, other);
                     self.exit_member(ctx, conversation, other, data.clone(), false);
                 }
-                self.finish(ctx, conversation, data)
+                self.finish(ctx, conversation)
             }
             None => {
                 self.publish_parts(conversation);
@@ -368,7 +372,7 @@ impl ConvLink {
             self.unmix(ctx, conversation, member);
             self.exit_member(ctx, conversation, member, data.clone(), false);
         }
-        self.finish(ctx, conversation, data);
+        self.finish(ctx, conversation);
         Ok(())
     }
 
@@ -485,18 +489,9 @@ impl ConvLink {
 
     /// Everything after the last member left: pending work cancelled, the mixer gone, the
     /// end published and recorded.
-    fn finish(&mut self, ctx: &mut Ctx<'_>, conversation: &ConversationId, data: Option<String>) {
-        let _ = data;
-        let dials: Vec<CallId> = self
-            .roles
-            .iter()
-            .filter(|(_, r)| matches!(r, Role::Dialling(d) if &d.target.conversation == conversation && !d.is_transfer()))
-            .map(|(c, _)| c.clone())
-            .collect();
-        for call in dials {
-            self.roles.remove(&call);
-            ctx.core.hangup_call(ctx.now, ctx.ms, &call);
-        }
+    fn finish(&mut self, ctx: &mut Ctx<'_>, conversation: &ConversationId) {
+        // A transfer's dial targets the new conversation; it outlives the old one.
+        self.hang_up_dials(ctx, conversation);
         for (_, c) in self.connections.iter_mut() {
             c.waiting.retain(|(conv, _)| conv != conversation);
         }
@@ -511,14 +506,7 @@ impl ConvLink {
         }
         let tasks: Vec<_> = l.tasks.drain().collect();
         let cc = l.cc.clone();
-        if let Some(hub) = self.hub.clone() {
-            for task in tasks {
-                let (hub, cc) = (hub.clone(), cc.clone());
-                tokio::spawn(async move {
-                    let _ = hub.cancel(&cc, task, crate::acd::FailCause::Cancel).await;
-                });
-            }
-        }
+        self.cancel_tasks(&cc, tasks, crate::acd::FailCause::Cancel);
         self.publish_end(conversation);
         self.live.remove(conversation);
         if let Some(b) = self.boards.get_mut(&cc) {
@@ -573,8 +561,8 @@ impl ConvLink {
                 .map(|c| c.waiting)
                 .unwrap_or_default();
             for (conv, _) in waiting {
+                self.one_less_pending(&conv);
                 if let Some(l) = self.live.get_mut(&conv) {
-                    l.pending = l.pending.saturating_sub(1);
                     l.follow = None;
                 }
                 self.check_end(ctx, &conv);
@@ -591,10 +579,8 @@ impl ConvLink {
         };
         let mut joined = false;
         for (conv, mode) in waiting {
-            let follow = self.live.get_mut(&conv).and_then(|l| {
-                l.pending = l.pending.saturating_sub(1);
-                l.follow.take()
-            });
+            self.one_less_pending(&conv);
+            let follow = self.live.get_mut(&conv).and_then(|l| l.follow.take());
             if self
                 .join_now(ctx, &conv, MemberId::Agent(agent.clone()), call, mode)
                 .is_ok()
@@ -657,6 +643,73 @@ impl ConvLink {
         for id in due {
             let _ = self.end(ctx, &id, EndReason::Timeout, None);
         }
+    }
+
+    /// Hangs up the numbers being dialled for `conversation`.
+    pub(super) fn hang_up_dials(&mut self, ctx: &mut Ctx<'_>, conversation: &ConversationId) {
+        let dials: Vec<CallId> = self
+            .roles
+            .iter()
+            .filter(
+                |(_, r)| matches!(r, Role::Dialling(d) if &d.target.conversation == conversation),
+            )
+            .map(|(c, _)| c.clone())
+            .collect();
+        for call in dials {
+            self.roles.remove(&call);
+            ctx.core.hangup_call(ctx.now, ctx.ms, &call);
+        }
+    }
+
+    /// Cancels queue tasks (the hub is asked off the endpoint task).
+    pub(super) fn cancel_tasks(
+        &self,
+        cc: &CallCenterId,
+        tasks: impl IntoIterator<Item = crate::acd::TaskId>,
+        cause: crate::acd::FailCause,
+    ) {
+        let Some(hub) = self.hub.clone() else {
+            return;
+        };
+        for task in tasks {
+            let (hub, cc) = (hub.clone(), cc.clone());
+            tokio::spawn(async move {
+                let _ = hub.cancel(&cc, task, cause).await;
+            });
+        }
+    }
+
+    /// A member that was on its way arrived or will not come.
+    pub(super) fn one_less_pending(&mut self, conversation: &ConversationId) {
+        if let Some(l) = self.live.get_mut(conversation) {
+            l.pending = l.pending.saturating_sub(1);
+        }
+    }
+
+    /// An answered call to an agent's extension is the agent's connection from now on.
+    pub(super) fn adopt_connection(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        cc: &CallCenterId,
+        agent: &AgentName,
+        call: &CallId,
+    ) {
+        ctx.core.watch_call(call);
+        self.roles.insert(
+            call.clone(),
+            Role::Connection {
+                cc: cc.clone(),
+                agent: agent.clone(),
+            },
+        );
+        self.connections.insert(
+            (cc.clone(), agent.clone()),
+            Connection {
+                call: call.clone(),
+                up: true,
+                waiting: Vec::new(),
+            },
+        );
     }
 
     pub(super) fn hub_call(&self, call: HubCall) {

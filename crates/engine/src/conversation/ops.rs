@@ -475,11 +475,7 @@ impl ConvLink {
                 },
             );
             self.end(ctx, conversation, EndReason::MemberLeft, None)?;
-            let play = match tone {
-                Some(kind) => ctx.core.play_tone(&party, cc, kind),
-                None => ctx.core.play_loop(&party, sb_media::builtin::hold_music()),
-            };
-            if let Some(play) = play {
+            if let Some(play) = super::flow::prompt(ctx, cc, &party, tone) {
                 self.transfer_prompts.insert(party, play);
             }
         } else {
@@ -643,28 +639,13 @@ impl ConvLink {
             l.extensions.insert(agent.clone(), extension);
         }
         ctx.core.watch_call(caller);
-        ctx.core.watch_call(agent_call);
         self.roles.insert(
             caller.clone(),
             super::live::Role::Outside {
                 conversation: conversation.clone(),
             },
         );
-        self.roles.insert(
-            agent_call.clone(),
-            super::live::Role::Connection {
-                cc: cc.clone(),
-                agent: agent.clone(),
-            },
-        );
-        self.connections.insert(
-            (cc.clone(), agent.clone()),
-            super::live::Connection {
-                call: agent_call.clone(),
-                up: true,
-                waiting: Vec::new(),
-            },
-        );
+        self.adopt_connection(ctx, cc, agent, agent_call);
         let _ = self.join_now(
             ctx,
             &conversation,
