@@ -1,6 +1,8 @@
 //! End-to-end tests of the `switchboard` binary: real process, real sockets on loopback.
 
+mod conversations;
 mod first_start;
+mod peers;
 mod process;
 mod registration;
 mod webhooks;

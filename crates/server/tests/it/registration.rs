@@ -2,23 +2,13 @@
 //! credentials, the extension list shows its binding, a wrong password is refused.
 
 use std::io::{BufRead as _, BufReader};
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use sb_testkit::http::request;
 use serde_json::Value;
 
+use crate::peers::{pjsua_script, python};
 use crate::process::Server;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn python() -> PathBuf {
-    std::env::var_os("SWITCHBOARD_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join(".venv/bin/python"))
-}
 
 #[test]
 fn a_pjsip_phone_registers_and_the_extension_list_shows_it() {
@@ -47,7 +37,7 @@ fn a_pjsip_phone_registers_and_the_extension_list_shows_it() {
         .unwrap()
         .to_owned();
 
-    let script = root().join("tests/interop/pjsua/register.py");
+    let script = pjsua_script("register.py");
     let wrong = Command::new(python())
         .arg(&script)
         .args([&sip, "agent7001", "wrongpw1", "--expect-refused"])

@@ -1,0 +1,166 @@
+//! Conversations with real phones through the running binary: PJSIP agents registered as
+//! extensions, a PJSIP far end standing for the trunk's provider, and every operation sent
+//! over the REST API (SPEC §5–§7). The scripts prove by ear who hears whom; these tests set
+//! the call center up, run them, and check the webhooks and records they leave behind.
+
+mod callouts;
+mod modes;
+mod transfers;
+
+use std::net::UdpSocket;
+use std::path::Path;
+use std::time::Duration;
+
+use sb_testkit::http::{request, Receiver};
+use serde_json::{json, Value};
+
+use crate::peers::{run_script, Outcome};
+use crate::process::Server;
+
+/// Longest a conversation script may run.
+const SCRIPT_WITHIN: Duration = Duration::from_secs(150);
+
+/// A running server with one call center, its webhook receiver and a trunk whose far end
+/// is a loopback address the script answers on.
+pub struct Site {
+    pub server: Server,
+    admin: String,
+    cc: String,
+    pub token: String,
+    pub sip: String,
+    pub hooks: Receiver,
+    /// `ip:port` of the trunk's far end.
+    pub trunk: String,
+}
+
+impl Site {
+    /// Starts the binary with RTP ports `rtp` (`LOW-HIGH`, distinct per test so tests can
+    /// run side by side) and a trunk to `trunk_ip`.
+    pub fn start(data: &Path, rtp: &str, trunk_ip: &str) -> Site {
+        let server = Server::start(data, &["--rtp-ports", rtp]);
+        let admin = server.banner_value("admin token:").expect("admin token");
+        let cc = server.banner_value("call center id:").expect("cc id");
+        let token = server
+            .banner_value("call center API token:")
+            .expect("cc token");
+        let sip = server
+            .banner
+            .iter()
+            .find_map(|l| l.strip_prefix("SIP listening on udp://"))
+            .and_then(|rest| rest.split_whitespace().next())
+            .expect("the SIP address is printed")
+            .to_owned();
+        let hooks = Receiver::start(200).expect("a webhook receiver");
+        let port = UdpSocket::bind((trunk_ip, 0))
+            .and_then(|s| s.local_addr())
+            .expect("a free port on the trunk's address")
+            .port();
+        let site = Site {
+            server,
+            admin,
+            cc,
+            token,
+            sip,
+            hooks,
+            trunk: format!("{trunk_ip}:{port}"),
+        };
+        site.update(json!({"callback_url": site.hooks.url()}));
+        site.call(
+            &site.admin,
+            "POST",
+            "/v1/trunks",
+            json!({"callcenter_id": site.cc, "name": "provider", "host": trunk_ip,
+                   "port": port, "inbound_numbers": []}),
+        );
+        site
+    }
+
+    /// Updates the call center (admin API): `body` as `POST /v1/callcenters/{id}` takes it.
+    pub fn update(&self, body: Value) {
+        let path = format!("/v1/callcenters/{}", self.cc);
+        self.call(&self.admin, "POST", &path, body);
+    }
+
+    fn call(&self, token: &str, method: &str, path: &str, body: Value) -> Value {
+        let r = request(
+            self.server.http,
+            method,
+            path,
+            Some(token),
+            Some(&body.to_string()),
+        )
+        .expect("the API answers");
+        let v: Value = serde_json::from_str(&r.body).expect("a JSON envelope");
+        assert_eq!(v["code"], "000000", "{method} {path} {body}: {}", r.body);
+        v["data"].clone()
+    }
+
+    /// A call-center API call that must succeed; its `data`.
+    pub fn api(&self, method: &str, path: &str, body: Value) -> Value {
+        self.call(&self.token, method, path, body)
+    }
+
+    /// An extension `user`/`password` and an idle agent `name` reached there.
+    pub fn agent(&self, name: &str, user: &str, password: &str) {
+        let ext = self.api(
+            "POST",
+            "/v1/callcenter/extension",
+            json!({"type": 1, "user": user, "password": password}),
+        );
+        self.api(
+            "POST",
+            "/v1/callcenter/agent",
+            json!({"name": name, "extension": ext["id"], "state": "idle"}),
+        );
+    }
+
+    /// Runs a conversation script with the site's addresses first, then `rest`.
+    pub fn run(&self, script: &str, rest: &[&str]) -> Outcome {
+        let mut args = vec![
+            self.sip.clone(),
+            format!("http://{}", self.server.http),
+            self.token.clone(),
+            self.trunk.clone(),
+        ];
+        args.extend(rest.iter().map(|s| (*s).to_owned()));
+        run_script(script, &args, SCRIPT_WITHIN)
+    }
+
+    /// Stops the server (SIGTERM); whether it exited cleanly.
+    pub fn terminate(self) -> bool {
+        self.server.terminate()
+    }
+
+    /// The webhooks received so far, in sequence order.
+    pub fn events(&self) -> Vec<Value> {
+        let mut v: Vec<Value> = self
+            .hooks
+            .seen()
+            .iter()
+            .filter_map(|(_, body)| serde_json::from_str(body).ok())
+            .collect();
+        v.sort_by_key(|e| e["seq"].as_u64());
+        v.dedup_by_key(|e| e["seq"].as_u64());
+        v
+    }
+
+    /// Waits (up to 10 s) until a webhook satisfies `found`; all the webhooks then.
+    pub fn await_event(&self, what: &str, found: impl Fn(&Value) -> bool) -> Vec<Value> {
+        for _ in 0..200 {
+            let events = self.events();
+            if events.iter().any(&found) {
+                return events;
+            }
+            std::thread::park_timeout(Duration::from_millis(50));
+        }
+        panic!("no webhook {what} among {:#?}", self.events());
+    }
+}
+
+/// The events named `name` about conversation `id`.
+pub fn about<'a>(events: &'a [Value], name: &str, id: &str) -> Vec<&'a Value> {
+    events
+        .iter()
+        .filter(|e| e["event"] == name && (e["id"] == id || e["conversation_id"] == id))
+        .collect()
+}

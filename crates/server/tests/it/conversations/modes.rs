@@ -1,0 +1,50 @@
+//! Three members, every voice mode, hold music and the end by departure, heard by real
+//! phones (tests/interop/pjsua/conversation_modes.py tells the story).
+
+use super::{about, Site};
+
+#[test]
+fn every_mode_is_heard_as_the_table_says_and_departing_ends_the_conversation() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = Site::start(dir.path(), "31000-31199", "127.0.0.6");
+    site.agent("alice", "alice001", "alicepw1");
+    site.agent("bob", "bob00001", "bobpw001");
+    let run = site.run(
+        "conversation_modes.py",
+        &["alice001", "alicepw1", "bob00001", "bobpw001"],
+    );
+    println!("{}", run.output);
+    assert!(
+        run.success,
+        "the conversation script failed:\n{}",
+        run.output
+    );
+
+    let events = site.await_event("ending the conversation", |e| {
+        e["event"] == "callcenter.conversation.end"
+    });
+    let end = events
+        .iter()
+        .find(|e| e["event"] == "callcenter.conversation.end")
+        .unwrap();
+    let id = end["id"].as_str().unwrap();
+    assert_eq!(end["type"], "call_out", "{end}");
+    assert_eq!(end["end_reason"], "member_left", "{end}");
+    let members = end["members"].as_array().unwrap();
+    assert_eq!(members.len(), 3, "alice, the customer and bob: {end}");
+    assert!(members.iter().all(|m| !m["end_time"].is_null()), "{end}");
+    assert_eq!(about(&events, "callcenter.conversation.begin", id).len(), 1);
+    assert!(!about(&events, "callcenter.conversation.parts_changed", id).is_empty());
+    for agent in ["alice", "bob"] {
+        let changes: Vec<_> = about(&events, "callcenter.agent.conversation_changed", id)
+            .into_iter()
+            .filter(|e| e["name"] == agent)
+            .map(|e| e["type"].as_str().unwrap())
+            .collect();
+        assert_eq!(changes, ["enter", "exit"], "{agent}");
+    }
+    let seq = |e: &serde_json::Value| e["seq"].as_u64().unwrap();
+    let begin = about(&events, "callcenter.conversation.begin", id)[0];
+    assert!(seq(begin) < seq(end));
+    assert!(site.terminate(), "the server stops cleanly");
+}
