@@ -36,6 +36,7 @@ pub mod auth;
 pub mod calls;
 mod coerce;
 pub mod conditions;
+pub mod conversation_records;
 pub mod conversations;
 mod crud;
 pub mod envelope;

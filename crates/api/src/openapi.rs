@@ -6,8 +6,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::{
-    admin, agent_membership, agent_ops, agents, calls, conditions, conversations, events,
-    extensions, invitations, media, queue, tenant, trunks,
+    admin, agent_membership, agent_ops, agents, calls, conditions, conversation_records,
+    conversations, events, extensions, invitations, media, queue, tenant, trunks,
 };
 
 /// The API's OpenAPI description.
@@ -40,6 +40,7 @@ use crate::{
         agent_membership::join, agent_membership::depart,
         invitations::agent_invite_agent, invitations::agent_invite_out,
         conversations::dissolve, conversations::lsm,
+        conversation_records::list, conversation_records::get,
         invitations::invite_agent, invitations::invite_out,
         queue::list, queue::get, queue::cancel,
         media::put, media::list, media::get, media::delete,

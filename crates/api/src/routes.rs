@@ -9,8 +9,8 @@ use actix_web::{web, HttpRequest, HttpResponse, Route};
 
 use crate::envelope::ApiError;
 use crate::{
-    admin, agent_membership, agent_ops, agents, calls, conditions, conversations, events,
-    extensions, invitations, media, queue, tenant, trunks,
+    admin, agent_membership, agent_ops, agents, calls, conditions, conversation_records,
+    conversations, events, extensions, invitations, media, queue, tenant, trunks,
 };
 
 /// The long form's call-center segment.
@@ -200,12 +200,20 @@ fn agent_operation_routes(cfg: &mut web::ServiceConfig, prefix: &str) {
     }
 }
 
-/// The conversation endpoints of SPEC §7 that change a conversation.
+/// The conversation endpoints of SPEC §7. Reading and dissolving share one resource: two
+/// resources on one path would answer 405 for the second one's method.
 fn conversation_routes(cfg: &mut web::ServiceConfig, prefix: &str) {
     let at = |path: &str| format!("{prefix}{path}");
     cfg.service(resource(
+        &at("/conversation"),
+        vec![web::get().to(conversation_records::list)],
+    ))
+    .service(resource(
         &at("/conversation/{id}"),
-        vec![web::delete().to(conversations::dissolve)],
+        vec![
+            web::get().to(conversation_records::get),
+            web::delete().to(conversations::dissolve),
+        ],
     ))
     .service(resource(
         &at("/conversation/{id}/agent/{name}/lsm"),

@@ -8,6 +8,8 @@ mod callcenters;
 mod calls;
 mod common;
 mod conditions;
+mod conversation_get;
+mod conversation_list;
 mod conversation_operations;
 mod errors;
 mod events;
