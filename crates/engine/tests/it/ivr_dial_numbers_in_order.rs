@@ -2,16 +2,26 @@
 //! one answers; a number the call center's outbound patterns do not allow (the toll-fraud
 //! guard of SPEC §13) is never sent to the trunk, and counts as `rejected`.
 
+use sb_sip::message::SipHeaders;
+use switchboard_engine::core::call::IvrOp;
 use switchboard_engine::ivr::{DialOutcome, IvrMessage};
 
-use crate::ivr_dial_support::IvrCall;
+use crate::ivr_dial_support::{dial_request, IvrCall};
 
 #[test]
 fn busy_then_a_forbidden_number_then_the_third_answers() {
     let mut c = IvrCall::answered();
-    c.dial(&["5551001", "9001", "5551002"], 30);
+    let mut request = dial_request(&["5551001", "9001", "5551002"], 30);
+    request.from = Some("4010".into());
+    c.op(IvrOp::Dial(request));
     let (first, number) = c.ringing();
     assert_eq!(number, "5551001");
+    let shown = first.from().and_then(|f| f.uri.user);
+    assert_eq!(
+        shown.as_deref(),
+        Some("4010"),
+        "<dial from> is the caller id"
+    );
     c.far.reply(&mut c.net, &first, 486, None);
     c.net.request(c.far.addr, "ACK");
     let (third, number) = c.ringing();
