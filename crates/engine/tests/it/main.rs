@@ -24,6 +24,7 @@ mod interop_pjsua;
 mod interop_pjsua_agent_rings;
 mod interop_pjsua_call;
 mod interop_pjsua_ivr;
+mod interop_pjsua_ivr_depart;
 mod interop_pjsua_ivr_dial;
 mod interop_pjsua_queue;
 mod interop_sipp;
