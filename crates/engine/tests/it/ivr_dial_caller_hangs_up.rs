@@ -40,3 +40,19 @@ fn cancel_dial_gives_the_ringing_number_up() {
     assert!(c.told().is_empty(), "a cancelled dial reports nothing");
     assert_eq!(c.net.core.call_legs(), 1);
 }
+
+#[test]
+fn a_dial_that_arrives_as_the_call_ends_places_nothing() {
+    let mut c = IvrCall::answered();
+    c.op(IvrOp::HangUp);
+    c.net.request(c.caller.addr, "BYE");
+    c.dial(&["5551001"], 30);
+    c.net.quiet(c.far.addr);
+    assert_eq!(
+        c.told(),
+        [
+            IvrMessage::CallerHungUp,
+            IvrMessage::DialEnded(switchboard_engine::ivr::DialOutcome::Failed)
+        ]
+    );
+}

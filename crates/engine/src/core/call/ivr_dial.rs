@@ -114,9 +114,15 @@ fn connect_modes(mode: ConnectMode) -> (VoiceMode, VoiceMode) {
 
 impl Core {
     /// Starts `caller`'s `<dial>`: ringback to the caller, then the first number that can
-    /// be placed. A dial already there (a party kept from an earlier `<dial>`) goes first.
+    /// be placed. A dial already there (a party kept from an earlier `<dial>`) is given up
+    /// first.
     pub(super) fn ivr_dial(&mut self, now: Instant, caller: &CallId, request: DialRequest) {
         self.drop_ivr_dial(now, caller);
+        if self.answered_media(caller).is_none() {
+            // The caller is hanging up (its session hears it): nothing may be left ringing.
+            tracing::info!(call_id = %caller, "IVR dial for a call that is not up");
+            return self.tell_dial(caller, DialOutcome::Failed);
+        }
         let Some(cc) = self
             .calls
             .legs
