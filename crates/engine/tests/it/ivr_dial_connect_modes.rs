@@ -4,7 +4,8 @@
 //! ends the call for the dialled party too.
 
 use sb_ivr::model::ConnectMode;
-use switchboard_engine::ivr::{DialOutcome, IvrMessage};
+use switchboard_engine::core::call::IvrOp;
+use switchboard_engine::ivr::{ConnectRequest, DialOutcome, IvrMessage};
 
 use crate::ivr_dial_support::{party_rtp, IvrCall};
 
@@ -60,4 +61,24 @@ fn mode_3_only_the_caller_hears_the_dialled_party() {
     let (_c, caller_hears, party_hears) = connected(ConnectMode::FirstHearsSecond);
     assert!(caller_hears);
     assert!(!party_hears);
+}
+
+#[test]
+fn the_connect_prompt_plays_to_both() {
+    let mut c = IvrCall::answered();
+    c.dial(&["5551001"], 30);
+    let (invite, _) = c.ringing();
+    c.pick_up(&invite);
+    c.told();
+    let request = ConnectRequest {
+        mode: ConnectMode::Both,
+        max_duration: None,
+        prompt: Some(sb_media::builtin::beep()),
+    };
+    c.op(IvrOp::Connect(request));
+    let mut played = c.net.media.played();
+    played.sort();
+    let mut both = vec![c.caller_leg(), c.party_leg()];
+    both.sort();
+    assert_eq!(played, both);
 }

@@ -301,14 +301,7 @@ impl Core {
             }
         }
         if let Some(max) = request.max_duration {
-            // The bridge ends by hanging the party up, no later than its own limit.
-            let limit = self
-                .calls
-                .legs
-                .get(&party)
-                .and_then(|l| l.timers.get(&CallTimer::MaxDuration).copied())
-                .map_or(now + max, |at| at.min(now + max));
-            self.calls.arm(&party, CallTimer::MaxDuration, limit);
+            self.limit_bridge(&party, now + max);
         }
         if let Some(dial) = self.calls.ivr.dials.by_caller.get_mut(caller) {
             dial.party = Some(Party::Connected {
@@ -317,6 +310,17 @@ impl Core {
                 since: now,
             });
         }
+    }
+
+    /// The bridge ends by hanging the party up at `at`, or at its own limit if sooner.
+    fn limit_bridge(&mut self, party: &CallId, at: Instant) {
+        let limit = self
+            .calls
+            .legs
+            .get(party)
+            .and_then(|l| l.timers.get(&CallTimer::MaxDuration).copied())
+            .map_or(at, |own| own.min(at));
+        self.calls.arm(party, CallTimer::MaxDuration, limit);
     }
 
     /// A leg ended: a caller's dial ends with it (its party is hung up); a dialled party's
