@@ -46,3 +46,31 @@ fn early_media_replaces_the_ringback_until_the_answer() {
     );
     assert!(c.net.media.conversations().is_empty());
 }
+
+#[test]
+fn a_number_that_fails_after_early_media_leaves_the_caller_to_the_next_ones_ringback() {
+    let mut c = IvrCall::answered();
+    let mut request = dial_request(&["5551001", "5551002"], 30);
+    request.ringback = Some(sb_media::builtin::beep());
+    request.ringback_stop = RingbackStop::EarlyMedia;
+    c.op(IvrOp::Dial(request));
+    let caller = c.caller_leg();
+    let (first, _) = c.ringing();
+    c.far
+        .reply(&mut c.net, &first, 183, Some(sdp(party_rtp(), "sendrecv")));
+    assert!(c.net.media.hears(caller, c.party_leg()));
+
+    c.far.reply(&mut c.net, &first, 486, None);
+    c.net.request(c.far.addr, "ACK");
+    assert!(
+        c.net.media.conversations().is_empty(),
+        "its early media is gone"
+    );
+    assert_eq!(
+        c.net.media.played(),
+        [caller, caller],
+        "the ringback plays again for the next number"
+    );
+    let (_, number) = c.ringing();
+    assert_eq!(number, "5551002");
+}
