@@ -79,18 +79,21 @@ impl CallControl for IvrPort {
         let _ = self.send(IvrOp::HangUp);
     }
 
-    fn dial(&mut self, _: DialRequest) -> Result<(), PortError> {
-        Err(PortError::NotPossible {
-            what: "<dial> from an IVR call (not supported yet)",
-        })
+    fn dial(&mut self, request: DialRequest) -> Result<(), PortError> {
+        if request.numbers.is_empty() {
+            return Err(PortError::NotPossible {
+                what: "<dial> without a number",
+            });
+        }
+        self.send(IvrOp::Dial(request))
     }
 
-    fn cancel_dial(&mut self) {}
+    fn cancel_dial(&mut self) {
+        let _ = self.send(IvrOp::CancelDial);
+    }
 
-    fn connect(&mut self, _: ConnectRequest) -> Result<(), PortError> {
-        Err(PortError::NotPossible {
-            what: "<connect> without a dialled party",
-        })
+    fn connect(&mut self, request: ConnectRequest) -> Result<(), PortError> {
+        self.send(IvrOp::Connect(request))
     }
 
     fn enqueue(&mut self, request: EnqueueRequest) -> Result<(), PortError> {

@@ -258,6 +258,7 @@ impl<M: IvrMedia, C: CallControl> Driver<M, C> {
             IvrMessage::DtmfSent => Input::DtmfSent,
             IvrMessage::DialEnded(outcome) => Input::DialResult(outcome),
             IvrMessage::ConnectEnded { duration } => Input::ConnectEnded { duration },
+            IvrMessage::ConnectFailed => Input::Failed(ActionError::ConnectFailed),
             IvrMessage::EnqueueEnded(outcome) => Input::EnqueueEnded(outcome),
             IvrMessage::CallerHungUp => Input::CallerHungUp,
         })

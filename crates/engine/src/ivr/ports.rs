@@ -133,9 +133,12 @@ pub trait CallControl: Send + Sync + 'static {
     /// Places a `<dial>`; report [`IvrMessage::DialEnded`]. The dialled party stays up
     /// until a `<connect>` bridges it, the session hangs up, or it hangs up itself.
     fn dial(&mut self, request: DialRequest) -> Result<(), PortError>;
-    /// Gives up the dial in progress (the caller hung up).
+    /// Gives up the dial in progress (the caller hung up), hanging its party up; nothing
+    /// more is reported about it.
     fn cancel_dial(&mut self);
-    /// Bridges the caller with the dialled party; report [`IvrMessage::ConnectEnded`].
+    /// Bridges the caller with the dialled party; report [`IvrMessage::ConnectEnded`] when
+    /// either hangs up or `max_duration` runs out (the dialled party is then hung up), or
+    /// [`IvrMessage::ConnectFailed`] when there is nobody to bridge with.
     fn connect(&mut self, request: ConnectRequest) -> Result<(), PortError>;
     /// Hands the caller to the call center; report [`IvrMessage::EnqueueEnded`] when it
     /// leaves the queue or its conversation (SPEC §10).
@@ -167,6 +170,9 @@ pub enum IvrMessage {
         /// How long the parties were connected.
         duration: Duration,
     },
+    /// The bridge of [`CallControl::connect`] could not be made: no dialled party is up
+    /// (none answered, or it hung up before the `<connect>`), or the media plane refused.
+    ConnectFailed,
     /// The caller left the queue or its conversation: the `next` request's outputs.
     EnqueueEnded(EnqueueOutcome),
     /// The caller hung up (or its leg died).

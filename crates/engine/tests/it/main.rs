@@ -3,6 +3,7 @@
 
 mod acd_support;
 mod interop;
+mod ivr_dial_support;
 mod ivr_support;
 mod support;
 
@@ -23,6 +24,8 @@ mod interop_pjsua;
 mod interop_pjsua_agent_rings;
 mod interop_pjsua_call;
 mod interop_pjsua_ivr;
+mod interop_pjsua_ivr_depart;
+mod interop_pjsua_ivr_dial;
 mod interop_pjsua_queue;
 mod interop_sipp;
 mod interop_sipp_calls;
@@ -30,6 +33,15 @@ mod interop_sipp_inbound;
 mod interval_too_brief;
 mod ivr_callback_retried_then_hangup;
 mod ivr_caller_hangs_up;
+mod ivr_dial_busy;
+mod ivr_dial_caller_hangs_up;
+mod ivr_dial_connect_failed_next;
+mod ivr_dial_connect_modes;
+mod ivr_dial_durations;
+mod ivr_dial_no_answer;
+mod ivr_dial_numbers_in_order;
+mod ivr_dial_party_hangs_up;
+mod ivr_dial_ringback;
 mod ivr_enqueue_outcome_on_next;
 mod ivr_events_in_order;
 mod ivr_get_keys_on_next;

@@ -551,6 +551,9 @@ impl Core {
 
     /// The outbound leg rings (or plays early media): tell the caller.
     fn peer_progress(&mut self, now: Instant, b: &CallId, early_media: bool) {
+        if self.ivr_dial_progress(b, early_media) {
+            return;
+        }
         let Some(a) = self.calls.legs.get(b).and_then(|l| l.peer.clone()) else {
             return;
         };
@@ -576,6 +579,9 @@ impl Core {
     /// The outbound leg answered: it becomes the caller's peer, the other forks are
     /// cancelled, and the caller is bridged and answered.
     fn peer_answered(&mut self, now: Instant, b: &CallId) {
+        if self.ivr_dial_answered(now, b) {
+            return;
+        }
         let Some(a) = self.calls.legs.get(b).and_then(|l| l.peer.clone()) else {
             if self.calls.legs.get(b).is_some_and(|l| l.notify) {
                 self.effects.push_back(Effect::Originated {
@@ -715,7 +721,7 @@ impl Core {
             let _ = self.media.destroy_leg(media);
             self.calls.closing.insert(media, id.clone());
         }
-        self.ivr_leg_ended(id);
+        self.ivr_leg_ended(now, id, reason);
         self.reap(id);
         for fork in forks {
             if let Some(f) = self.calls.legs.get_mut(&fork) {

@@ -16,7 +16,7 @@ use sb_store::CallCenterId;
 use super::leg::{EndReason, LegState};
 use super::CallId;
 use crate::core::{Core, Effect, Parked};
-use crate::ivr::{IvrMessage, PlayId as IvrPlayId, RejectReason};
+use crate::ivr::{ConnectRequest, DialRequest, IvrMessage, PlayId as IvrPlayId, RejectReason};
 
 /// What an IVR session asks of its call.
 #[derive(Debug, Clone)]
@@ -43,6 +43,12 @@ pub enum IvrOp {
     StopRecording,
     /// Send digits to the caller.
     SendDtmf(String),
+    /// Call numbers out for the caller (`<dial>`).
+    Dial(DialRequest),
+    /// Give up the dial in progress and its party.
+    CancelDial,
+    /// Bridge the caller with the party its dial left answered (`<connect>`).
+    Connect(ConnectRequest),
 }
 
 /// The IVR side of the calls table.
@@ -54,6 +60,8 @@ pub(crate) struct IvrCalls {
     pub plays: HashMap<MediaPlayId, (CallId, IvrPlayId)>,
     /// Leg recordings → their call (kept past the call's end: the file still finishes).
     pub recordings: HashMap<ConversationId, CallId>,
+    /// `<dial>`s and their parties.
+    pub dials: super::ivr_dial::IvrDials,
 }
 
 impl Core {
@@ -151,6 +159,9 @@ impl Core {
                 // the order of things, not for their airtime.
                 self.tell_ivr(call, IvrMessage::DtmfSent);
             }
+            IvrOp::Dial(request) => self.ivr_dial(now, call, request),
+            IvrOp::CancelDial => self.drop_ivr_dial(now, call),
+            IvrOp::Connect(request) => self.ivr_connect(now, call, request),
         }
         self.pump(now);
     }
@@ -226,8 +237,10 @@ impl Core {
         }
     }
 
-    /// The leg of an IVR call ended: its session hears it, and a recording stops.
-    pub(super) fn ivr_leg_ended(&mut self, call: &CallId) {
+    /// The leg of an IVR call ended: its session hears it, a recording stops, and its
+    /// dial ends (or, for a dialled party, the dial moves on).
+    pub(super) fn ivr_leg_ended(&mut self, now: Instant, call: &CallId, reason: EndReason) {
+        self.ivr_dial_leg_ended(now, call, reason);
         if !self.calls.ivr.calls.contains_key(call) {
             return;
         }
@@ -237,7 +250,7 @@ impl Core {
         self.tell_ivr(call, IvrMessage::CallerHungUp);
     }
 
-    fn tell_ivr(&mut self, call: &CallId, message: IvrMessage) {
+    pub(super) fn tell_ivr(&mut self, call: &CallId, message: IvrMessage) {
         self.effects.push_back(Effect::Ivr {
             call: call.clone(),
             message,

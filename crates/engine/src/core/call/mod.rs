@@ -14,6 +14,7 @@ mod bridge;
 mod in_dialog;
 mod invite;
 mod ivr;
+mod ivr_dial;
 mod leg;
 mod member;
 pub(crate) mod ops;

@@ -30,6 +30,8 @@ pub const SWITCH: &str = "127.0.0.1:5060";
 pub const TRUNK: &str = "192.0.2.99:5060";
 /// The inbound number of the trunk.
 pub const DID: &str = "8001";
+/// The call center's IVR application (never fetched: tests play the session's part).
+pub const IVR_URL: &str = "http://ivr.invalid/start";
 /// Extensions of the call center, with their passwords.
 pub const USERS: [(&str, &str); 3] = [
     ("1001", "pw1001x"),
@@ -50,6 +52,11 @@ pub struct Net {
     pub pings: usize,
     /// Conversations, driven like the endpoint task drives them.
     pub conv: ConvLink,
+    /// IVR calls started (`None`) and what their sessions were told, in order.
+    pub ivr: Vec<(
+        switchboard_engine::CallId,
+        Option<switchboard_engine::ivr::IvrMessage>,
+    )>,
 }
 
 pub fn cc() -> CallCenterId {
@@ -117,10 +124,14 @@ impl Net {
             outbound_patterns: vec!["555.".into()],
             ..Settings::default()
         };
-        let routes = Routes::new(RouteTable::new(
-            vec![trunk(register)],
-            [(cc(), settings)].into_iter().collect(),
-        ));
+        let routes = Routes::new(
+            RouteTable::new(
+                vec![trunk(register)],
+                [(cc(), settings)].into_iter().collect(),
+            )
+            // Calls to the DID start an IVR session (the session itself is the test's).
+            .with_ivr_urls([(cc(), IVR_URL.into())].into_iter().collect()),
+        );
         let media = Arc::new(FakeMedia::new());
         let deps = CallDeps {
             media: Arc::clone(&media) as _,
@@ -158,6 +169,7 @@ impl Net {
             trunk_silent: false,
             pings: 0,
             conv: ConvLink::default(),
+            ivr: Vec::new(),
         };
         // What is due at start (the first trunk ping, a trunk's registration) goes out.
         net.advance(Duration::ZERO);
@@ -238,6 +250,8 @@ impl Net {
                 Effect::CallEnded(record) => self.records.push(record),
                 Effect::Originated { call, outcome } => conv.push((call, Some(outcome))),
                 Effect::LegEnded { call, .. } => conv.push((call, None)),
+                Effect::StartIvr { call, .. } => self.ivr.push((call, None)),
+                Effect::Ivr { call, message } => self.ivr.push((call, Some(message))),
                 _ => {}
             }
         }
