@@ -1,6 +1,8 @@
 //! Three members, every voice mode, hold music and the end by departure, heard by real
 //! phones (tests/interop/pjsua/conversation_modes.py tells the story).
 
+use serde_json::json;
+
 use super::{about, Site};
 
 #[test]
@@ -46,5 +48,17 @@ fn every_mode_is_heard_as_the_table_says_and_departing_ends_the_conversation() {
     let seq = |e: &serde_json::Value| e["seq"].as_u64().unwrap();
     let begin = about(&events, "callcenter.conversation.begin", id)[0];
     assert!(seq(begin) < seq(end));
+
+    // The record outlives the conversation: members that left keep their end times.
+    let record = site.api("GET", &format!("/v1/callcenter/conversation/{id}"), json!({}));
+    assert_eq!(record["state"], "completed", "{record}");
+    assert_eq!(record["end_reason"], "member_left", "{record}");
+    assert_eq!(record["members"].as_array().map(Vec::len), Some(3), "{record}");
+    let listed = site.api(
+        "GET",
+        "/v1/callcenter/conversation?agent=bob&state=completed",
+        json!({}),
+    );
+    assert!(listed.to_string().contains(id), "{listed}");
     assert!(site.terminate(), "the server stops cleanly");
 }
