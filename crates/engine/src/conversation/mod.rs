@@ -14,12 +14,14 @@
 //! refused before anything changes, then hands the operation to the endpoint task, which
 //! answers at once with the ids it created; outcomes follow as events.
 
+mod events;
 mod flow;
 mod link;
 mod live;
 mod ops;
 mod publish;
 mod request;
+mod tasks;
 
 use sb_acd::agent::AgentName;
 use sb_acd::conversation::MemberId;
@@ -34,6 +36,7 @@ pub use publish::{
     AGENT_CONVERSATION_CHANGED, CONVERSATION_BEGIN, CONVERSATION_END, CONVERSATION_PARTS_CHANGED,
 };
 pub use request::{ConversationError, Created, Dial, Operation};
+pub use tasks::{TaskTicket, TicketNews};
 pub use sb_acd::conversation::{ConversationId, Mode};
 
 use crate::acd::CallCenterHub;
