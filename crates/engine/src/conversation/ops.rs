@@ -505,7 +505,7 @@ impl ConvLink {
 
     /// callagent, inviteAgent, invite_agent, xferAgent: what the task is for, ready to
     /// queue.
-    fn task_op(
+    pub(super) fn task_op(
         &mut self,
         ctx: &mut Ctx<'_>,
         cc: &CallCenterId,
@@ -614,7 +614,7 @@ impl ConvLink {
 
     /// An IVR caller's task found an agent: a `queue` conversation with both.
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn queue_answered(
+    pub fn queue_answered(
         &mut self,
         ctx: &mut Ctx<'_>,
         cc: &CallCenterId,
