@@ -120,8 +120,14 @@ impl ConvLink {
                 agent,
                 conversation,
                 mode,
+            } => {
+                // Resuming into hold would resume nothing (SPEC §6: 1–3 only), whoever
+                // built the operation.
+                Mode::for_resume(Some(i64::from(mode.get())))?;
+                self.agent_mode(ctx, cc, &conversation, &agent, mode)?;
+                Ok(only(&conversation))
             }
-            | Operation::SetVoiceIoMode {
+            Operation::SetVoiceIoMode {
                 agent,
                 conversation,
                 mode,
