@@ -50,10 +50,18 @@ impl ConvLink {
                 .unwrap_or_default();
             for (conv, _) in waiting {
                 self.one_less_pending(&conv);
-                if let Some(l) = self.live.get_mut(&conv) {
+                let initiated = self.live.get_mut(&conv).is_some_and(|l| {
                     l.follow = None;
+                    l.initiator.as_ref() == Some(agent)
+                });
+                if initiated {
+                    // Its agent never came: the task or dial it started has nobody to
+                    // connect to, so the conversation ends now rather than with whoever
+                    // that task finds alone in it.
+                    let _ = self.end(ctx, &conv, EndReason::MemberLeft, None);
+                } else {
+                    self.check_end(ctx, &conv);
                 }
-                self.check_end(ctx, &conv);
             }
             return;
         }
