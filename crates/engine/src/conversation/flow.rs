@@ -433,7 +433,13 @@ impl ConvLink {
     pub(super) fn abandon_transfer(&mut self, ctx: &mut Ctx<'_>, target: &Target) {
         self.hang_up_dials(ctx, &target.conversation);
         if let Purpose::Transfer { party, .. } = &target.purpose {
-            self.pending_ivr.remove(party);
+            if let Some(play) = self.transfer_prompts.remove(party) {
+                ctx.core.stop_playback(play);
+            }
+            // An IVR caller's queue link still counts it as in a conversation: it is not.
+            if self.pending_ivr.remove(party) {
+                self.out.push(Out::QueueCallerDone(party.clone()));
+            }
             let task = self.transfer_tasks.remove(party);
             self.cancel_tasks(&target.cc, task, crate::acd::FailCause::Hangup);
         }

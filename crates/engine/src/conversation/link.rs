@@ -419,6 +419,10 @@ impl ConvLink {
         };
         let cc = l.cc.clone();
         let call = l.calls.get(member).cloned();
+        let transfer = call
+            .as_ref()
+            .and_then(|c| l.transfer.as_ref().filter(|t| &t.party == c))
+            .map(|t| t.target.clone());
         if let Some(play) = call.as_ref().and_then(|c| l.prompts.remove(c)) {
             ctx.core.stop_playback(play);
         }
@@ -442,39 +446,61 @@ impl ConvLink {
                 let Some(call) = call else {
                     return;
                 };
-                let transfer = l.transfer.as_ref().filter(|t| t.party == call).cloned();
-                if let Some(t) = transfer {
-                    // The party of a running transfer stays up for its new conversation.
-                    self.roles
-                        .insert(call, Role::Transferring { target: t.target });
+                if let Some(target) = transfer {
+                    if hung_up {
+                        // Nobody is left to transfer: whatever looks for a partner stops.
+                        if let Some(l) = self.live.get_mut(conversation) {
+                            l.transfer = None;
+                        }
+                        self.roles.remove(&call);
+                        self.abandon_transfer(ctx, &target);
+                    } else {
+                        // The party of a running transfer stays up for its new conversation.
+                        self.roles.insert(call, Role::Transferring { target });
+                    }
                     return;
                 }
                 if matches!(self.roles.get(&call), Some(Role::Transferring { .. })) {
                     return;
                 }
-                self.roles.remove(&call);
-                let ivr = l.ivr.contains(&call);
-                let agent_name = l.ivr_agent.as_ref().map(ToString::to_string);
-                if hung_up {
-                    if ivr {
-                        self.out.push(Out::QueueCallerDone(call));
-                    }
-                } else if ivr {
-                    ctx.core.unwatch_call(&call);
-                    let outcome = EnqueueOutcome {
-                        result: EnqueueResult::Success,
-                        cause: None,
-                        agent_name,
-                        conversation_id: Some(conversation.0.clone()),
-                        data,
-                    };
-                    self.out.push(Out::QueueCallerDone(call.clone()));
-                    self.out
-                        .push(Out::TellIvr(call, IvrMessage::EnqueueEnded(outcome)));
-                } else {
-                    ctx.core.hangup_call(ctx.now, ctx.ms, &call);
-                }
+                self.exit_outside(ctx, conversation, call, data, hung_up);
             }
+        }
+    }
+
+    /// An outside member that left: back to its IVR, or hung up.
+    fn exit_outside(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        conversation: &ConversationId,
+        call: CallId,
+        data: Option<String>,
+        hung_up: bool,
+    ) {
+        self.roles.remove(&call);
+        let Some(l) = self.live.get(conversation) else {
+            return;
+        };
+        let ivr = l.ivr.contains(&call);
+        let agent_name = l.ivr_agent.as_ref().map(ToString::to_string);
+        if hung_up {
+            if ivr {
+                self.out.push(Out::QueueCallerDone(call));
+            }
+        } else if ivr {
+            ctx.core.unwatch_call(&call);
+            let outcome = EnqueueOutcome {
+                result: EnqueueResult::Success,
+                cause: None,
+                agent_name,
+                conversation_id: Some(conversation.0.clone()),
+                data,
+            };
+            self.out.push(Out::QueueCallerDone(call.clone()));
+            self.out
+                .push(Out::TellIvr(call, IvrMessage::EnqueueEnded(outcome)));
+        } else {
+            ctx.core.hangup_call(ctx.now, ctx.ms, &call);
         }
     }
 
