@@ -423,8 +423,14 @@ impl ConvLink {
             .as_ref()
             .and_then(|c| l.transfer.as_ref().filter(|t| &t.party == c))
             .map(|t| t.target.clone());
-        if let Some(play) = call.as_ref().and_then(|c| l.prompts.remove(c)) {
-            ctx.core.stop_playback(play);
+        let prompt = call.as_ref().and_then(|c| l.prompts.remove(c));
+        match (prompt, &transfer, &call) {
+            // A party whose transfer goes on keeps hearing ringback or the queue prompt.
+            (Some(play), Some(_), Some(party)) if !hung_up => {
+                self.transfer_prompts.insert(party.clone(), play);
+            }
+            (Some(play), _, _) => ctx.core.stop_playback(play),
+            _ => {}
         }
         match member {
             MemberId::Agent(agent) => {
