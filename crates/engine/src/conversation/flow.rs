@@ -404,6 +404,9 @@ impl ConvLink {
             if let Some(l) = self.live.get_mut(from) {
                 l.transfer = None;
             }
+            // Back in its conversation, an IVR caller returns as it came: with the
+            // conversation's end, not as a failed transfer.
+            self.pending_ivr.remove(party);
             let _ = self.board(&cc).unlock(from);
             self.stop_prompts(ctx, from);
             let _ = self.set_mode(ctx, from, &MemberId::Call(party.0.clone()), Mode::BOTH);
