@@ -10,6 +10,7 @@ use sb_store::CallCenterId;
 use super::link::{ConvLink, Ctx};
 use super::live::Role;
 use crate::core::call::{CallId, Originated};
+use crate::ivr::EnqueueCause;
 
 impl ConvLink {
     /// A call the conversations placed was answered or failed.
@@ -25,7 +26,7 @@ impl ConvLink {
                     self.arrived(ctx, d.target, MemberId::Call(call.0.clone()), call.clone());
                 } else {
                     self.roles.remove(call);
-                    self.missed(ctx, d.target);
+                    self.missed(ctx, d.target, EnqueueCause::CallFail);
                 }
             }
             _ => {}

@@ -172,7 +172,7 @@ impl ConvLink {
                     self.transfer_tasks.insert(party.clone(), task);
                 }
             }
-            TaskNews::Refused => self.missed(ctx, target),
+            TaskNews::Refused => self.missed(ctx, target, EnqueueCause::CallFail),
             TaskNews::Update(TaskUpdate::Succeeded {
                 agent,
                 extension,
@@ -189,9 +189,9 @@ impl ConvLink {
                 }
                 self.arrived_agent(ctx, target, agent, extension, call);
             }
-            TaskNews::Update(TaskUpdate::Failed { task, .. }) => {
+            TaskNews::Update(TaskUpdate::Failed { task, cause, .. }) => {
                 self.task_over(task);
-                self.missed(ctx, target);
+                self.missed(ctx, target, enqueue_cause(cause));
             }
             TaskNews::Update(_) => {}
         }
@@ -367,8 +367,8 @@ impl ConvLink {
         let _ = self.join_now(ctx, &id, member, &call, target.mode);
     }
 
-    /// A dial or a task failed.
-    pub(super) fn missed(&mut self, ctx: &mut Ctx<'_>, target: Target) {
+    /// A dial or a task failed (`why`, for an IVR caller whose transfer it was).
+    pub(super) fn missed(&mut self, ctx: &mut Ctx<'_>, target: Target, why: EnqueueCause) {
         let conv = target.conversation.clone();
         match target.purpose.clone() {
             purpose @ (Purpose::Party | Purpose::Invite { .. }) => {
@@ -382,7 +382,7 @@ impl ConvLink {
                 }
                 self.check_end(ctx, &conv);
             }
-            Purpose::Transfer { from, party, .. } => self.transfer_failed(ctx, &from, &party),
+            Purpose::Transfer { from, party, .. } => self.transfer_failed(ctx, &from, &party, why),
         }
     }
 
@@ -393,6 +393,7 @@ impl ConvLink {
         ctx: &mut Ctx<'_>,
         from: &sb_acd::conversation::ConversationId,
         party: &CallId,
+        why: EnqueueCause,
     ) {
         let running = self
             .live
@@ -424,7 +425,7 @@ impl ConvLink {
                 self.out.push(Out::QueueCallerDone(party.clone()));
                 self.out.push(Out::TellIvr(
                     party.clone(),
-                    ConvLink::ivr_failed(EnqueueCause::CallFail),
+                    ConvLink::ivr_failed(why),
                 ));
             } else {
                 ctx.core.hangup_call(ctx.now, ctx.ms, party);
@@ -446,6 +447,20 @@ impl ConvLink {
             let task = self.transfer_tasks.remove(party);
             self.cancel_tasks(&target.cc, task, crate::acd::FailCause::Hangup);
         }
+    }
+}
+
+/// The `<enqueue>` `cause` for a task's failure (a call that could not be placed or
+/// answered is `call_fail`).
+fn enqueue_cause(cause: crate::acd::FailCause) -> EnqueueCause {
+    use crate::acd::FailCause;
+    match cause {
+        FailCause::Timeout => EnqueueCause::Timeout,
+        FailCause::Hangup => EnqueueCause::Hangup,
+        FailCause::Cancel => EnqueueCause::Cancel,
+        FailCause::Forward => EnqueueCause::Forward,
+        FailCause::Reject => EnqueueCause::Reject,
+        _ => EnqueueCause::CallFail,
     }
 }
 
