@@ -423,10 +423,8 @@ impl ConvLink {
             if self.pending_ivr.remove(party) {
                 ctx.core.unwatch_call(party);
                 self.out.push(Out::QueueCallerDone(party.clone()));
-                self.out.push(Out::TellIvr(
-                    party.clone(),
-                    ConvLink::ivr_failed(why),
-                ));
+                self.out
+                    .push(Out::TellIvr(party.clone(), ConvLink::ivr_failed(why)));
             } else {
                 ctx.core.hangup_call(ctx.now, ctx.ms, party);
             }

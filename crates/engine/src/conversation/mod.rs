@@ -36,8 +36,8 @@ pub use publish::{
     AGENT_CONVERSATION_CHANGED, CONVERSATION_BEGIN, CONVERSATION_END, CONVERSATION_PARTS_CHANGED,
 };
 pub use request::{ConversationError, Created, Dial, Operation};
-pub use tasks::{TaskTicket, TicketNews};
 pub use sb_acd::conversation::{ConversationId, Mode};
+pub use tasks::{TaskTicket, TicketNews};
 
 use crate::acd::CallCenterHub;
 use crate::endpoint::Command;
