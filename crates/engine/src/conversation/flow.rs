@@ -333,7 +333,11 @@ impl ConvLink {
             ctx.core.stop_playback(play);
         }
         let id = target.conversation.clone();
-        self.create_as(ctx, &target.cc, kind, id.clone(), None);
+        let terms = match &target.purpose {
+            Purpose::Transfer { terms, .. } => terms.clone(),
+            _ => None,
+        };
+        self.create_as(ctx, &target.cc, kind, id.clone(), terms.as_ref());
         if let Some(l) = self.live.get_mut(&id) {
             l.queue_id = task.map(|t| t.to_string());
             if was_ivr {

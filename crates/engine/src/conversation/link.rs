@@ -13,7 +13,7 @@ use sb_media::mixer::VoiceMode;
 use sb_store::{CallCenterId, Extension};
 use tokio::sync::mpsc;
 
-use super::live::{Connection, Kind, Live, Role};
+use super::live::{Connection, Kind, Live, Role, Terms};
 use super::publish::HubCall;
 use super::ConversationError;
 use crate::acd::CallCenterHub;
@@ -132,20 +132,27 @@ impl ConvLink {
         id
     }
 
-    /// A new conversation with a chosen id (a transfer's, announced before it exists).
+    /// A new conversation with a chosen id (a transfer's, announced before it exists), on
+    /// an `<enqueue>`'s terms when a task makes it.
     pub(super) fn create_as(
         &mut self,
         ctx: &mut Ctx<'_>,
         cc: &CallCenterId,
         kind: Kind,
         id: ConversationId,
-        timeout: Option<Duration>,
+        terms: Option<&Terms>,
     ) {
         let _ = self.board(cc).create(id.clone(), ctx.ms);
         let mut live = Live::new(cc.clone(), kind);
         let seconds = ctx.core.settings_of(cc).conversation_timeout;
-        let timeout = timeout.or((seconds > 0).then(|| Duration::from_secs(u64::from(seconds))));
+        let timeout = terms
+            .and_then(|t| t.timeout)
+            .or((seconds > 0).then(|| Duration::from_secs(u64::from(seconds))));
         live.deadline = timeout.map(|t| ctx.now + t);
+        if let Some(terms) = terms {
+            live.reserve = Some(terms.reserve.clone());
+            live.user_data.clone_from(&terms.user_data);
+        }
         self.live.insert(id.clone(), live);
         self.publish_begin(&id);
     }
@@ -204,6 +211,18 @@ impl ConvLink {
         Ok(())
     }
 
+    /// What `agent` goes back to when `conversation` is its last (SPEC §4): the task's
+    /// `reserve_state` for an agent a queue task found, the state it had before for the
+    /// agent whose own operation made the conversation. `None` if it is not running.
+    pub fn returns_to(&self, conversation: &ConversationId, agent: &AgentName) -> Option<ReturnTo> {
+        let live = self.live.get(conversation)?;
+        let initiator = live.initiator.as_ref() == Some(agent);
+        Some(match live.reserve.clone() {
+            Some(state) if !initiator => ReturnTo::Reserve(state),
+            _ => ReturnTo::Previous,
+        })
+    }
+
     /// Adds a member whose call is up, in `mode`, and applies what that implies.
     pub(super) fn join_now(
         &mut self,
@@ -241,12 +260,9 @@ impl ConvLink {
         }
         self.apply(ctx, &changes);
         if let MemberId::Agent(agent) = &member {
-            let live = self.live.get(conversation);
-            let initiator = live.is_some_and(|l| l.initiator.as_ref() == Some(agent));
-            let then = match live.and_then(|l| l.reserve.clone()) {
-                Some(state) if !initiator => ReturnTo::Reserve(state),
-                _ => ReturnTo::Previous,
-            };
+            let then = self
+                .returns_to(conversation, agent)
+                .unwrap_or(ReturnTo::Previous);
             self.hub_call(HubCall::Entered(
                 cc.clone(),
                 agent.clone(),

@@ -147,7 +147,30 @@ pub(crate) enum Purpose {
         party: CallId,
         kind: Kind,
         task: Option<TaskId>,
+        /// xferAgent: what its `<enqueue>` says about the new conversation.
+        terms: Option<Terms>,
     },
+}
+
+/// What an `<enqueue>` document says about the conversation its task makes (SPEC §8).
+#[derive(Debug, Clone)]
+pub(crate) struct Terms {
+    /// `reserve_state`: where the agent it found goes when this is its last conversation.
+    pub reserve: AgentState,
+    /// `conversation_timeout`.
+    pub timeout: Option<Duration>,
+    /// `user_data`, sent with the conversation's events.
+    pub user_data: Option<String>,
+}
+
+impl Terms {
+    pub fn of(enqueue: &sb_acd::enqueue::Enqueue) -> Self {
+        Terms {
+            reserve: enqueue.reserve_state.clone(),
+            timeout: enqueue.conversation_timeout,
+            user_data: enqueue.user_data.clone(),
+        }
+    }
 }
 
 /// An agent's one call to the engine (SPEC §1 agent connection).

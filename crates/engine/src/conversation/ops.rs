@@ -9,7 +9,7 @@ use sb_media::tone::ToneKind;
 use sb_store::CallCenterId;
 
 use super::link::{ConvLink, Ctx};
-use super::live::{Kind, Purpose, Target, TransferOut};
+use super::live::{Kind, Purpose, Target, Terms, TransferOut};
 use super::{AgentRef, ConversationError, Created, Dial, Operation, Request};
 use crate::acd::{TaskKind, TaskRequest};
 use crate::core::call::CallId;
@@ -467,6 +467,7 @@ impl ConvLink {
                 party: party.clone(),
                 kind,
                 task: None,
+                terms: None,
             },
         };
         self.board(cc).lock(conversation)?;
@@ -533,11 +534,12 @@ impl ConvLink {
                 ..
             } => {
                 let agent = agent.ok_or(ConversationError::Stopped)?;
-                let conversation = self.create(ctx, cc, Kind::CallAgent);
+                let conversation = ConversationId(self.id());
+                let terms = Terms::of(enqueue);
+                self.create_as(ctx, cc, Kind::CallAgent, conversation.clone(), Some(&terms));
                 let mode = if background { Mode::HOLD } else { Mode::BOTH };
                 if let Some(l) = self.live.get_mut(&conversation) {
                     l.initiator = Some(agent.name.clone());
-                    l.reserve = Some(enqueue.reserve_state.clone());
                     l.pending += 1;
                     l.prompt_initiator = !background;
                 }
@@ -602,8 +604,11 @@ impl ConvLink {
                 queue: xml,
                 release,
             } => {
-                let target =
+                let mut target =
                     self.begin_transfer(ctx, cc, &name, &conversation, release, Kind::Queue, None)?;
+                if let Purpose::Transfer { terms, .. } = &mut target.purpose {
+                    *terms = Some(Terms::of(enqueue));
+                }
                 let origin = match &target.purpose {
                     Purpose::Transfer { party, .. } => Some(party.0.clone()),
                     _ => None,

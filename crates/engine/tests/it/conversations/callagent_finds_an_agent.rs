@@ -3,6 +3,7 @@
 //! agent answers, then both talk in mode 1; in the background the caller keeps its current
 //! conversation and joins the new one held. A failed task ends the new conversation.
 
+use sb_acd::agent::ReturnTo;
 use sb_acd::conversation::Mode;
 use switchboard_engine::acd::FailCause;
 use switchboard_engine::conversation::Operation;
@@ -150,6 +151,31 @@ fn the_callers_phone_failing_ends_it_even_while_the_task_runs() {
     // The task's agent answering late has nobody to talk to: it is hung up.
     task_found(&mut net, &ticket, 1, "1003", "found-1003");
     assert!(net.conv.running_members().is_empty());
+    hung_up(&mut net, &crate::calls::net::Phone::new("1003"));
+    assert_eq!(net.core.call_legs(), 0);
+}
+
+#[test]
+fn the_found_agent_takes_the_reserve_state_and_the_document_its_timeout() {
+    let mut net = Net::new();
+    let enqueue = super::support::enqueue_with(r#"conversation_timeout="20""#);
+    let ticket = run_task_with(&mut net, callagent(false), Some("1002"), &enqueue).unwrap();
+    let conversation = cid(ticket.created.conversation_id.as_deref().unwrap());
+    task_created(&mut net, &ticket, 1);
+    let (phone, _) = phone_answers(&mut net, "1002");
+    task_found(&mut net, &ticket, 1, "1003", "found-1003");
+    assert_eq!(
+        net.conv.returns_to(&conversation, &agent("1002")),
+        Some(ReturnTo::Previous),
+        "the caller made the call: it returns to what it was doing"
+    );
+    assert_eq!(
+        net.conv.returns_to(&conversation, &agent("1003")),
+        Some(ReturnTo::Reserve(after_call()))
+    );
+    net.advance(std::time::Duration::from_secs(21));
+    assert!(!running(&net, &conversation));
+    hung_up(&mut net, &phone);
     hung_up(&mut net, &crate::calls::net::Phone::new("1003"));
     assert_eq!(net.core.call_legs(), 0);
 }

@@ -44,10 +44,22 @@ pub fn dial(to: &str) -> Dial {
     }
 }
 
-/// An `<enqueue>` that selects agent a1003.
+/// An `<enqueue>` that selects agent a1003, which goes `busy/after_call` afterwards.
 pub fn enqueue() -> Enqueue {
-    let xml = r#"<enqueue reserve_state="busy/after_call"><route><agent name="a1003"/></route></enqueue>"#;
-    sb_acd::enqueue::parse(xml, &HashMap::new(), &mut SkillInterner::default()).unwrap()
+    enqueue_with("")
+}
+
+/// As [`enqueue`], with more attributes.
+pub fn enqueue_with(attributes: &str) -> Enqueue {
+    let xml = format!(
+        r#"<enqueue reserve_state="busy/after_call" {attributes}><route><agent name="a1003"/></route></enqueue>"#
+    );
+    sb_acd::enqueue::parse(&xml, &HashMap::new(), &mut SkillInterner::default()).unwrap()
+}
+
+/// The state agents found by [`enqueue`] go back to.
+pub fn after_call() -> AgentState {
+    "busy/after_call".parse().unwrap()
 }
 
 /// Runs an operation with no task, as agent `user` when given.
@@ -62,9 +74,18 @@ pub fn run_task(
     op: Operation,
     user: Option<&str>,
 ) -> Result<TaskTicket, ConversationError> {
+    run_task_with(net, op, user, &enqueue())
+}
+
+/// As [`run_task`], with this `<enqueue>`.
+pub fn run_task_with(
+    net: &mut Net,
+    op: Operation,
+    user: Option<&str>,
+    enqueue: &Enqueue,
+) -> Result<TaskTicket, ConversationError> {
     let who = user.map(|u| (agent(u), extension(u).unwrap()));
-    let enqueue = enqueue();
-    net.conv_step(|c, ctx| c.run_task(ctx, &cc(), op, who, &enqueue))
+    net.conv_step(|c, ctx| c.run_task(ctx, &cc(), op, who, enqueue))
 }
 
 /// The hub took the ticket's task as `task`.

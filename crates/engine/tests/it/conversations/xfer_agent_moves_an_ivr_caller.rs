@@ -3,6 +3,7 @@
 //! transfer hands the caller back to its IVR with the failure (`release=true`) or lets
 //! both talk again (`release=false`). Only an outside party can be transferred.
 
+use sb_acd::agent::ReturnTo;
 use sb_acd::conversation::{MemberId, Mode};
 use switchboard_engine::acd::{FailCause, TaskKind};
 use switchboard_engine::conversation::{ConversationError, Operation, TicketNews};
@@ -187,4 +188,27 @@ fn an_agent_party_cannot_be_transferred() {
         "{refused:?}"
     );
     assert_eq!(modes(&net, &conversation).len(), 2);
+}
+
+#[test]
+fn the_new_conversation_keeps_the_documents_terms() {
+    let mut net = Net::for_conversations(0);
+    let mut trunk = Phone::trunk();
+    let (old, caller, _) = queue_conversation(&mut net, &mut trunk, "1002");
+    let enqueue = enqueue_with(r#"conversation_timeout="45""#);
+    let ticket = run_task_with(&mut net, xfer(&old, true), Some("1002"), &enqueue).unwrap();
+    task_created(&mut net, &ticket, 9);
+    hung_up(&mut net, &Phone::new("1002"));
+    task_found(&mut net, &ticket, 9, "1003", "found-1003");
+    let new = cid(ticket.created.conversation_id.as_deref().unwrap());
+    assert_eq!(
+        net.conv.returns_to(&new, &agent("1003")),
+        Some(ReturnTo::Reserve(after_call())),
+        "the agent found takes the document's reserve_state"
+    );
+    net.advance(std::time::Duration::from_secs(44));
+    assert!(running(&net, &new));
+    net.advance(std::time::Duration::from_secs(2));
+    assert!(!running(&net, &new), "the document's conversation_timeout");
+    assert!(ivr_outcome(&net, &caller).is_some());
 }
