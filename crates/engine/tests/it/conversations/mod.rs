@@ -11,5 +11,6 @@ mod hang_up_mid_transfer;
 mod invite_agent_adds_an_agent;
 mod invite_out_adds_a_number;
 mod join_and_voice_modes;
+mod random_operations_keep_the_rules;
 mod xfer_agent_moves_an_ivr_caller;
 mod xfer_out_moves_the_party;
