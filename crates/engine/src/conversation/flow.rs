@@ -250,19 +250,21 @@ impl ConvLink {
                     );
                 }
                 self.one_less_pending(&conv);
-                self.stop_prompts(ctx, &conv);
-                if self
-                    .join_now(ctx, &conv, member.clone(), &call, target.mode)
-                    .is_err()
-                {
-                    self.release_arrival(ctx, &target, &member, &call);
-                    return;
+                let inviter = match &target.purpose {
+                    Purpose::Invite { inviter } => Some(inviter.clone()),
+                    _ => None,
+                };
+                if inviter.is_none() {
+                    self.stop_prompts(ctx, &conv);
                 }
-                if let Purpose::Invite {
-                    inviter: Some((agent, mode)),
-                } = target.purpose
-                {
-                    let _ = self.set_mode(ctx, &conv, &MemberId::Agent(agent), mode);
+                let joined = self
+                    .join_now(ctx, &conv, member.clone(), &call, target.mode)
+                    .is_ok();
+                if let Some(inviter) = inviter {
+                    self.invitation_over(ctx, &conv, inviter);
+                }
+                if !joined {
+                    self.release_arrival(ctx, &target, &member, &call);
                 }
             }
             Purpose::Transfer {
@@ -272,6 +274,49 @@ impl ConvLink {
                 task,
                 ..
             } => self.transfer_arrived(ctx, &target, from, party, kind, task, member, call),
+        }
+    }
+
+    /// An invitation ended (its member arrived or will not come). The inviter it held gets
+    /// its mode and its own audio back once no other invitation of its holds it, unless a
+    /// transfer holds the conversation now: the transfer's outcome sets the modes then.
+    fn invitation_over(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        conversation: &sb_acd::conversation::ConversationId,
+        inviter: Option<sb_acd::agent::AgentName>,
+    ) {
+        let Some(agent) = inviter else {
+            return;
+        };
+        let Some(l) = self.live.get_mut(conversation) else {
+            return;
+        };
+        let Some((mode, under_way)) = l.inviting.get_mut(&agent) else {
+            return;
+        };
+        *under_way = under_way.saturating_sub(1);
+        if *under_way > 0 {
+            return;
+        }
+        let mode = *mode;
+        l.inviting.remove(&agent);
+        if l.transfer.is_some() {
+            return;
+        }
+        let cc = l.cc.clone();
+        let who = MemberId::Agent(agent.clone());
+        if let Some(play) = l.calls.get(&who).and_then(|c| l.prompts.remove(c)) {
+            ctx.core.stop_playback(play);
+        }
+        // An agent that went on to talk elsewhere meanwhile stays there: giving it its mode
+        // back here would hold the conversation it chose.
+        let busy_elsewhere = self
+            .boards
+            .get(&cc)
+            .is_some_and(|b| b.active_of(&agent).iter().any(|c| *c != conversation));
+        if !busy_elsewhere {
+            let _ = self.set_mode(ctx, conversation, &who, mode);
         }
     }
 
@@ -375,15 +420,14 @@ impl ConvLink {
     pub(super) fn missed(&mut self, ctx: &mut Ctx<'_>, target: Target, why: EnqueueCause) {
         let conv = target.conversation.clone();
         match target.purpose.clone() {
-            purpose @ (Purpose::Party | Purpose::Invite { .. }) => {
+            Purpose::Party => {
                 self.one_less_pending(&conv);
                 self.stop_prompts(ctx, &conv);
-                if let Purpose::Invite {
-                    inviter: Some((agent, mode)),
-                } = purpose
-                {
-                    let _ = self.set_mode(ctx, &conv, &MemberId::Agent(agent), mode);
-                }
+                self.check_end(ctx, &conv);
+            }
+            Purpose::Invite { inviter } => {
+                self.one_less_pending(&conv);
+                self.invitation_over(ctx, &conv, inviter);
                 self.check_end(ctx, &conv);
             }
             Purpose::Transfer { from, party, .. } => self.transfer_failed(ctx, &from, &party, why),

@@ -67,6 +67,9 @@ pub(crate) struct Live {
     pub prompt_initiator: bool,
     /// callout: the number to dial once the agent's connection is in.
     pub follow: Option<(CallId, crate::conversation::Dial)>,
+    /// Agents held by their foreground invitations: the mode each gets back and how many
+    /// of its invitations are still under way.
+    pub inviting: HashMap<AgentName, (Mode, usize)>,
 }
 
 impl Live {
@@ -92,6 +95,7 @@ impl Live {
             follow: None,
             initiator: None,
             prompt_initiator: false,
+            inviting: HashMap::new(),
         }
     }
 }
@@ -140,7 +144,7 @@ pub(crate) enum Purpose {
     /// callout / callagent: the other party of a new conversation.
     Party,
     /// inviteAgent / inviteOut / invite_*: `inviter` was held while it ran (foreground).
-    Invite { inviter: Option<(AgentName, Mode)> },
+    Invite { inviter: Option<AgentName> },
     /// xferAgent / xferOut: `party` moves from `from` into a new conversation.
     Transfer {
         from: ConversationId,

@@ -380,7 +380,7 @@ impl ConvLink {
         conversation: &ConversationId,
         background: bool,
         tone: Option<ToneKind>,
-    ) -> Result<Option<(AgentName, Mode)>, ConversationError> {
+    ) -> Result<Option<AgentName>, ConversationError> {
         let Some(agent) = agent else {
             return Ok(None);
         };
@@ -397,6 +397,11 @@ impl ConvLink {
         if background {
             return Ok(None);
         }
+        // With another invitation holding it already, the mode to give back is the one it
+        // had before the first.
+        if let Some(l) = self.live.get_mut(conversation) {
+            l.inviting.entry(agent.name.clone()).or_insert((mode, 0)).1 += 1;
+        }
         self.set_mode(ctx, conversation, &who, Mode::HOLD)?;
         if let Some(call) = self
             .live
@@ -405,7 +410,7 @@ impl ConvLink {
         {
             self.play_to(ctx, conversation, &call, tone);
         }
-        Ok(Some((agent.name.clone(), mode)))
+        Ok(Some(agent.name.clone()))
     }
 
     /// Starts a transfer of the agent's one other party (xferAgent, xferOut): checks, then

@@ -10,6 +10,7 @@ mod dissolve_and_depart;
 mod hang_up_mid_transfer;
 mod invite_agent_adds_an_agent;
 mod invite_out_adds_a_number;
+mod inviter_hold_is_counted;
 mod join_and_voice_modes;
 mod random_operations_keep_the_rules;
 mod xfer_agent_moves_an_ivr_caller;
