@@ -171,6 +171,13 @@ impl ConvLink {
         let key = (cc.clone(), agent.clone());
         if let Some(c) = self.connections.get_mut(&key) {
             if !c.up {
+                // Its extension already rings to bring it into this one.
+                if c.waiting.iter().any(|(w, _)| w == conversation) {
+                    return Err(ConversationError::AlreadyMember {
+                        member: agent.to_string(),
+                        conversation: conversation.0.clone(),
+                    });
+                }
                 c.waiting.push((conversation.clone(), mode));
                 if let Some(l) = self.live.get_mut(conversation) {
                     l.pending += 1;

@@ -240,3 +240,31 @@ fn modes_of_a_stranger_or_an_unknown_conversation_are_refused() {
         Err(ConversationError::UnknownConversation { .. })
     ));
 }
+
+#[test]
+fn joining_twice_while_the_phone_rings_is_refused() {
+    let mut net = Net::new();
+    let call = connected_callout(&mut net);
+    run(
+        &mut net,
+        join("1003", &call.conversation, Some(3)),
+        Some("1003"),
+    )
+    .unwrap();
+    let twice = run(
+        &mut net,
+        join("1003", &call.conversation, Some(1)),
+        Some("1003"),
+    );
+    assert!(
+        matches!(&twice, Err(ConversationError::AlreadyMember { member, .. }) if member == "a1003"),
+        "{twice:?}"
+    );
+    phone_answers(&mut net, "1003");
+    assert_eq!(
+        mode_of(&net, &call.conversation, &agent_member("1003")),
+        Some(mode(3)),
+        "the first join's mode"
+    );
+    net.quiet(Phone::new("1003").addr);
+}
