@@ -75,6 +75,7 @@ impl ConvLink {
             None => Vec::new(),
         };
         let mut joined = false;
+        let convs: Vec<ConversationId> = waiting.iter().map(|(c, _)| c.clone()).collect();
         for (conv, mode) in waiting {
             self.one_less_pending(&conv);
             let follow = self.live.get_mut(&conv).and_then(|l| l.follow.take());
@@ -93,7 +94,11 @@ impl ConvLink {
                     self.play_to(ctx, &conv, call, None);
                 }
             }
-            self.check_end(ctx, &conv);
+        }
+        // Only once it is in all of them: one that ends now must not hang up a connection
+        // the others still wait for.
+        for conv in &convs {
+            self.check_end(ctx, conv);
         }
         if !joined {
             self.disconnect(ctx, cc, agent);

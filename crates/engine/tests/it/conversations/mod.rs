@@ -5,6 +5,7 @@ mod support;
 
 mod callagent_finds_an_agent;
 mod callout_pause_resume_depart;
+mod connection_answers_for_two;
 mod conversation_timeout_ends_it;
 mod dissolve_and_depart;
 mod hang_up_mid_transfer;
