@@ -1,6 +1,6 @@
 //! Random sequences of operations, phone answers, refusals and hang-ups, task outcomes and
 //! passing time, driven through the harness. After every step: each current member of a
-//! running conversation is there once (one mode), each agent is active (mode ≠ 4) in at
+//! running conversation is there once (one mode) with a call that is up, each agent is active (mode ≠ 4) in at
 //! most one conversation, and what the modes say is heard is heard in the mixers. At the
 //! end, once every conversation is dissolved and every task and ring has an outcome, the
 //! conversations hold no call and the only legs left are IVR callers handed back.
@@ -438,8 +438,12 @@ impl World {
         let mut active: HashMap<MemberId, usize> = HashMap::new();
         for (id, members) in &running {
             let mut seen = HashSet::new();
-            for (m, _, mode) in members {
+            for (m, call, mode) in members {
                 assert!(seen.insert(m.clone()), "{m:?} twice in {id}: {members:?}");
+                assert!(
+                    self.net.core.answered_media(call).is_some(),
+                    "{m:?} is in {id} with call {call:?}, which is gone"
+                );
                 if matches!(m, MemberId::Agent(_)) && *mode != Mode::HOLD {
                     *active.entry(m.clone()).or_default() += 1;
                 }
@@ -560,7 +564,7 @@ impl World {
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: 48,
+        cases: 128,
         max_shrink_iters: 200,
         ..ProptestConfig::default()
     })]
