@@ -261,12 +261,10 @@ impl Net {
     /// An outside caller on the trunk dials [`DID`] and its IVR answers: the caller's
     /// call, answered, as an IVR `<enqueue>` would hand it to a queue conversation.
     pub fn ivr_caller(&mut self, trunk: &mut Phone) -> CallId {
+        let before = self.ivr_calls.len();
         trunk.dial_unchallenged(self, DID);
-        let call = self
-            .ivr_calls
-            .last()
-            .cloned()
-            .expect("the DID starts an IVR");
+        assert_eq!(self.ivr_calls.len(), before + 1, "the DID starts an IVR");
+        let call = self.ivr_calls[before].clone();
         let (now, ms) = (self.clock.now(), self.clock.unix_ms());
         self.core.on_ivr(now, ms, &call, IvrOp::Answer);
         self.flush();

@@ -19,7 +19,7 @@ use switchboard_engine::CallId;
 use super::support::*;
 use crate::calls::net::{cc, extension, sdp, Net, Phone};
 
-const USERS: [&str; 2] = ["1002", "1003"];
+const USERS: [&str; 3] = ["1001", "1002", "1003"];
 
 #[derive(Debug, Clone)]
 enum Act {
@@ -43,6 +43,8 @@ enum Act {
     TaskFound(usize, usize),
     TaskFailed(usize),
     Advance(u64),
+    QueueCall(usize),
+    IvrHangUp(usize),
 }
 
 fn act() -> impl Strategy<Value = Act> {
@@ -72,6 +74,8 @@ fn act() -> impl Strategy<Value = Act> {
         3 => (i.clone(), u.clone()).prop_map(|(i, u)| Act::TaskFound(i, u)),
         1 => i.clone().prop_map(Act::TaskFailed),
         1 => prop_oneof![Just(1u64), Just(5), Just(31), Just(61)].prop_map(Act::Advance),
+        1 => u.clone().prop_map(Act::QueueCall),
+        1 => i.clone().prop_map(Act::IvrHangUp),
     ]
 }
 
@@ -86,6 +90,8 @@ struct World {
     next_task: u128,
     next_call: u64,
     ivr_callers: HashSet<CallId>,
+    /// IVR callers' phones (on the trunk), to hang up from.
+    ivr_phones: Vec<(Phone, CallId)>,
 }
 
 fn phone_at(addr: SocketAddr) -> Phone {
@@ -99,18 +105,56 @@ fn phone_at(addr: SocketAddr) -> Phone {
 impl World {
     fn new() -> World {
         let mut net = Net::for_conversations(0);
-        let mut trunk = Phone::trunk();
-        let (conversation, caller, _) = queue_conversation(&mut net, &mut trunk, "1002");
-        World {
+        net.register_also("1001", Phone::new("1001").addr);
+        let mut world = World {
             net,
             ringing: Vec::new(),
             answered: Vec::new(),
             tickets: Vec::new(),
-            conversations: vec![conversation],
+            conversations: Vec::new(),
             next_task: 1,
             next_call: 1,
-            ivr_callers: [caller].into(),
+            ivr_callers: HashSet::new(),
+            ivr_phones: Vec::new(),
+        };
+        world.queue_call(1);
+        world
+    }
+
+    /// A caller on the DID reaches agent `u` through its IVR's `<enqueue>`.
+    fn queue_call(&mut self, u: usize) {
+        if !self.idle(USERS[u]) {
+            return;
         }
+        self.pump();
+        let n = self.ivr_phones.len();
+        let mut phone = Phone::trunk();
+        phone.user = format!("caller{n}");
+        phone.call_id = format!("ivr-{n}@test");
+        phone.tag = format!("ivr{n}");
+        let (conversation, caller, _) = queue_conversation(&mut self.net, &mut phone, USERS[u]);
+        self.conversations.push(conversation);
+        self.ivr_callers.insert(caller.clone());
+        self.ivr_phones.push((phone, caller));
+    }
+
+    /// An IVR caller hangs up (in or out of a conversation).
+    fn ivr_hang_up(&mut self, i: usize) {
+        let up: Vec<usize> = (0..self.ivr_phones.len())
+            .filter(|k| {
+                self.net
+                    .core
+                    .answered_media(&self.ivr_phones[*k].1)
+                    .is_some()
+            })
+            .collect();
+        if up.is_empty() {
+            return;
+        }
+        let k = up[i % up.len()];
+        self.pump();
+        let (phone, _) = &mut self.ivr_phones[k];
+        phone.in_dialog(&mut self.net, "BYE", None);
     }
 
     fn addrs() -> Vec<SocketAddr> {
@@ -428,6 +472,8 @@ impl World {
             Act::TaskFound(i, u) => self.task_found(i, u),
             Act::TaskFailed(i) => self.task_failed(i),
             Act::Advance(s) => self.net.advance(Duration::from_secs(s)),
+            Act::QueueCall(u) => self.queue_call(u),
+            Act::IvrHangUp(i) => self.ivr_hang_up(i),
         }
         self.pump();
     }

@@ -250,7 +250,7 @@ pub fn queue_conversation(
     user: &str,
 ) -> (ConversationId, CallId, CallId) {
     let caller = net.ivr_caller(trunk);
-    let agent_call = net.answered_agent_call(user, &format!("agent-{user}"));
+    let agent_call = net.answered_agent_call(user, &format!("agent-{user}-{}", caller.0));
     let ext = extension(user).unwrap().id;
     let conversation = net
         .conv_step(|c, ctx| {
