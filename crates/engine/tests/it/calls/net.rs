@@ -60,6 +60,9 @@ pub struct Net {
     pub conv: ConvLink,
     /// Inbound calls that asked for an IVR session, in order.
     pub ivr_calls: Vec<CallId>,
+    /// Conversation records as they would be stored, in order (see [`Net::rows`]).
+    rows: tokio::sync::mpsc::UnboundedReceiver<sb_store::ConversationRow>,
+    stored: Vec<sb_store::ConversationRow>,
 }
 
 pub fn cc() -> CallCenterId {
@@ -191,7 +194,10 @@ impl Net {
             pings: 0,
             conv: ConvLink::default(),
             ivr_calls: Vec::new(),
+            rows: tokio::sync::mpsc::unbounded_channel().1,
+            stored: Vec::new(),
         };
+        net.rows = net.conv.rows_to_channel();
         // What is due at start (the first trunk ping, a trunk's registration) goes out.
         net.advance(Duration::ZERO);
         net
@@ -256,6 +262,19 @@ impl Net {
         {
             self.conv_step(|c, ctx| c.on_timer(ctx));
         }
+    }
+
+    /// Every version of every conversation record written so far, oldest first.
+    pub fn rows(&mut self) -> &[sb_store::ConversationRow] {
+        while let Ok(row) = self.rows.try_recv() {
+            self.stored.push(row);
+        }
+        &self.stored
+    }
+
+    /// The latest record of a conversation.
+    pub fn row(&mut self, id: &str) -> Option<sb_store::ConversationRow> {
+        self.rows().iter().rev().find(|r| r.id == id).cloned()
     }
 
     /// An outside caller on the trunk dials [`DID`] and its IVR answers: the caller's
