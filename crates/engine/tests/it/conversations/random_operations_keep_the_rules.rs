@@ -3,7 +3,8 @@
 //! running conversation is there once (one mode) with a call that is up, each agent is active (mode ≠ 4) in at
 //! most one conversation, and what the modes say is heard is heard in the mixers. At the
 //! end, once every conversation is dissolved and every task and ring has an outcome, the
-//! conversations hold no call and the only legs left are IVR callers handed back.
+//! conversations hold no call, the only legs left are IVR callers handed back, and every
+//! conversation's record ends completed and is not written again.
 
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
@@ -597,6 +598,29 @@ impl World {
             ivr_up,
             "legs left besides the IVR callers handed back"
         );
+        // Every conversation's record ends completed, with a reason and every member's
+        // end, and nothing is written about it once it completed.
+        let mut completed: HashSet<String> = HashSet::new();
+        let mut last: HashMap<String, sb_store::ConversationRow> = HashMap::new();
+        for row in self.net.rows().to_vec() {
+            assert!(
+                !completed.contains(&row.id),
+                "{} changed after it completed",
+                row.id
+            );
+            if row.state == "completed" {
+                completed.insert(row.id.clone());
+            }
+            last.insert(row.id.clone(), row);
+        }
+        for (id, row) in &last {
+            assert_eq!(row.state, "completed", "{id}");
+            assert!(row.end_reason.is_some() && row.end_time.is_some(), "{id}");
+            assert!(
+                row.members.iter().all(|m| m.end_time.is_some()),
+                "{id}: {row:?}"
+            );
+        }
         for caller in &self.ivr_callers {
             if let Some(leg) = self.net.core.answered_media(caller) {
                 assert!(
