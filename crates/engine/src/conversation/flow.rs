@@ -165,6 +165,12 @@ impl ConvLink {
     pub(crate) fn on_task(&mut self, ctx: &mut Ctx<'_>, target: Target, news: TaskNews) {
         match news {
             TaskNews::Created(task) => {
+                if !self.still_wanted(&target) {
+                    // What it was for ended before the hub took it: no agent should be
+                    // rung for nothing.
+                    self.cancel_tasks(&target.cc, [task], crate::acd::FailCause::Cancel);
+                    return;
+                }
                 if let Some(l) = self.live.get_mut(&target.conversation) {
                     l.tasks.insert(task);
                 }
@@ -194,6 +200,21 @@ impl ConvLink {
                 self.missed(ctx, target, enqueue_cause(cause));
             }
             TaskNews::Update(_) => {}
+        }
+    }
+
+    /// Whether a task's target still waits for it: its conversation runs, or for a
+    /// transfer, its party is still being transferred.
+    fn still_wanted(&self, target: &Target) -> bool {
+        match &target.purpose {
+            Purpose::Transfer { party, .. } => {
+                matches!(self.roles.get(party), Some(Role::Transferring { .. }))
+                    || self
+                        .live
+                        .values()
+                        .any(|l| l.transfer.as_ref().is_some_and(|t| &t.party == party))
+            }
+            _ => self.live.contains_key(&target.conversation),
         }
     }
 
