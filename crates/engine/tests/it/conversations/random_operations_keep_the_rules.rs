@@ -578,6 +578,16 @@ impl World {
             "calls held after every conversation ended: {:?}",
             self.net.conv.owned_calls()
         );
+        let mut told: HashMap<&CallId, usize> = HashMap::new();
+        for o in &self.net.conv.out {
+            if let Out::TellIvr(c, _) = o {
+                *told.entry(c).or_default() += 1;
+            }
+        }
+        assert!(
+            told.values().all(|n| *n == 1),
+            "an IVR told twice: {told:?}"
+        );
         let handed_back: HashSet<&CallId> = self
             .net
             .conv
@@ -622,6 +632,10 @@ impl World {
             );
         }
         for caller in &self.ivr_callers {
+            assert!(
+                queue_told_done(&self.net, caller),
+                "the queue link still counts {caller:?} as in a conversation"
+            );
             if let Some(leg) = self.net.core.answered_media(caller) {
                 assert!(
                     self.net.plays.playing(leg).is_empty(),
