@@ -165,6 +165,12 @@ impl ConvLink {
     pub(crate) fn on_task(&mut self, ctx: &mut Ctx<'_>, target: Target, news: TaskNews) {
         match news {
             TaskNews::Created(task) => {
+                if !self.still_wanted(&target) {
+                    // What it was for ended before the hub took it: no agent should be
+                    // rung for nothing.
+                    self.cancel_tasks(&target.cc, [task], crate::acd::FailCause::Cancel);
+                    return;
+                }
                 if let Some(l) = self.live.get_mut(&target.conversation) {
                     l.tasks.insert(task);
                 }
@@ -172,7 +178,7 @@ impl ConvLink {
                     self.transfer_tasks.insert(party.clone(), task);
                 }
             }
-            TaskNews::Refused => self.missed(ctx, target),
+            TaskNews::Refused => self.missed(ctx, target, EnqueueCause::CallFail),
             TaskNews::Update(TaskUpdate::Succeeded {
                 agent,
                 extension,
@@ -189,11 +195,26 @@ impl ConvLink {
                 }
                 self.arrived_agent(ctx, target, agent, extension, call);
             }
-            TaskNews::Update(TaskUpdate::Failed { task, .. }) => {
+            TaskNews::Update(TaskUpdate::Failed { task, cause, .. }) => {
                 self.task_over(task);
-                self.missed(ctx, target);
+                self.missed(ctx, target, enqueue_cause(cause));
             }
             TaskNews::Update(_) => {}
+        }
+    }
+
+    /// Whether a task's target still waits for it: its conversation runs, or for a
+    /// transfer, its party is still being transferred.
+    fn still_wanted(&self, target: &Target) -> bool {
+        match &target.purpose {
+            Purpose::Transfer { party, .. } => {
+                matches!(self.roles.get(party), Some(Role::Transferring { .. }))
+                    || self
+                        .live
+                        .values()
+                        .any(|l| l.transfer.as_ref().is_some_and(|t| &t.party == party))
+            }
+            _ => self.live.contains_key(&target.conversation),
         }
     }
 
@@ -250,19 +271,21 @@ impl ConvLink {
                     );
                 }
                 self.one_less_pending(&conv);
-                self.stop_prompts(ctx, &conv);
-                if self
-                    .join_now(ctx, &conv, member.clone(), &call, target.mode)
-                    .is_err()
-                {
-                    self.release_arrival(ctx, &target, &member, &call);
-                    return;
+                let inviter = match &target.purpose {
+                    Purpose::Invite { inviter } => Some(inviter.clone()),
+                    _ => None,
+                };
+                if inviter.is_none() {
+                    self.stop_prompts(ctx, &conv);
                 }
-                if let Purpose::Invite {
-                    inviter: Some((agent, mode)),
-                } = target.purpose
-                {
-                    let _ = self.set_mode(ctx, &conv, &MemberId::Agent(agent), mode);
+                let joined = self
+                    .join_now(ctx, &conv, member.clone(), &call, target.mode)
+                    .is_ok();
+                if let Some(inviter) = inviter {
+                    self.invitation_over(ctx, &conv, inviter);
+                }
+                if !joined {
+                    self.release_arrival(ctx, &target, &member, &call);
                 }
             }
             Purpose::Transfer {
@@ -272,6 +295,49 @@ impl ConvLink {
                 task,
                 ..
             } => self.transfer_arrived(ctx, &target, from, party, kind, task, member, call),
+        }
+    }
+
+    /// An invitation ended (its member arrived or will not come). The inviter it held gets
+    /// its mode and its own audio back once no other invitation of its holds it, unless a
+    /// transfer holds the conversation now: the transfer's outcome sets the modes then.
+    fn invitation_over(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        conversation: &sb_acd::conversation::ConversationId,
+        inviter: Option<sb_acd::agent::AgentName>,
+    ) {
+        let Some(agent) = inviter else {
+            return;
+        };
+        let Some(l) = self.live.get_mut(conversation) else {
+            return;
+        };
+        let Some((mode, under_way)) = l.inviting.get_mut(&agent) else {
+            return;
+        };
+        *under_way = under_way.saturating_sub(1);
+        if *under_way > 0 {
+            return;
+        }
+        let mode = *mode;
+        l.inviting.remove(&agent);
+        if l.transfer.is_some() {
+            return;
+        }
+        let cc = l.cc.clone();
+        let who = MemberId::Agent(agent.clone());
+        if let Some(play) = l.calls.get(&who).and_then(|c| l.prompts.remove(c)) {
+            ctx.core.stop_playback(play);
+        }
+        // An agent that went on to talk elsewhere meanwhile stays there: giving it its mode
+        // back here would hold the conversation it chose.
+        let busy_elsewhere = self
+            .boards
+            .get(&cc)
+            .is_some_and(|b| b.active_of(&agent).iter().any(|c| *c != conversation));
+        if !busy_elsewhere {
+            let _ = self.set_mode(ctx, conversation, &who, mode);
         }
     }
 
@@ -333,7 +399,11 @@ impl ConvLink {
             ctx.core.stop_playback(play);
         }
         let id = target.conversation.clone();
-        self.create_as(ctx, &target.cc, kind, id.clone(), None);
+        let terms = match &target.purpose {
+            Purpose::Transfer { terms, .. } => terms.clone(),
+            _ => None,
+        };
+        self.create_as(ctx, &target.cc, kind, id.clone(), terms.as_ref());
         if let Some(l) = self.live.get_mut(&id) {
             l.queue_id = task.map(|t| t.to_string());
             if was_ivr {
@@ -367,22 +437,21 @@ impl ConvLink {
         let _ = self.join_now(ctx, &id, member, &call, target.mode);
     }
 
-    /// A dial or a task failed.
-    pub(super) fn missed(&mut self, ctx: &mut Ctx<'_>, target: Target) {
+    /// A dial or a task failed (`why`, for an IVR caller whose transfer it was).
+    pub(super) fn missed(&mut self, ctx: &mut Ctx<'_>, target: Target, why: EnqueueCause) {
         let conv = target.conversation.clone();
         match target.purpose.clone() {
-            purpose @ (Purpose::Party | Purpose::Invite { .. }) => {
+            Purpose::Party => {
                 self.one_less_pending(&conv);
                 self.stop_prompts(ctx, &conv);
-                if let Purpose::Invite {
-                    inviter: Some((agent, mode)),
-                } = purpose
-                {
-                    let _ = self.set_mode(ctx, &conv, &MemberId::Agent(agent), mode);
-                }
                 self.check_end(ctx, &conv);
             }
-            Purpose::Transfer { from, party, .. } => self.transfer_failed(ctx, &from, &party),
+            Purpose::Invite { inviter } => {
+                self.one_less_pending(&conv);
+                self.invitation_over(ctx, &conv, inviter);
+                self.check_end(ctx, &conv);
+            }
+            Purpose::Transfer { from, party, .. } => self.transfer_failed(ctx, &from, &party, why),
         }
     }
 
@@ -393,6 +462,7 @@ impl ConvLink {
         ctx: &mut Ctx<'_>,
         from: &sb_acd::conversation::ConversationId,
         party: &CallId,
+        why: EnqueueCause,
     ) {
         let running = self
             .live
@@ -404,6 +474,9 @@ impl ConvLink {
             if let Some(l) = self.live.get_mut(from) {
                 l.transfer = None;
             }
+            // Back in its conversation, an IVR caller returns as it came: with the
+            // conversation's end, not as a failed transfer.
+            self.pending_ivr.remove(party);
             let _ = self.board(&cc).unlock(from);
             self.stop_prompts(ctx, from);
             let _ = self.set_mode(ctx, from, &MemberId::Call(party.0.clone()), Mode::BOTH);
@@ -419,10 +492,8 @@ impl ConvLink {
             if self.pending_ivr.remove(party) {
                 ctx.core.unwatch_call(party);
                 self.out.push(Out::QueueCallerDone(party.clone()));
-                self.out.push(Out::TellIvr(
-                    party.clone(),
-                    ConvLink::ivr_failed(EnqueueCause::CallFail),
-                ));
+                self.out
+                    .push(Out::TellIvr(party.clone(), ConvLink::ivr_failed(why)));
             } else {
                 ctx.core.hangup_call(ctx.now, ctx.ms, party);
             }
@@ -433,10 +504,30 @@ impl ConvLink {
     pub(super) fn abandon_transfer(&mut self, ctx: &mut Ctx<'_>, target: &Target) {
         self.hang_up_dials(ctx, &target.conversation);
         if let Purpose::Transfer { party, .. } = &target.purpose {
-            self.pending_ivr.remove(party);
+            if let Some(play) = self.transfer_prompts.remove(party) {
+                ctx.core.stop_playback(play);
+            }
+            // An IVR caller's queue link still counts it as in a conversation: it is not.
+            if self.pending_ivr.remove(party) {
+                self.out.push(Out::QueueCallerDone(party.clone()));
+            }
             let task = self.transfer_tasks.remove(party);
             self.cancel_tasks(&target.cc, task, crate::acd::FailCause::Hangup);
         }
+    }
+}
+
+/// The `<enqueue>` `cause` for a task's failure (a call that could not be placed or
+/// answered is `call_fail`).
+fn enqueue_cause(cause: crate::acd::FailCause) -> EnqueueCause {
+    use crate::acd::FailCause;
+    match cause {
+        FailCause::Timeout => EnqueueCause::Timeout,
+        FailCause::Hangup => EnqueueCause::Hangup,
+        FailCause::Cancel => EnqueueCause::Cancel,
+        FailCause::Forward => EnqueueCause::Forward,
+        FailCause::Reject => EnqueueCause::Reject,
+        _ => EnqueueCause::CallFail,
     }
 }
 

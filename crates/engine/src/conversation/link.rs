@@ -13,11 +13,11 @@ use sb_media::mixer::VoiceMode;
 use sb_store::{CallCenterId, Extension};
 use tokio::sync::mpsc;
 
-use super::live::{Connection, Kind, Live, Role};
+use super::live::{Connection, Kind, Live, Role, Terms};
 use super::publish::HubCall;
 use super::ConversationError;
 use crate::acd::CallCenterHub;
-use crate::core::call::{CallId, Originated};
+use crate::core::call::CallId;
 use crate::core::Core;
 use crate::endpoint::Command;
 use crate::ivr::{EnqueueCause, EnqueueOutcome, EnqueueResult, IvrMessage};
@@ -132,20 +132,27 @@ impl ConvLink {
         id
     }
 
-    /// A new conversation with a chosen id (a transfer's, announced before it exists).
+    /// A new conversation with a chosen id (a transfer's, announced before it exists), on
+    /// an `<enqueue>`'s terms when a task makes it.
     pub(super) fn create_as(
         &mut self,
         ctx: &mut Ctx<'_>,
         cc: &CallCenterId,
         kind: Kind,
         id: ConversationId,
-        timeout: Option<Duration>,
+        terms: Option<&Terms>,
     ) {
         let _ = self.board(cc).create(id.clone(), ctx.ms);
         let mut live = Live::new(cc.clone(), kind);
         let seconds = ctx.core.settings_of(cc).conversation_timeout;
-        let timeout = timeout.or((seconds > 0).then(|| Duration::from_secs(u64::from(seconds))));
+        let timeout = terms
+            .and_then(|t| t.timeout)
+            .or((seconds > 0).then(|| Duration::from_secs(u64::from(seconds))));
         live.deadline = timeout.map(|t| ctx.now + t);
+        if let Some(terms) = terms {
+            live.reserve = Some(terms.reserve.clone());
+            live.user_data.clone_from(&terms.user_data);
+        }
         self.live.insert(id.clone(), live);
         self.publish_begin(&id);
     }
@@ -164,6 +171,13 @@ impl ConvLink {
         let key = (cc.clone(), agent.clone());
         if let Some(c) = self.connections.get_mut(&key) {
             if !c.up {
+                // Its extension already rings to bring it into this one.
+                if c.waiting.iter().any(|(w, _)| w == conversation) {
+                    return Err(ConversationError::AlreadyMember {
+                        member: agent.to_string(),
+                        conversation: conversation.0.clone(),
+                    });
+                }
                 c.waiting.push((conversation.clone(), mode));
                 if let Some(l) = self.live.get_mut(conversation) {
                     l.pending += 1;
@@ -204,6 +218,18 @@ impl ConvLink {
         Ok(())
     }
 
+    /// What `agent` goes back to when `conversation` is its last (SPEC §4): the task's
+    /// `reserve_state` for an agent a queue task found, the state it had before for the
+    /// agent whose own operation made the conversation. `None` if it is not running.
+    pub fn returns_to(&self, conversation: &ConversationId, agent: &AgentName) -> Option<ReturnTo> {
+        let live = self.live.get(conversation)?;
+        let initiator = live.initiator.as_ref() == Some(agent);
+        Some(match live.reserve.clone() {
+            Some(state) if !initiator => ReturnTo::Reserve(state),
+            _ => ReturnTo::Previous,
+        })
+    }
+
     /// Adds a member whose call is up, in `mode`, and applies what that implies.
     pub(super) fn join_now(
         &mut self,
@@ -241,12 +267,9 @@ impl ConvLink {
         }
         self.apply(ctx, &changes);
         if let MemberId::Agent(agent) = &member {
-            let live = self.live.get(conversation);
-            let initiator = live.is_some_and(|l| l.initiator.as_ref() == Some(agent));
-            let then = match live.and_then(|l| l.reserve.clone()) {
-                Some(state) if !initiator => ReturnTo::Reserve(state),
-                _ => ReturnTo::Previous,
-            };
+            let then = self
+                .returns_to(conversation, agent)
+                .unwrap_or(ReturnTo::Previous);
             self.hub_call(HubCall::Entered(
                 cc.clone(),
                 agent.clone(),
@@ -419,8 +442,18 @@ impl ConvLink {
         };
         let cc = l.cc.clone();
         let call = l.calls.get(member).cloned();
-        if let Some(play) = call.as_ref().and_then(|c| l.prompts.remove(c)) {
-            ctx.core.stop_playback(play);
+        let transfer = call
+            .as_ref()
+            .and_then(|c| l.transfer.as_ref().filter(|t| &t.party == c))
+            .map(|t| t.target.clone());
+        let prompt = call.as_ref().and_then(|c| l.prompts.remove(c));
+        match (prompt, &transfer, &call) {
+            // A party whose transfer goes on keeps hearing ringback or the queue prompt.
+            (Some(play), Some(_), Some(party)) if !hung_up => {
+                self.transfer_prompts.insert(party.clone(), play);
+            }
+            (Some(play), _, _) => ctx.core.stop_playback(play),
+            _ => {}
         }
         match member {
             MemberId::Agent(agent) => {
@@ -442,39 +475,61 @@ impl ConvLink {
                 let Some(call) = call else {
                     return;
                 };
-                let transfer = l.transfer.as_ref().filter(|t| t.party == call).cloned();
-                if let Some(t) = transfer {
-                    // The party of a running transfer stays up for its new conversation.
-                    self.roles
-                        .insert(call, Role::Transferring { target: t.target });
+                if let Some(target) = transfer {
+                    if hung_up {
+                        // Nobody is left to transfer: whatever looks for a partner stops.
+                        if let Some(l) = self.live.get_mut(conversation) {
+                            l.transfer = None;
+                        }
+                        self.roles.remove(&call);
+                        self.abandon_transfer(ctx, &target);
+                    } else {
+                        // The party of a running transfer stays up for its new conversation.
+                        self.roles.insert(call, Role::Transferring { target });
+                    }
                     return;
                 }
                 if matches!(self.roles.get(&call), Some(Role::Transferring { .. })) {
                     return;
                 }
-                self.roles.remove(&call);
-                let ivr = l.ivr.contains(&call);
-                let agent_name = l.ivr_agent.as_ref().map(ToString::to_string);
-                if hung_up {
-                    if ivr {
-                        self.out.push(Out::QueueCallerDone(call));
-                    }
-                } else if ivr {
-                    ctx.core.unwatch_call(&call);
-                    let outcome = EnqueueOutcome {
-                        result: EnqueueResult::Success,
-                        cause: None,
-                        agent_name,
-                        conversation_id: Some(conversation.0.clone()),
-                        data,
-                    };
-                    self.out.push(Out::QueueCallerDone(call.clone()));
-                    self.out
-                        .push(Out::TellIvr(call, IvrMessage::EnqueueEnded(outcome)));
-                } else {
-                    ctx.core.hangup_call(ctx.now, ctx.ms, &call);
-                }
+                self.exit_outside(ctx, conversation, call, data, hung_up);
             }
+        }
+    }
+
+    /// An outside member that left: back to its IVR, or hung up.
+    fn exit_outside(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        conversation: &ConversationId,
+        call: CallId,
+        data: Option<String>,
+        hung_up: bool,
+    ) {
+        self.roles.remove(&call);
+        let Some(l) = self.live.get(conversation) else {
+            return;
+        };
+        let ivr = l.ivr.contains(&call);
+        let agent_name = l.ivr_agent.as_ref().map(ToString::to_string);
+        if hung_up {
+            if ivr {
+                self.out.push(Out::QueueCallerDone(call));
+            }
+        } else if ivr {
+            ctx.core.unwatch_call(&call);
+            let outcome = EnqueueOutcome {
+                result: EnqueueResult::Success,
+                cause: None,
+                agent_name,
+                conversation_id: Some(conversation.0.clone()),
+                data,
+            };
+            self.out.push(Out::QueueCallerDone(call.clone()));
+            self.out
+                .push(Out::TellIvr(call, IvrMessage::EnqueueEnded(outcome)));
+        } else {
+            ctx.core.hangup_call(ctx.now, ctx.ms, &call);
         }
     }
 
@@ -521,127 +576,6 @@ impl ConvLink {
             .collect();
         for (cc, agent) in idle {
             self.disconnect(ctx, &cc, &agent);
-        }
-    }
-
-    /// A call the conversations placed was answered or failed.
-    pub fn on_originated(&mut self, ctx: &mut Ctx<'_>, call: &CallId, outcome: Originated) {
-        match self.roles.get(call).cloned() {
-            Some(Role::Connection { cc, agent }) => {
-                self.connection_outcome(ctx, &cc, &agent, call, outcome)
-            }
-            Some(Role::Dialling(d)) => {
-                if outcome == Originated::Answered {
-                    ctx.core.watch_call(call);
-                    ctx.core.limit_call(ctx.now, call, d.max_answer);
-                    self.arrived(ctx, d.target, MemberId::Call(call.0.clone()), call.clone());
-                } else {
-                    self.roles.remove(call);
-                    self.missed(ctx, d.target);
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn connection_outcome(
-        &mut self,
-        ctx: &mut Ctx<'_>,
-        cc: &CallCenterId,
-        agent: &AgentName,
-        call: &CallId,
-        outcome: Originated,
-    ) {
-        let key = (cc.clone(), agent.clone());
-        if outcome != Originated::Answered {
-            self.roles.remove(call);
-            let waiting = self
-                .connections
-                .remove(&key)
-                .map(|c| c.waiting)
-                .unwrap_or_default();
-            for (conv, _) in waiting {
-                self.one_less_pending(&conv);
-                if let Some(l) = self.live.get_mut(&conv) {
-                    l.follow = None;
-                }
-                self.check_end(ctx, &conv);
-            }
-            return;
-        }
-        ctx.core.watch_call(call);
-        let waiting = match self.connections.get_mut(&key) {
-            Some(c) => {
-                c.up = true;
-                std::mem::take(&mut c.waiting)
-            }
-            None => Vec::new(),
-        };
-        let mut joined = false;
-        for (conv, mode) in waiting {
-            self.one_less_pending(&conv);
-            let follow = self.live.get_mut(&conv).and_then(|l| l.follow.take());
-            if self
-                .join_now(ctx, &conv, MemberId::Agent(agent.clone()), call, mode)
-                .is_ok()
-            {
-                joined = true;
-                if let Some((dial_call, dial)) = follow {
-                    self.dial_for_callout(ctx, &conv, dial_call, dial);
-                }
-                let prompt = self.live.get(&conv).is_some_and(|l| {
-                    l.prompt_initiator && l.pending > 0 && l.initiator.as_ref() == Some(agent)
-                });
-                if prompt {
-                    self.play_to(ctx, &conv, call, None);
-                }
-            }
-            self.check_end(ctx, &conv);
-        }
-        if !joined {
-            self.disconnect(ctx, cc, agent);
-        }
-    }
-
-    /// A watched call ended.
-    pub fn on_leg_ended(&mut self, ctx: &mut Ctx<'_>, call: &CallId) {
-        match self.roles.remove(call) {
-            Some(Role::Connection { cc, agent }) => {
-                self.connections.remove(&(cc.clone(), agent.clone()));
-                let member = MemberId::Agent(agent);
-                let convs = self
-                    .boards
-                    .get(&cc)
-                    .map(|b| b.conversations_of(&member))
-                    .unwrap_or_default();
-                for conv in convs {
-                    let _ = self.leave(ctx, &conv, &member, None, true);
-                }
-            }
-            Some(Role::Outside { conversation }) => {
-                let member = MemberId::Call(call.0.clone());
-                let _ = self.leave(ctx, &conversation, &member, None, true);
-            }
-            Some(Role::Transferring { target }) => self.abandon_transfer(ctx, &target),
-            Some(Role::Dialling(_)) | None => {}
-        }
-    }
-
-    /// The earliest conversation deadline.
-    pub fn next_deadline(&self) -> Option<Instant> {
-        self.live.values().filter_map(|l| l.deadline).min()
-    }
-
-    /// Ends conversations whose `conversation_timeout` passed.
-    pub fn on_timer(&mut self, ctx: &mut Ctx<'_>) {
-        let due: Vec<ConversationId> = self
-            .live
-            .iter()
-            .filter(|(_, l)| l.deadline.is_some_and(|d| d <= ctx.now))
-            .map(|(id, _)| id.clone())
-            .collect();
-        for id in due {
-            let _ = self.end(ctx, &id, EndReason::Timeout, None);
         }
     }
 

@@ -67,6 +67,9 @@ pub(crate) struct Live {
     pub prompt_initiator: bool,
     /// callout: the number to dial once the agent's connection is in.
     pub follow: Option<(CallId, crate::conversation::Dial)>,
+    /// Agents held by their foreground invitations: the mode each gets back and how many
+    /// of its invitations are still under way.
+    pub inviting: HashMap<AgentName, (Mode, usize)>,
 }
 
 impl Live {
@@ -92,6 +95,7 @@ impl Live {
             follow: None,
             initiator: None,
             prompt_initiator: false,
+            inviting: HashMap::new(),
         }
     }
 }
@@ -140,14 +144,37 @@ pub(crate) enum Purpose {
     /// callout / callagent: the other party of a new conversation.
     Party,
     /// inviteAgent / inviteOut / invite_*: `inviter` was held while it ran (foreground).
-    Invite { inviter: Option<(AgentName, Mode)> },
+    Invite { inviter: Option<AgentName> },
     /// xferAgent / xferOut: `party` moves from `from` into a new conversation.
     Transfer {
         from: ConversationId,
         party: CallId,
         kind: Kind,
         task: Option<TaskId>,
+        /// xferAgent: what its `<enqueue>` says about the new conversation.
+        terms: Option<Terms>,
     },
+}
+
+/// What an `<enqueue>` document says about the conversation its task makes (SPEC §8).
+#[derive(Debug, Clone)]
+pub(crate) struct Terms {
+    /// `reserve_state`: where the agent it found goes when this is its last conversation.
+    pub reserve: AgentState,
+    /// `conversation_timeout`.
+    pub timeout: Option<Duration>,
+    /// `user_data`, sent with the conversation's events.
+    pub user_data: Option<String>,
+}
+
+impl Terms {
+    pub fn of(enqueue: &sb_acd::enqueue::Enqueue) -> Self {
+        Terms {
+            reserve: enqueue.reserve_state.clone(),
+            timeout: enqueue.conversation_timeout,
+            user_data: enqueue.user_data.clone(),
+        }
+    }
 }
 
 /// An agent's one call to the engine (SPEC §1 agent connection).

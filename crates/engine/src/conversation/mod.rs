@@ -14,12 +14,14 @@
 //! refused before anything changes, then hands the operation to the endpoint task, which
 //! answers at once with the ids it created; outcomes follow as events.
 
+mod events;
 mod flow;
 mod link;
 mod live;
 mod ops;
 mod publish;
 mod request;
+mod tasks;
 
 use sb_acd::agent::AgentName;
 use sb_acd::conversation::MemberId;
@@ -35,6 +37,7 @@ pub use publish::{
 };
 pub use request::{ConversationError, Created, Dial, Operation};
 pub use sb_acd::conversation::{ConversationId, Mode};
+pub use tasks::{TaskTicket, TicketNews};
 
 use crate::acd::CallCenterHub;
 use crate::endpoint::Command;

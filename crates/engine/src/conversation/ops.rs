@@ -9,7 +9,7 @@ use sb_media::tone::ToneKind;
 use sb_store::CallCenterId;
 
 use super::link::{ConvLink, Ctx};
-use super::live::{Kind, Purpose, Target, TransferOut};
+use super::live::{Kind, Purpose, Target, Terms, TransferOut};
 use super::{AgentRef, ConversationError, Created, Dial, Operation, Request};
 use crate::acd::{TaskKind, TaskRequest};
 use crate::core::call::CallId;
@@ -120,8 +120,14 @@ impl ConvLink {
                 agent,
                 conversation,
                 mode,
+            } => {
+                // Resuming into hold would resume nothing (SPEC §6: 1–3 only), whoever
+                // built the operation.
+                Mode::for_resume(Some(i64::from(mode.get())))?;
+                self.agent_mode(ctx, cc, &conversation, &agent, mode)?;
+                Ok(only(&conversation))
             }
-            | Operation::SetVoiceIoMode {
+            Operation::SetVoiceIoMode {
                 agent,
                 conversation,
                 mode,
@@ -374,7 +380,7 @@ impl ConvLink {
         conversation: &ConversationId,
         background: bool,
         tone: Option<ToneKind>,
-    ) -> Result<Option<(AgentName, Mode)>, ConversationError> {
+    ) -> Result<Option<AgentName>, ConversationError> {
         let Some(agent) = agent else {
             return Ok(None);
         };
@@ -391,6 +397,11 @@ impl ConvLink {
         if background {
             return Ok(None);
         }
+        // With another invitation holding it already, the mode to give back is the one it
+        // had before the first.
+        if let Some(l) = self.live.get_mut(conversation) {
+            l.inviting.entry(agent.name.clone()).or_insert((mode, 0)).1 += 1;
+        }
         self.set_mode(ctx, conversation, &who, Mode::HOLD)?;
         if let Some(call) = self
             .live
@@ -399,7 +410,7 @@ impl ConvLink {
         {
             self.play_to(ctx, conversation, &call, tone);
         }
-        Ok(Some((agent.name.clone(), mode)))
+        Ok(Some(agent.name.clone()))
     }
 
     /// Starts a transfer of the agent's one other party (xferAgent, xferOut): checks, then
@@ -461,6 +472,7 @@ impl ConvLink {
                 party: party.clone(),
                 kind,
                 task: None,
+                terms: None,
             },
         };
         self.board(cc).lock(conversation)?;
@@ -505,7 +517,7 @@ impl ConvLink {
 
     /// callagent, inviteAgent, invite_agent, xferAgent: what the task is for, ready to
     /// queue.
-    fn task_op(
+    pub(super) fn task_op(
         &mut self,
         ctx: &mut Ctx<'_>,
         cc: &CallCenterId,
@@ -527,11 +539,12 @@ impl ConvLink {
                 ..
             } => {
                 let agent = agent.ok_or(ConversationError::Stopped)?;
-                let conversation = self.create(ctx, cc, Kind::CallAgent);
+                let conversation = ConversationId(self.id());
+                let terms = Terms::of(enqueue);
+                self.create_as(ctx, cc, Kind::CallAgent, conversation.clone(), Some(&terms));
                 let mode = if background { Mode::HOLD } else { Mode::BOTH };
                 if let Some(l) = self.live.get_mut(&conversation) {
                     l.initiator = Some(agent.name.clone());
-                    l.reserve = Some(enqueue.reserve_state.clone());
                     l.pending += 1;
                     l.prompt_initiator = !background;
                 }
@@ -596,8 +609,11 @@ impl ConvLink {
                 queue: xml,
                 release,
             } => {
-                let target =
+                let mut target =
                     self.begin_transfer(ctx, cc, &name, &conversation, release, Kind::Queue, None)?;
+                if let Purpose::Transfer { terms, .. } = &mut target.purpose {
+                    *terms = Some(Terms::of(enqueue));
+                }
                 let origin = match &target.purpose {
                     Purpose::Transfer { party, .. } => Some(party.0.clone()),
                     _ => None,
@@ -614,7 +630,7 @@ impl ConvLink {
 
     /// An IVR caller's task found an agent: a `queue` conversation with both.
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn queue_answered(
+    pub fn queue_answered(
         &mut self,
         ctx: &mut Ctx<'_>,
         cc: &CallCenterId,

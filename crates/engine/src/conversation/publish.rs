@@ -72,6 +72,15 @@ pub(crate) fn spawn_row_writer(store: StoreHandle) -> mpsc::UnboundedSender<Conv
 }
 
 impl ConvLink {
+    /// Sends every version of every conversation record to the returned receiver, in
+    /// order, instead of writing them to the store: for a shell with a writer of its own,
+    /// and for tests, which see what would be stored.
+    pub fn rows_to_channel(&mut self) -> mpsc::UnboundedReceiver<ConversationRow> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.rows = Some(tx);
+        rx
+    }
+
     /// The conversation's record as it stands.
     pub(crate) fn row(&self, id: &ConversationId) -> Option<ConversationRow> {
         let l = self.live.get(id)?;

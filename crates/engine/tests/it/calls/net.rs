@@ -3,11 +3,16 @@
 //! from a fixture, and the media plane is [`FakeMedia`].
 
 use std::collections::{HashMap, VecDeque};
-use std::net::SocketAddr;
-use std::sync::Arc;
+use std::net::{IpAddr, SocketAddr};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
+use sb_media::mixer::{PlayId, VoiceMode};
+use sb_media::player::Prompt;
+use sb_media::tone::{Region, ToneKind};
+use sb_mediaworker::{ConversationId as MediaConversation, EngineError, LegId, LegSpec};
 use sb_sip::auth::DigestClient;
 use sb_sip::message::{parse, Message, Request, Response, SipHeaders};
 use sb_sip::transport::Transport;
@@ -17,12 +22,13 @@ use sb_store::{
 };
 use sb_testkit::FakeClock;
 use switchboard_engine::conversation::{ConvLink, Ctx};
+use switchboard_engine::core::call::IvrOp;
 use switchboard_engine::core::{CallDeps, Core, Effect};
 use switchboard_engine::directory::Directory;
-use switchboard_engine::media::FakeMedia;
+use switchboard_engine::media::{FakeMedia, MediaPlane};
 use switchboard_engine::routes::{RouteTable, Routes, TrunkRoute};
 use switchboard_engine::transport::Inbound;
-use switchboard_engine::{CallRecord, SipConfig};
+use switchboard_engine::{CallId, CallRecord, SipConfig};
 
 /// The switch's address.
 pub const SWITCH: &str = "127.0.0.1:5060";
@@ -44,6 +50,8 @@ pub struct Net {
     pub clock: FakeClock,
     pub core: Core,
     pub media: Arc<FakeMedia>,
+    /// What is played to single legs (tones, prompts), over [`Net::media`].
+    pub plays: Arc<Tracked>,
     inbox: HashMap<SocketAddr, VecDeque<Message>>,
     pub records: Vec<CallRecord>,
     /// The trunk leaves OPTIONS pings unanswered (it is down).
@@ -57,6 +65,11 @@ pub struct Net {
         switchboard_engine::CallId,
         Option<switchboard_engine::ivr::IvrMessage>,
     )>,
+    /// Inbound calls that asked for an IVR session, in order.
+    pub ivr_calls: Vec<CallId>,
+    /// Conversation records as they would be stored, in order (see [`Net::rows`]).
+    rows: tokio::sync::mpsc::UnboundedReceiver<sb_store::ConversationRow>,
+    stored: Vec<sb_store::ConversationRow>,
 }
 
 pub fn cc() -> CallCenterId {
@@ -116,25 +129,42 @@ impl Net {
         Net::build(false, true)
     }
 
+    /// As [`Net::new`], for conversation scenarios: calls on [`DID`] start an IVR session
+    /// the test plays (see [`Net::ivr_caller`]) and conversations last at most
+    /// `conversation_timeout` seconds (0: no limit).
+    pub fn for_conversations(conversation_timeout: u32) -> Net {
+        let settings = Settings {
+            outbound_patterns: vec!["555.".into()],
+            conversation_timeout,
+            ..Settings::default()
+        };
+        Net::build_with(false, false, settings)
+    }
+
     fn build(register: bool, rate_limit: bool) -> Net {
-        let clock = FakeClock::new();
-        let mut cfg = SipConfig::new(SWITCH.parse().unwrap());
-        cfg.rate_limit.enabled = rate_limit;
         let settings = Settings {
             outbound_patterns: vec!["555.".into()],
             ..Settings::default()
         };
+        Net::build_with(register, rate_limit, settings)
+    }
+
+    fn build_with(register: bool, rate_limit: bool, settings: Settings) -> Net {
+        let clock = FakeClock::new();
+        let mut cfg = SipConfig::new(SWITCH.parse().unwrap());
+        cfg.rate_limit.enabled = rate_limit;
+        // Calls to the DID start an IVR session (the session itself is the test's).
         let routes = Routes::new(
             RouteTable::new(
                 vec![trunk(register)],
                 [(cc(), settings)].into_iter().collect(),
             )
-            // Calls to the DID start an IVR session (the session itself is the test's).
             .with_ivr_urls([(cc(), IVR_URL.into())].into_iter().collect()),
         );
         let media = Arc::new(FakeMedia::new());
+        let plays = Arc::new(Tracked::new(Arc::clone(&media)));
         let deps = CallDeps {
-            media: Arc::clone(&media) as _,
+            media: Arc::clone(&plays) as _,
             routes,
         };
         let directory = Directory::new(Duration::from_secs(3600));
@@ -164,13 +194,18 @@ impl Net {
             clock,
             core,
             media,
+            plays,
             inbox: HashMap::new(),
             records: Vec::new(),
             trunk_silent: false,
             pings: 0,
             conv: ConvLink::default(),
             ivr: Vec::new(),
+            ivr_calls: Vec::new(),
+            rows: tokio::sync::mpsc::unbounded_channel().1,
+            stored: Vec::new(),
         };
+        net.rows = net.conv.rows_to_channel();
         // What is due at start (the first trunk ping, a trunk's registration) goes out.
         net.advance(Duration::ZERO);
         net
@@ -204,17 +239,81 @@ impl Net {
         self.flush();
     }
 
-    /// Lets `by` pass and fires what came due.
+    /// Lets `by` pass and fires what came due (the core's timers and conversation
+    /// deadlines).
     pub fn advance(&mut self, by: Duration) {
         let end = self.clock.now() + by;
-        while let Some(at) = self.core.poll_timeout().filter(|at| *at <= end) {
+        let next = |net: &Net| {
+            [net.core.poll_timeout(), net.conv.next_deadline()]
+                .into_iter()
+                .flatten()
+                .min()
+                .filter(|at| *at <= end)
+        };
+        while let Some(at) = next(self) {
             self.clock.advance_to(at.max(self.clock.now()));
             self.core.on_timeout(self.clock.now(), self.clock.unix_ms());
             self.flush();
+            self.conv_timers();
         }
         self.clock.advance_to(end);
         self.core.on_timeout(self.clock.now(), self.clock.unix_ms());
         self.flush();
+        self.conv_timers();
+    }
+
+    fn conv_timers(&mut self) {
+        if self
+            .conv
+            .next_deadline()
+            .is_some_and(|d| d <= self.clock.now())
+        {
+            self.conv_step(|c, ctx| c.on_timer(ctx));
+        }
+    }
+
+    /// Every version of every conversation record written so far, oldest first.
+    pub fn rows(&mut self) -> &[sb_store::ConversationRow] {
+        while let Ok(row) = self.rows.try_recv() {
+            self.stored.push(row);
+        }
+        &self.stored
+    }
+
+    /// The latest record of a conversation.
+    pub fn row(&mut self, id: &str) -> Option<sb_store::ConversationRow> {
+        self.rows().iter().rev().find(|r| r.id == id).cloned()
+    }
+
+    /// An outside caller on the trunk dials [`DID`] and its IVR answers: the caller's
+    /// call, answered, as an IVR `<enqueue>` would hand it to a queue conversation.
+    pub fn ivr_caller(&mut self, trunk: &mut Phone) -> CallId {
+        let before = self.ivr_calls.len();
+        trunk.dial_unchallenged(self, DID);
+        assert_eq!(self.ivr_calls.len(), before + 1, "the DID starts an IVR");
+        let call = self.ivr_calls[before].clone();
+        let (now, ms) = (self.clock.now(), self.clock.unix_ms());
+        self.core.on_ivr(now, ms, &call, IvrOp::Answer);
+        self.flush();
+        let ok = self.response(trunk.addr, 200);
+        trunk.ack(self, &ok);
+        call
+    }
+
+    /// The engine rings extension `user` as call `id` and the phone answers: the call a
+    /// queue task hands over when the agent it found picks up.
+    pub fn answered_agent_call(&mut self, user: &str, id: &str) -> CallId {
+        let call = CallId(id.into());
+        let ext = extension(user).expect("a known extension");
+        let (now, ms) = (self.clock.now(), self.clock.unix_ms());
+        self.core
+            .originate_to_extension(now, ms, call.clone(), &ext, "callcenter");
+        self.flush();
+        let phone = Phone::new(user);
+        let ring = self.request(phone.addr, "INVITE");
+        phone.reply(self, &ring, 200, Some(sdp(phone.rtp(), "sendrecv")));
+        self.request(phone.addr, "ACK");
+        call
     }
 
     /// Delivers what the core queued outside a message or a timer (a direct call on it).
@@ -250,7 +349,10 @@ impl Net {
                 Effect::CallEnded(record) => self.records.push(record),
                 Effect::Originated { call, outcome } => conv.push((call, Some(outcome))),
                 Effect::LegEnded { call, .. } => conv.push((call, None)),
-                Effect::StartIvr { call, .. } => self.ivr.push((call, None)),
+                Effect::StartIvr { call, .. } => {
+                    self.ivr_calls.push(call.clone());
+                    self.ivr.push((call, None));
+                }
                 Effect::Ivr { call, message } => self.ivr.push((call, Some(message))),
                 _ => {}
             }
@@ -549,4 +651,176 @@ pub fn sdp_addr(body: &[u8]) -> SocketAddr {
     let sd = sb_sip::sdp::SessionDescription::parse(text).unwrap();
     let ip = sd.connection.as_ref().unwrap().address.parse().unwrap();
     SocketAddr::new(ip, sd.media[0].port)
+}
+
+/// What a leg is played on its own (besides the conversation it is in).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Heard {
+    /// A call-progress tone (ringback, dial tone).
+    Tone(ToneKind),
+    /// A prompt looped until stopped (the queue prompt, hold music).
+    Looped,
+    /// A prompt played once.
+    Once,
+}
+
+#[derive(Debug, Default)]
+struct TrackState {
+    next: u64,
+    /// Our play id → the leg, what, the inner id, and whether it still plays.
+    plays: std::collections::BTreeMap<u64, (LegId, Heard, PlayId, bool)>,
+}
+
+/// [`FakeMedia`] with an account of what is played to single legs and what was stopped,
+/// so scenarios can say who hears ringback or the queue prompt.
+#[derive(Debug)]
+pub struct Tracked {
+    inner: Arc<FakeMedia>,
+    state: Mutex<TrackState>,
+}
+
+impl Tracked {
+    fn new(inner: Arc<FakeMedia>) -> Self {
+        Tracked {
+            inner,
+            state: Mutex::new(TrackState::default()),
+        }
+    }
+
+    fn track(
+        &self,
+        leg: LegId,
+        what: Heard,
+        inner: Result<PlayId, EngineError>,
+    ) -> Result<PlayId, EngineError> {
+        let inner = inner?;
+        let mut s = self.state.lock().unwrap();
+        s.next += 1;
+        let id = s.next;
+        s.plays.insert(id, (leg, what, inner, true));
+        Ok(PlayId(id))
+    }
+
+    /// What still plays to `leg`, oldest first.
+    pub fn playing(&self, leg: LegId) -> Vec<Heard> {
+        let legs = self.inner.legs();
+        if !legs.iter().any(|(l, _)| *l == leg) {
+            return Vec::new();
+        }
+        self.state
+            .lock()
+            .unwrap()
+            .plays
+            .values()
+            .filter(|(l, _, _, on)| *l == leg && *on)
+            .map(|(_, what, _, _)| *what)
+            .collect()
+    }
+}
+
+impl MediaPlane for Tracked {
+    fn create_leg(&self, spec: LegSpec) -> Result<(LegId, SocketAddr), EngineError> {
+        self.inner.create_leg(spec)
+    }
+    fn update_leg(&self, leg: LegId, spec: LegSpec) -> Result<(), EngineError> {
+        self.inner.update_leg(leg, spec)
+    }
+    fn destroy_leg(&self, leg: LegId) -> Result<(), EngineError> {
+        // A leg's playbacks end with it.
+        for (l, _, _, on) in self.state.lock().unwrap().plays.values_mut() {
+            if *l == leg {
+                *on = false;
+            }
+        }
+        self.inner.destroy_leg(leg)
+    }
+    fn bridge(&self, a: LegId, b: LegId) -> Result<MediaConversation, EngineError> {
+        self.inner.bridge(a, b)
+    }
+    fn unbridge(&self, conversation: MediaConversation) -> Result<(), EngineError> {
+        self.inner.unbridge(conversation)
+    }
+    fn create_conversation(&self, near: Option<LegId>) -> Result<MediaConversation, EngineError> {
+        self.inner.create_conversation(near)
+    }
+    fn add_member(
+        &self,
+        c: MediaConversation,
+        leg: LegId,
+        mode: VoiceMode,
+    ) -> Result<(), EngineError> {
+        self.inner.add_member(c, leg, mode)
+    }
+    fn remove_member(&self, c: MediaConversation, leg: LegId) -> Result<(), EngineError> {
+        self.inner.remove_member(c, leg)
+    }
+    fn set_mode(
+        &self,
+        c: MediaConversation,
+        leg: LegId,
+        mode: VoiceMode,
+    ) -> Result<(), EngineError> {
+        self.inner.set_mode(c, leg, mode)
+    }
+    fn set_hold_prompt(
+        &self,
+        c: MediaConversation,
+        prompt: Option<Prompt>,
+    ) -> Result<(), EngineError> {
+        self.inner.set_hold_prompt(c, prompt)
+    }
+    fn record_conversation(&self, c: MediaConversation, path: &Path) -> Result<(), EngineError> {
+        self.inner.record_conversation(c, path)
+    }
+    fn play_tone(&self, leg: LegId, region: Region, kind: ToneKind) -> Result<PlayId, EngineError> {
+        self.track(
+            leg,
+            Heard::Tone(kind),
+            self.inner.play_tone(leg, region, kind),
+        )
+    }
+    fn stop_play(&self, play: PlayId) -> Result<(), EngineError> {
+        let inner = {
+            let mut s = self.state.lock().unwrap();
+            s.plays.get_mut(&play.0).map(|p| {
+                p.3 = false;
+                p.2
+            })
+        };
+        match inner {
+            Some(inner) => self.inner.stop_play(inner),
+            None => Ok(()),
+        }
+    }
+    fn play_prompt(&self, leg: LegId, prompt: Prompt) -> Result<PlayId, EngineError> {
+        self.track(leg, Heard::Once, self.inner.play_prompt(leg, prompt))
+    }
+    fn play_loop(&self, leg: LegId, prompt: Prompt) -> Result<PlayId, EngineError> {
+        self.track(leg, Heard::Looped, self.inner.play_loop(leg, prompt))
+    }
+    fn play_number(
+        &self,
+        leg: LegId,
+        pre: Option<Prompt>,
+        num: &str,
+        post: Option<Prompt>,
+    ) -> Result<PlayId, EngineError> {
+        self.track(
+            leg,
+            Heard::Once,
+            self.inner.play_number(leg, pre, num, post),
+        )
+    }
+    fn send_digits(&self, leg: LegId, digits: &str) -> Result<(), EngineError> {
+        self.inner.send_digits(leg, digits)
+    }
+    fn record_leg(&self, leg: LegId, path: &Path) -> Result<MediaConversation, EngineError> {
+        self.inner.record_leg(leg, path)
+    }
+    fn stop_recording(&self, c: MediaConversation) -> Result<(), EngineError> {
+        self.inner.stop_recording(c)
+    }
+    fn address_toward(&self, peer: IpAddr) -> IpAddr {
+        self.inner.address_toward(peer)
+    }
 }
