@@ -50,10 +50,18 @@ fn every_mode_is_heard_as_the_table_says_and_departing_ends_the_conversation() {
     assert!(seq(begin) < seq(end));
 
     // The record outlives the conversation: members that left keep their end times.
-    let record = site.api("GET", &format!("/v1/callcenter/conversation/{id}"), json!({}));
+    let record = site.api(
+        "GET",
+        &format!("/v1/callcenter/conversation/{id}"),
+        json!({}),
+    );
     assert_eq!(record["state"], "completed", "{record}");
     assert_eq!(record["end_reason"], "member_left", "{record}");
-    assert_eq!(record["members"].as_array().map(Vec::len), Some(3), "{record}");
+    assert_eq!(
+        record["members"].as_array().map(Vec::len),
+        Some(3),
+        "{record}"
+    );
     let listed = site.api(
         "GET",
         "/v1/callcenter/conversation?agent=bob&state=completed",
