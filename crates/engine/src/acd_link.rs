@@ -107,6 +107,8 @@ pub(crate) enum QueueNews {
     Update(TaskUpdate),
     /// The `<enqueue>`'s `wait_voice`, ready to loop.
     WaitVoice(Prompt),
+    /// The `<enqueue>`'s `hold_voice`, for the conversation the caller lands in.
+    HoldVoice(Prompt),
     /// `play_num`: the agent's job number with its `pre_num_voice`/`post_num_voice`.
     Announce {
         pre: Option<Prompt>,
@@ -124,6 +126,8 @@ struct Queued {
     /// An agent answered: the caller talks to it in a conversation.
     answered: bool,
     voices: Voices,
+    /// `hold_voice`, once resolved.
+    hold: Option<Prompt>,
 }
 
 /// The call-center state the endpoint keeps.
@@ -150,6 +154,8 @@ pub(crate) struct Joined {
     pub agent_call: CallId,
     pub task: TaskId,
     pub reserve: AgentState,
+    /// The `<enqueue>`'s `hold_voice`, when it was resolved in time.
+    pub hold: Option<Prompt>,
 }
 
 /// What the endpoint must do for the link: the core and the IVR are the endpoint's.
@@ -162,6 +168,8 @@ pub(crate) enum Do {
     PlayNumber(CallId, Option<Prompt>, String, Option<Prompt>),
     StopMusic(MediaPlayId),
     Converse(Box<Joined>),
+    /// The caller's conversation plays this `hold_voice` from now on.
+    HoldVoice(CallId, Prompt),
     TellIvr(CallId, IvrMessage),
 }
 
@@ -211,6 +219,33 @@ impl AcdLink {
         reply.report(AgentCallId(call.0.clone()), outcome);
     }
 
+    /// Resolves a prompt the `<enqueue>` names, in the background, and hands it back as
+    /// `news` for `call`; an unknown one is logged and the built-in music stays.
+    fn resolve(
+        &self,
+        cc: &CallCenterId,
+        call: &CallId,
+        name: Option<String>,
+        news: fn(Prompt) -> QueueNews,
+        commands: &mpsc::Sender<Command>,
+    ) {
+        let (Some(name), Some(prompts)) = (name, self.prompts.clone()) else {
+            return;
+        };
+        let (cc, call, commands) = (cc.clone(), call.clone(), commands.clone());
+        tokio::spawn(async move {
+            match prompts.resolve(&cc, &source_of(&name)).await {
+                Ok(prompt) => {
+                    let news = news(prompt);
+                    let _ = commands.send(Command::Queue { call, news }).await;
+                }
+                Err(error) => {
+                    tracing::warn!(%name, %error, "prompt of <enqueue> not found: hold music instead")
+                }
+            }
+        });
+    }
+
     /// An IVR caller enters the queue: music, and the task handed to the hub.
     pub fn enqueue(
         &mut self,
@@ -224,25 +259,8 @@ impl AcdLink {
         };
         self.news = Some(news.clone());
         let voices = Voices::of(&request.xml);
-        if let (Some(name), Some(prompts)) = (voices.wait.clone(), self.prompts.clone()) {
-            let (cc, call, news) = (cc.clone(), call.clone(), news.clone());
-            tokio::spawn(async move {
-                match prompts.resolve(&cc, &source_of(&name)).await {
-                    Ok(prompt) => {
-                        let news_item = QueueNews::WaitVoice(prompt);
-                        let _ = news
-                            .send(Command::Queue {
-                                call,
-                                news: news_item,
-                            })
-                            .await;
-                    }
-                    Err(error) => {
-                        tracing::warn!(%name, %error, "wait_voice not found: hold music instead")
-                    }
-                }
-            });
-        }
+        self.resolve(&cc, &call, voices.wait.clone(), QueueNews::WaitVoice, &news);
+        self.resolve(&cc, &call, voices.hold.clone(), QueueNews::HoldVoice, &news);
         self.queued.insert(
             call.clone(),
             Queued {
@@ -251,6 +269,7 @@ impl AcdLink {
                 music: None,
                 answered: false,
                 voices,
+                hold: None,
             },
         );
         let (tx, mut rx) = mpsc::unbounded_channel();
@@ -322,6 +341,11 @@ impl AcdLink {
                 todo
             }
             QueueNews::WaitVoice(_) => Vec::new(),
+            QueueNews::HoldVoice(prompt) if q.answered => vec![Do::HoldVoice(call.clone(), prompt)],
+            QueueNews::HoldVoice(prompt) => {
+                q.hold = Some(prompt);
+                Vec::new()
+            }
             QueueNews::Announce { pre, num, post } if q.answered => {
                 vec![Do::PlayNumber(call.clone(), pre, num, post)]
             }
@@ -350,6 +374,7 @@ impl AcdLink {
                     agent_call: CallId(agent_call.0),
                     task,
                     reserve: q.voices.reserve.clone(),
+                    hold: q.hold.clone(),
                 })));
                 todo
             }
@@ -480,6 +505,8 @@ pub(crate) struct Voices {
     pub post: Option<String>,
     /// `reserve_state`: the agent's state after the conversation (default `idle`).
     pub reserve: AgentState,
+    /// `hold_voice`: played by the conversation to a member left alone hearing it.
+    pub hold: Option<String>,
 }
 
 impl Default for Voices {
@@ -490,6 +517,7 @@ impl Default for Voices {
             pre: None,
             post: None,
             reserve: AgentState::IDLE,
+            hold: None,
         }
     }
 }
@@ -516,6 +544,7 @@ impl Voices {
                             b"play_num" => voices.play_num = value.as_deref() == Some("true"),
                             b"pre_num_voice" => voices.pre = value,
                             b"post_num_voice" => voices.post = value,
+                            b"hold_voice" => voices.hold = value,
                             b"reserve_state" => {
                                 if let Some(state) = value.and_then(|v| v.parse().ok()) {
                                     voices.reserve = state;
@@ -549,9 +578,10 @@ mod tests {
     #[test]
     fn voices_come_from_the_root_attributes() {
         let v = Voices::of(
-            r#"<enqueue wait_voice="wait.wav" play_num="true" pre_num_voice="agent.wav"><route><skill name="a"/></route></enqueue>"#,
+            r#"<enqueue wait_voice="wait.wav" play_num="true" pre_num_voice="agent.wav" hold_voice="hold.wav"><route><skill name="a"/></route></enqueue>"#,
         );
         assert_eq!(v.wait.as_deref(), Some("wait.wav"));
+        assert_eq!(v.hold.as_deref(), Some("hold.wav"));
         assert!(v.play_num);
         assert_eq!(v.pre.as_deref(), Some("agent.wav"));
         assert_eq!(v.post, None);

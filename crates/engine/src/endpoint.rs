@@ -789,6 +789,7 @@ impl Shell {
                         agent_call,
                         task,
                         reserve,
+                        hold,
                     } = *joined;
                     let conversation = self.with_conv(|conv, ctx| {
                         conv.queue_answered(
@@ -802,11 +803,20 @@ impl Shell {
                             reserve,
                         )
                     });
-                    if conversation.is_none() {
-                        // One of them is gone already: both go.
-                        let todo = self.acd.not_joined(&caller, &agent_call);
-                        self.apply(todo);
+                    match (conversation, hold) {
+                        (None, _) => {
+                            // One of them is gone already: both go.
+                            let todo = self.acd.not_joined(&caller, &agent_call);
+                            self.apply(todo);
+                        }
+                        (Some(_), Some(prompt)) => {
+                            self.with_conv(|conv, ctx| conv.set_hold_voice(ctx, &caller, prompt))
+                        }
+                        (Some(_), None) => {}
                     }
+                }
+                Do::HoldVoice(caller, prompt) => {
+                    self.with_conv(|conv, ctx| conv.set_hold_voice(ctx, &caller, prompt))
                 }
                 Do::TellIvr(call, message) => {
                     if let Some(ivr) = &mut self.ivr {

@@ -252,8 +252,8 @@ struct FakeState {
 pub struct FakeConversation {
     /// Members and their modes.
     pub members: std::collections::BTreeMap<LegId, VoiceMode>,
-    /// Whether a `hold_voice` is set.
-    pub hold_prompt: bool,
+    /// Its `hold_voice`, if one is set.
+    pub hold_prompt: Option<Prompt>,
     /// Where it is recorded, if it is.
     pub recording: Option<std::path::PathBuf>,
 }
@@ -442,7 +442,7 @@ impl MediaPlane for FakeMedia {
         conversation: ConversationId,
         prompt: Option<Prompt>,
     ) -> Result<(), EngineError> {
-        fake_conversation(&mut self.state(), conversation)?.hold_prompt = prompt.is_some();
+        fake_conversation(&mut self.state(), conversation)?.hold_prompt = prompt;
         Ok(())
     }
 

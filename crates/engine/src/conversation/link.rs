@@ -255,7 +255,8 @@ impl ConvLink {
             l.calls.insert(member.clone(), call.clone());
             if l.media.is_none() {
                 if let Ok(m) = media.create_conversation(leg) {
-                    let _ = media.set_hold_prompt(m, Some(sb_media::builtin::hold_music()));
+                    let hold = l.hold.clone().unwrap_or_else(sb_media::builtin::hold_music);
+                    let _ = media.set_hold_prompt(m, Some(hold));
                     l.media = Some(m);
                 }
             }

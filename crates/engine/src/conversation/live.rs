@@ -65,6 +65,8 @@ pub(crate) struct Live {
     pub initiator: Option<AgentName>,
     /// callagent in the foreground: the initiator hears the queue prompt once connected.
     pub prompt_initiator: bool,
+    /// `hold_voice` of the `<enqueue>` that made it (else the built-in hold music).
+    pub hold: Option<sb_media::player::Prompt>,
     /// callout: the number to dial once the agent's connection is in.
     pub follow: Option<(CallId, crate::conversation::Dial)>,
     /// Agents held by their foreground invitations: the mode each gets back and how many
@@ -95,6 +97,7 @@ impl Live {
             follow: None,
             initiator: None,
             prompt_initiator: false,
+            hold: None,
             inviting: HashMap::new(),
         }
     }

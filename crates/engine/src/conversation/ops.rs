@@ -678,4 +678,31 @@ impl ConvLink {
         );
         Some(conversation)
     }
+
+    /// The `hold_voice` of the `<enqueue>` that brought `caller`: from now on its
+    /// conversation plays it, instead of the built-in hold music, to a member left alone
+    /// hearing it. Nothing happens if the caller is in no conversation.
+    pub fn set_hold_voice(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        caller: &CallId,
+        prompt: sb_media::player::Prompt,
+    ) {
+        let Some(super::live::Role::Outside { conversation }) = self.roles.get(caller) else {
+            return;
+        };
+        let Some(l) = self.live.get_mut(conversation) else {
+            return;
+        };
+        if let Some(m) = l.media {
+            if let Err(error) = ctx
+                .core
+                .media_plane()
+                .set_hold_prompt(m, Some(prompt.clone()))
+            {
+                tracing::warn!(conversation_id = %conversation, %error, "hold_voice not set");
+            }
+        }
+        l.hold = Some(prompt);
+    }
 }

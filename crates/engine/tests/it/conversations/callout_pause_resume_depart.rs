@@ -90,7 +90,11 @@ fn agent_and_customer_hear_each_other_until_the_agent_departs() {
     assert!(!net.media.hears(agent_leg, customer_leg));
     assert!(!net.media.hears(customer_leg, agent_leg));
     let (_, mixer) = net.media.conversations().pop().unwrap();
-    assert!(mixer.hold_prompt, "the held customer hears hold music");
+    assert_eq!(
+        mixer.hold_prompt,
+        Some(sb_media::builtin::hold_music()),
+        "the held customer hears the built-in hold music"
+    );
 
     let resume = Operation::Resume {
         agent: agent(),
