@@ -51,6 +51,6 @@ async fn a_trunk_caller_walks_the_ivr_with_its_keypad() {
     let start: serde_json::Value = serde_json::from_str(&requests[0].body).unwrap();
     assert_eq!(start["action"], "ivr_start");
     assert_eq!(start["to"], DID);
-    assert_eq!(sip.call_legs().await.unwrap(), 0);
+    assert_eq!(legs_left(&sip).await, 0);
     sip.shutdown().await;
 }

@@ -98,6 +98,6 @@ async fn a_caller_queues_talks_to_the_agent_and_returns_to_the_ivr() {
         .param("conversation_id")
         .is_some_and(|c| c.len() == 32));
     hub.flush().await;
-    assert_eq!(sip.call_legs().await.unwrap(), 0);
+    assert_eq!(legs_left(&sip).await, 0);
     sip.shutdown().await;
 }

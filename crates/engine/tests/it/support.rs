@@ -371,3 +371,17 @@ pub async fn start_with_ivr(
         .await
         .expect("the endpoint starts")
 }
+
+/// The call legs still up after they had up to 5 s to end. A peer program may exit as soon
+/// as it has answered the switch's last BYE, before the switch has read that answer.
+pub async fn legs_left(sip: &switchboard_engine::SipHandle) -> usize {
+    let mut left = usize::MAX;
+    for _ in 0..100 {
+        left = sip.call_legs().await.unwrap_or(0);
+        if left == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    left
+}
