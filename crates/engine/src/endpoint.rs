@@ -703,7 +703,8 @@ impl Shell {
     }
 
     /// Publishes the gauges that are counted rather than kept: calls by state, bridged
-    /// pairs, IVR sessions, queued callers, and each media worker's counters.
+    /// pairs, IVR sessions, queued callers, running conversations and their members per
+    /// voice mode, and each media worker's counters.
     fn census(&mut self) {
         let (states, bridged) = self.core.call_census();
         for (state, n) in states {
@@ -714,6 +715,19 @@ impl Shell {
             metrics::gauge!("switchboard_ivr_sessions").set(ivr.sessions() as f64);
         }
         metrics::gauge!("switchboard_queued_callers").set(self.acd.queued_callers() as f64);
+        let running = self.conv.running_members();
+        metrics::gauge!("switchboard_conversations").set(running.len() as f64);
+        let mut per_mode = [0usize; 4];
+        for (_, members) in &running {
+            for (_, _, mode) in members {
+                if let Some(n) = per_mode.get_mut(usize::from(mode.get()).wrapping_sub(1)) {
+                    *n += 1;
+                }
+            }
+        }
+        for (mode, n) in ["1", "2", "3", "4"].into_iter().zip(per_mode) {
+            metrics::gauge!("switchboard_conversation_members", "mode" => mode).set(n as f64);
+        }
         if let Some(stats) = &self.media_stats {
             for (i, w) in stats().into_iter().enumerate() {
                 let worker = i.to_string();

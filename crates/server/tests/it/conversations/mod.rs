@@ -157,6 +157,48 @@ impl Site {
     }
 }
 
+/// Samples `/metrics` in the background, keeping each watched series' highest value.
+pub struct Gauges {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    worker: std::thread::JoinHandle<Vec<f64>>,
+}
+
+impl Gauges {
+    /// Stops sampling; the highest value of each series, in the order they were named
+    /// (-1 for a series never served).
+    pub fn stop(self) -> Vec<f64> {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.worker.join().expect("the sampler ends")
+    }
+}
+
+impl Site {
+    /// Samples the series named exactly `series` (with their labels) every 100 ms.
+    pub fn watch_metrics(&self, series: &[&str]) -> Gauges {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (http, flag) = (self.server.http, stop.clone());
+        let series: Vec<String> = series.iter().map(|s| format!("{s} ")).collect();
+        let worker = std::thread::spawn(move || {
+            let mut highest = vec![-1.0f64; series.len()];
+            while !flag.load(std::sync::atomic::Ordering::SeqCst) {
+                if let Ok(r) = request(http, "GET", "/metrics", None, None) {
+                    for line in r.body.lines() {
+                        for (i, s) in series.iter().enumerate() {
+                            if let Some(v) = line.strip_prefix(s.as_str()) {
+                                let v = v.trim().parse().unwrap_or(0.0);
+                                highest[i] = f64::max(highest[i], v);
+                            }
+                        }
+                    }
+                }
+                std::thread::park_timeout(Duration::from_millis(100));
+            }
+            highest
+        });
+        Gauges { stop, worker }
+    }
+}
+
 /// The events named `name` about conversation `id`.
 pub fn about<'a>(events: &'a [Value], name: &str, id: &str) -> Vec<&'a Value> {
     events

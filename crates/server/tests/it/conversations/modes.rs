@@ -11,15 +11,32 @@ fn every_mode_is_heard_as_the_table_says_and_departing_ends_the_conversation() {
     let site = Site::start(dir.path(), "31000-31199", "127.0.0.6");
     site.agent("alice", "alice001", "alicepw1");
     site.agent("bob", "bob00001", "bobpw001");
+    let gauges = site.watch_metrics(&[
+        "switchboard_conversations",
+        "switchboard_conversation_members{mode=\"1\"}",
+        "switchboard_conversation_members{mode=\"2\"}",
+        "switchboard_conversation_members{mode=\"3\"}",
+        "switchboard_conversation_members{mode=\"4\"}",
+    ]);
     let run = site.run(
         "conversation_modes.py",
         &["alice001", "alicepw1", "bob00001", "bobpw001"],
     );
+    let highest = gauges.stop();
     println!("{}", run.output);
     assert!(
         run.success,
         "the conversation script failed:\n{}",
         run.output
+    );
+
+    // The census runs every 5 s: the conversation (half a minute) is seen for sure, each
+    // mode's few seconds may fall between two samples, but every series is served.
+    assert_eq!(highest[0], 1.0, "one conversation at a time: {highest:?}");
+    assert!(highest[1] >= 2.0, "members in mode 1: {highest:?}");
+    assert!(
+        highest.iter().all(|&n| n >= 0.0),
+        "every series: {highest:?}"
     );
 
     let events = site.await_event("ending the conversation", |e| {
