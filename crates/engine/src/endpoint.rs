@@ -890,6 +890,11 @@ impl Shell {
                 Effect::LegEnded { call, .. } => {
                     self.with_conv(|conv, ctx| conv.on_leg_ended(ctx, &call));
                 }
+                Effect::Ringing { call } => {
+                    if self.conv.owns(&call) {
+                        self.with_conv(|conv, ctx| conv.on_ringing(ctx, &call));
+                    }
+                }
                 Effect::CallQuality {
                     call,
                     packets_lost,

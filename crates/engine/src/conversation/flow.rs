@@ -64,7 +64,7 @@ impl ConvLink {
             .and_then(|c| c.current().next().map(|m| m.mode));
         if let (Some(agent_call), Some(mode)) = (agent_call, agent_mode) {
             if mode != Mode::HOLD {
-                self.play_to(ctx, conversation, &agent_call, Some(ToneKind::Ringback));
+                self.play_to(ctx, conversation, &agent_call, Some(ToneKind::Dial));
             }
         }
         let target = Target {
@@ -88,6 +88,11 @@ impl ConvLink {
         let Some(cc) = self.live.get(conversation).map(|l| l.cc.clone()) else {
             return;
         };
+        if tone == Some(ToneKind::Dial) {
+            self.dial_tones.insert(call.clone());
+        } else {
+            self.dial_tones.remove(call);
+        }
         let play = prompt(ctx, &cc, call, tone);
         if let (Some(play), Some(l)) = (play, self.live.get_mut(conversation)) {
             if let Some(old) = l.prompts.insert(call.clone(), play) {
@@ -102,8 +107,43 @@ impl ConvLink {
         conversation: &sb_acd::conversation::ConversationId,
     ) {
         if let Some(l) = self.live.get_mut(conversation) {
-            for (_, play) in l.prompts.drain() {
+            for (call, play) in l.prompts.drain() {
+                self.dial_tones.remove(&call);
                 ctx.core.stop_playback(play);
+            }
+        }
+    }
+
+    /// A number dialled for a conversation rings: whoever heard dial tone while it was
+    /// being reached (the agent of a foreground callout, a foreground inviter, the parties
+    /// of an xferOut) hears ringback now (SPEC §6).
+    pub fn on_ringing(&mut self, ctx: &mut Ctx<'_>, call: &CallId) {
+        let Some(Role::Dialling(d)) = self.roles.get(call) else {
+            return;
+        };
+        let cc = d.target.cc.clone();
+        let (conversation, party) = match &d.target.purpose {
+            Purpose::Transfer { from, party, .. } => (from.clone(), Some(party.clone())),
+            _ => (d.target.conversation.clone(), None),
+        };
+        let waiting: Vec<CallId> = self.dial_tones.iter().cloned().collect();
+        for member in waiting {
+            if party.as_ref() == Some(&member) {
+                if let Some(old) = self.transfer_prompts.remove(&member) {
+                    ctx.core.stop_playback(old);
+                    self.dial_tones.remove(&member);
+                    if let Some(play) = prompt(ctx, &cc, &member, Some(ToneKind::Ringback)) {
+                        self.transfer_prompts.insert(member, play);
+                    }
+                    continue;
+                }
+            }
+            let waits_here = self
+                .live
+                .get(&conversation)
+                .is_some_and(|l| l.prompts.contains_key(&member));
+            if waits_here {
+                self.play_to(ctx, &conversation, &member, Some(ToneKind::Ringback));
             }
         }
     }

@@ -60,6 +60,8 @@ pub struct ConvLink {
     pub(super) transfer_prompts: HashMap<CallId, sb_media::mixer::PlayId>,
     /// The queue task looking for a transferred party's agent.
     pub(super) transfer_tasks: HashMap<CallId, crate::acd::TaskId>,
+    /// Calls hearing dial tone until the number dialled for them rings.
+    pub(super) dial_tones: std::collections::HashSet<CallId>,
     prefix: u64,
     next: u64,
     /// What the endpoint must do next (drained after every step).

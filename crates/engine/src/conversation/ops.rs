@@ -174,7 +174,7 @@ impl ConvLink {
                     &conversation,
                     release,
                     Kind::CallOut,
-                    Some(ToneKind::Ringback),
+                    Some(ToneKind::Dial),
                 )?;
                 let call = CallId(self.id());
                 let created = Created {
@@ -351,7 +351,7 @@ impl ConvLink {
             agent,
             conversation,
             background,
-            Some(ToneKind::Ringback),
+            Some(ToneKind::Dial),
         )?;
         if let Some(l) = self.live.get_mut(conversation) {
             l.pending += 1;
@@ -487,6 +487,9 @@ impl ConvLink {
                 },
             );
             self.end(ctx, conversation, EndReason::MemberLeft, None)?;
+            if tone == Some(ToneKind::Dial) {
+                self.dial_tones.insert(party.clone());
+            }
             if let Some(play) = super::flow::prompt(ctx, cc, &party, tone) {
                 self.transfer_prompts.insert(party, play);
             }

@@ -88,6 +88,12 @@ pub enum Effect {
         /// How it went.
         outcome: call::Originated,
     },
+    /// A call the engine placed rings (180, or 183 with or without early media): the
+    /// number dialled is alerting, so whoever waits for it may hear ringback now.
+    Ringing {
+        /// The leg.
+        call: call::CallId,
+    },
     /// A leg watched for a conversation ([`Core::watch_call`]) ended.
     LegEnded {
         /// The leg.

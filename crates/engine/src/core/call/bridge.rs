@@ -555,6 +555,9 @@ impl Core {
             return;
         }
         let Some(a) = self.calls.legs.get(b).and_then(|l| l.peer.clone()) else {
+            if self.calls.legs.get(b).is_some_and(|l| l.notify) {
+                self.effects.push_back(Effect::Ringing { call: b.clone() });
+            }
             return;
         };
         let Some(leg) = self.calls.legs.get(&a) else {

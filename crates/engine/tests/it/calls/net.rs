@@ -325,6 +325,7 @@ impl Net {
         let trunk: SocketAddr = TRUNK.parse().unwrap();
         let mut pongs = Vec::new();
         let mut conv = Vec::new();
+        let mut ringing = Vec::new();
         while let Some(effect) = self.core.poll_effect() {
             match effect {
                 Effect::Transmit { dest, bytes, .. } => {
@@ -349,6 +350,7 @@ impl Net {
                 Effect::CallEnded(record) => self.records.push(record),
                 Effect::Originated { call, outcome } => conv.push((call, Some(outcome))),
                 Effect::LegEnded { call, .. } => conv.push((call, None)),
+                Effect::Ringing { call } => ringing.push(call),
                 Effect::StartIvr { call, .. } => {
                     self.ivr_calls.push(call.clone());
                     self.ivr.push((call, None));
@@ -356,6 +358,9 @@ impl Net {
                 Effect::Ivr { call, message } => self.ivr.push((call, Some(message))),
                 _ => {}
             }
+        }
+        for call in ringing {
+            self.conv_step(|link, ctx| link.on_ringing(ctx, &call));
         }
         for (call, outcome) in conv.drain(..) {
             self.conv_step(|link, ctx| match outcome {

@@ -27,7 +27,7 @@ fn invite(
 }
 
 #[test]
-fn in_the_foreground_the_inviter_hears_ringback_then_talks_with_both() {
+fn in_the_foreground_the_inviter_hears_dial_tone_then_ringback_then_talks_with_both() {
     let mut net = Net::new();
     let call = connected_callout(&mut net);
     let created = run(
@@ -47,10 +47,17 @@ fn in_the_foreground_the_inviter_hears_ringback_then_talks_with_both() {
     );
     assert_eq!(
         net.plays.playing(leg(&net, &call.agent_call)),
-        vec![Heard::Tone(ToneKind::Ringback)]
+        vec![Heard::Tone(ToneKind::Dial)],
+        "dial tone while the number is being reached"
     );
     let trunk = Phone::trunk();
-    trunk_answers(&mut net, &trunk);
+    let out = trunk_rings(&mut net, &trunk);
+    assert_eq!(
+        net.plays.playing(leg(&net, &call.agent_call)),
+        vec![Heard::Tone(ToneKind::Ringback)],
+        "ringback once it rings"
+    );
+    trunk_answers_rung(&mut net, &trunk, &out);
     assert_eq!(
         modes(&net, &call.conversation),
         vec![

@@ -71,7 +71,7 @@ fn two_invitations_give_the_inviter_its_mode_back_when_both_end() {
     );
     assert_eq!(
         net.plays.playing(leg(&net, &call.agent_call)),
-        vec![Heard::Tone(ToneKind::Ringback)]
+        vec![Heard::Tone(ToneKind::Dial)]
     );
     refuse(&mut net, &trunk, &out[1].1);
     assert_eq!(
@@ -144,8 +144,8 @@ fn an_invitation_ending_mid_transfer_leaves_the_transfer_alone() {
     for c in [&call.customer, &call.agent_call] {
         assert_eq!(
             net.plays.playing(leg(&net, c)),
-            vec![Heard::Tone(ToneKind::Ringback)],
-            "the transfer's ringback goes on"
+            vec![Heard::Tone(ToneKind::Dial)],
+            "the transfer's tone goes on"
         );
     }
     refuse(&mut net, &trunk, transfer);

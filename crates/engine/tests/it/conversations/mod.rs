@@ -4,6 +4,7 @@
 mod support;
 
 mod callagent_finds_an_agent;
+mod callout_dial_tone_then_ringback;
 mod callout_pause_resume_depart;
 mod connection_answers_for_two;
 mod conversation_timeout_ends_it;

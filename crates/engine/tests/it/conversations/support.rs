@@ -166,6 +166,20 @@ pub fn trunk_answers(net: &mut Net, trunk: &Phone) -> Request {
     out
 }
 
+/// The next call the switch places through the trunk rings there (180); returns its
+/// INVITE for [`trunk_answers_rung`].
+pub fn trunk_rings(net: &mut Net, trunk: &Phone) -> Request {
+    let out = net.request(trunk.addr, "INVITE");
+    trunk.reply(net, &out, 180, None);
+    out
+}
+
+/// The trunk answers a call that rang ([`trunk_rings`]).
+pub fn trunk_answers_rung(net: &mut Net, trunk: &Phone, out: &Request) {
+    trunk.reply(net, out, 200, Some(sdp(trunk.rtp(), "sendrecv")));
+    net.request(trunk.addr, "ACK");
+}
+
 /// The trunk refuses the next call the switch places through it.
 pub fn trunk_refuses(net: &mut Net, trunk: &Phone, status: u16) -> Request {
     let out = net.request(trunk.addr, "INVITE");

@@ -33,10 +33,15 @@ fn released_the_agent_leaves_at_once_and_the_party_meets_the_number() {
     hung_up(&mut net, &call.phone);
     assert_eq!(
         net.plays.playing(leg(&net, &call.customer)),
-        vec![Heard::Tone(ToneKind::Ringback)]
+        vec![Heard::Tone(ToneKind::Dial)]
     );
     let trunk = Phone::trunk();
-    let out = trunk_answers(&mut net, &trunk);
+    let out = trunk_rings(&mut net, &trunk);
+    assert_eq!(
+        net.plays.playing(leg(&net, &call.customer)),
+        vec![Heard::Tone(ToneKind::Ringback)]
+    );
+    trunk_answers_rung(&mut net, &trunk, &out);
     assert_eq!(out.uri.user.as_deref(), Some("5550001"));
     assert_eq!(
         modes(&net, &new),
@@ -82,7 +87,7 @@ fn kept_both_are_held_hearing_ringback_and_nobody_may_join() {
     for c in [&call.customer, &call.agent_call] {
         assert_eq!(
             net.plays.playing(leg(&net, c)),
-            vec![Heard::Tone(ToneKind::Ringback)]
+            vec![Heard::Tone(ToneKind::Dial)]
         );
     }
     let join = Operation::Join {
@@ -108,7 +113,16 @@ fn kept_and_answered_the_old_conversation_ends() {
     let call = connected_callout(&mut net);
     let created = run(&mut net, xfer(&call.conversation, false), Some("1002")).unwrap();
     let new = cid(created.conversation_id.as_deref().unwrap());
-    trunk_answers(&mut net, &Phone::trunk());
+    let trunk = Phone::trunk();
+    let out = trunk_rings(&mut net, &trunk);
+    for c in [&call.customer, &call.agent_call] {
+        assert_eq!(
+            net.plays.playing(leg(&net, c)),
+            vec![Heard::Tone(ToneKind::Ringback)],
+            "both held hear ringback once the number rings"
+        );
+    }
+    trunk_answers_rung(&mut net, &trunk, &out);
     assert!(!running(&net, &call.conversation));
     hung_up(&mut net, &call.phone);
     let m = modes(&net, &new);
