@@ -196,14 +196,14 @@ pub(crate) fn one(
 /// The `AND …` conditions of a filter and the values they bind, numbered after `?1` (the
 /// call center, bound by [`crate::sqlite::Listing`]).
 #[derive(Default)]
-struct Conditions<'a> {
-    sql: String,
-    values: Vec<&'a dyn ToSql>,
+pub(crate) struct Conditions<'a> {
+    pub(crate) sql: String,
+    pub(crate) values: Vec<&'a dyn ToSql>,
 }
 
 impl<'a> Conditions<'a> {
     /// Appends `template` (fixed SQL) with its `?N` bound to `value`.
-    fn add(&mut self, template: &str, value: &'a dyn ToSql) {
+    pub(crate) fn add(&mut self, template: &str, value: &'a dyn ToSql) {
         self.values.push(value);
         let n = self.values.len() + 1;
         self.sql.push(' ');

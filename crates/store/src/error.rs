@@ -57,6 +57,16 @@ pub enum StoreError {
         /// What still refers to it.
         users: String,
     },
+    /// A value the store refuses to keep (it could not be used as what it names).
+    #[error("{what} {value:?} is not valid: expected {expected}")]
+    Invalid {
+        /// The kind of value (e.g. `recording id`).
+        what: &'static str,
+        /// The value.
+        value: String,
+        /// What a valid one looks like.
+        expected: &'static str,
+    },
     /// The blocking task running the operation panicked or was cancelled.
     #[error("store task did not complete: {0}")]
     Task(#[from] tokio::task::JoinError),

@@ -80,6 +80,31 @@ impl FileLibrary {
         }
     }
 
+    /// A file opened for reading with its metadata (taken from the open handle, so the two
+    /// agree even if the name is replaced meanwhile), or `None` when there is no such file.
+    /// For serving large files (recordings) without reading them whole.
+    pub fn open(
+        &self,
+        cc: &CallCenterId,
+        name: &str,
+    ) -> std::io::Result<Option<(std::fs::File, FileMeta)>> {
+        let file = match std::fs::File::open(self.path(cc, name)?) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let m = file.metadata()?;
+        if !m.is_file() {
+            return Ok(None);
+        }
+        let meta = FileMeta {
+            name: name.to_owned(),
+            size: m.len(),
+            modified_at: modified_ms(&m),
+        };
+        Ok(Some((file, meta)))
+    }
+
     /// A file's metadata, or `None`.
     pub fn stat(&self, cc: &CallCenterId, name: &str) -> std::io::Result<Option<FileMeta>> {
         match meta(&self.path(cc, name)?) {
@@ -136,14 +161,17 @@ impl FileLibrary {
     }
 }
 
-fn meta(path: &Path) -> std::io::Result<FileMeta> {
-    let m = std::fs::metadata(path)?;
-    let modified_at = m
-        .modified()
+fn modified_ms(m: &std::fs::Metadata) -> u64 {
+    m.modified()
         .ok()
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
         .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-        .unwrap_or(0);
+        .unwrap_or(0)
+}
+
+fn meta(path: &Path) -> std::io::Result<FileMeta> {
+    let m = std::fs::metadata(path)?;
+    let modified_at = modified_ms(&m);
     Ok(FileMeta {
         name: path
             .file_name()
@@ -209,6 +237,13 @@ mod tests {
         assert_eq!(lib.adopt(&a, "rec.wav", &staged).unwrap().size, 7);
         assert_eq!(lib.read(&a, "rec.wav").unwrap().unwrap(), b"partial");
         assert!(lib.staging_path(&a, "../x.wav").is_err());
+        let (mut file, opened) = lib.open(&a, "rec.wav").unwrap().unwrap();
+        assert_eq!((opened.name.as_str(), opened.size), ("rec.wav", 7));
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut file, &mut text).unwrap();
+        assert_eq!(text, "partial");
+        assert!(lib.open(&b, "rec.wav").unwrap().is_none(), "not b's");
+        assert!(lib.open(&a, "../rec.wav").is_err());
         assert!(lib.delete(&a, "hold.wav").unwrap());
         assert!(!lib.delete(&a, "hold.wav").unwrap());
     }

@@ -34,6 +34,7 @@ mod extension;
 pub mod files;
 mod handle;
 mod model;
+mod recording;
 pub mod sqlite;
 
 pub use agent::{AgentRecord, AgentSkillRecord};
@@ -49,6 +50,7 @@ pub use model::{
     CallCenter, CallCenterId, CallCenterUpdate, NewCallCenter, Page, Paged, Settings, ToneRegion,
     Transport, Trunk, TrunkDef, TrunkId,
 };
+pub use recording::{conversation_recording_name, RecordingFilter, RecordingKind, RecordingRow};
 pub use sqlite::SqliteStore;
 
 /// Everything Switchboard persists. Implementations are blocking; see [`StoreHandle`].
@@ -206,6 +208,20 @@ pub trait Store: Send + Sync + 'static {
     /// with `end_reason` `error`, ending it and every member still in it at `now_ms`. Returns
     /// how many it closed.
     fn close_running_conversations(&self, now_ms: u64) -> Result<u64, StoreError>;
+
+    /// Stores a finished recording (saving the same id again replaces it). Its `id` and `file`
+    /// must be valid library file names ([`StoreError::Invalid`]); a row of a call center that
+    /// no longer exists, or an id already another call center's, is dropped.
+    fn save_recording(&self, row: &RecordingRow) -> Result<(), StoreError>;
+    /// One recording of a call center (another call center's is `None`).
+    fn recording(&self, cc: &CallCenterId, id: &str) -> Result<Option<RecordingRow>, StoreError>;
+    /// A call center's recordings matching `filter`, newest `begin_time` first.
+    fn list_recordings(
+        &self,
+        cc: &CallCenterId,
+        filter: &RecordingFilter,
+        page: Page,
+    ) -> Result<Paged<RecordingRow>, StoreError>;
 
     /// Appends an event to a call center's log and webhook outbox with the next sequence
     /// number; the stored body is `payload` plus `seq`. Committed before it returns.

@@ -17,6 +17,7 @@ use crate::conversation::{self, ConversationFilter, ConversationRow};
 use crate::event::{self, DeliveryState, StoredEvent};
 use crate::extension::{self, Extension, ExtensionId, ExtensionKind, RegistrationRecord};
 use crate::model::{new_id, Transport};
+use crate::recording::{self, RecordingFilter, RecordingRow};
 use crate::{
     CallCenter, CallCenterId, CallCenterUpdate, NewCallCenter, Page, Paged, Settings, Store,
     StoreError, Trunk, TrunkDef, TrunkId,
@@ -182,6 +183,24 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (callcenter_id, agent, conversation_id)
     ) WITHOUT ROWID;
     CREATE INDEX conversation_agents_by_conversation ON conversation_agents(conversation_id);
+    "#,
+    // 8: recordings (IVR `<record>` and recorded conversations), naming their library file.
+    r#"
+    CREATE TABLE recordings (
+        id              TEXT PRIMARY KEY,
+        callcenter_id   TEXT NOT NULL REFERENCES callcenters(id) ON DELETE CASCADE,
+        kind            TEXT NOT NULL CHECK (kind IN ('ivr', 'conversation')),
+        call_id         TEXT,
+        conversation_id TEXT,
+        file            TEXT NOT NULL,
+        begin_ms        INTEGER NOT NULL,
+        end_ms          INTEGER NOT NULL,
+        duration_ms     INTEGER NOT NULL,
+        bytes           INTEGER NOT NULL
+    );
+    CREATE INDEX recordings_by_callcenter ON recordings(callcenter_id, begin_ms);
+    CREATE INDEX recordings_by_call ON recordings(callcenter_id, call_id);
+    CREATE INDEX recordings_by_conversation ON recordings(callcenter_id, conversation_id);
     "#,
 ];
 
@@ -889,6 +908,23 @@ impl Store for SqliteStore {
         conversation::close_running(&mut self.conn(), now_ms)
     }
 
+    fn save_recording(&self, row: &RecordingRow) -> Result<(), StoreError> {
+        recording::save(&self.conn(), row)
+    }
+
+    fn recording(&self, cc: &CallCenterId, id: &str) -> Result<Option<RecordingRow>, StoreError> {
+        recording::one(&self.conn(), cc, id)
+    }
+
+    fn list_recordings(
+        &self,
+        cc: &CallCenterId,
+        filter: &RecordingFilter,
+        page: Page,
+    ) -> Result<Paged<RecordingRow>, StoreError> {
+        recording::list(&self.conn(), cc, filter, page)
+    }
+
     fn append_event(
         &self,
         cc: &CallCenterId,
@@ -1002,7 +1038,7 @@ mod tests {
         )
         .unwrap();
         let store = SqliteStore::with_connection(conn).unwrap();
-        assert_eq!(store.schema_version().unwrap(), 7);
+        assert_eq!(store.schema_version().unwrap() as usize, MIGRATIONS.len());
         let cc = CallCenterId("cc".into());
         assert_eq!(store.callcenter(&cc).unwrap().unwrap().name, "old");
         let row = ConversationRow {
