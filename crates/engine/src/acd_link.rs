@@ -156,6 +156,8 @@ pub(crate) struct Joined {
     pub reserve: AgentState,
     /// The `<enqueue>`'s `hold_voice`, when it was resolved in time.
     pub hold: Option<Prompt>,
+    /// The `<enqueue>` asks for the conversation to be recorded.
+    pub record: bool,
 }
 
 /// What the endpoint must do for the link: the core and the IVR are the endpoint's.
@@ -375,6 +377,7 @@ impl AcdLink {
                     task,
                     reserve: q.voices.reserve.clone(),
                     hold: q.hold.clone(),
+                    record: q.voices.record,
                 })));
                 todo
             }
@@ -507,6 +510,8 @@ pub(crate) struct Voices {
     pub reserve: AgentState,
     /// `hold_voice`: played by the conversation to a member left alone hearing it.
     pub hold: Option<String>,
+    /// `record`: record the conversation.
+    pub record: bool,
 }
 
 impl Default for Voices {
@@ -518,6 +523,7 @@ impl Default for Voices {
             post: None,
             reserve: AgentState::IDLE,
             hold: None,
+            record: false,
         }
     }
 }
@@ -545,6 +551,7 @@ impl Voices {
                             b"pre_num_voice" => voices.pre = value,
                             b"post_num_voice" => voices.post = value,
                             b"hold_voice" => voices.hold = value,
+                            b"record" => voices.record = value.as_deref() == Some("true"),
                             b"reserve_state" => {
                                 if let Some(state) = value.and_then(|v| v.parse().ok()) {
                                     voices.reserve = state;
@@ -578,10 +585,11 @@ mod tests {
     #[test]
     fn voices_come_from_the_root_attributes() {
         let v = Voices::of(
-            r#"<enqueue wait_voice="wait.wav" play_num="true" pre_num_voice="agent.wav" hold_voice="hold.wav"><route><skill name="a"/></route></enqueue>"#,
+            r#"<enqueue wait_voice="wait.wav" play_num="true" pre_num_voice="agent.wav" hold_voice="hold.wav" record="true"><route><skill name="a"/></route></enqueue>"#,
         );
         assert_eq!(v.wait.as_deref(), Some("wait.wav"));
         assert_eq!(v.hold.as_deref(), Some("hold.wav"));
+        assert!(v.record);
         assert!(v.play_num);
         assert_eq!(v.pre.as_deref(), Some("agent.wav"));
         assert_eq!(v.post, None);

@@ -266,6 +266,8 @@ impl SipEndpoint {
         let (commands, commands_rx) = mpsc::channel(COMMAND_QUEUE);
         let ivr = ivr.map(|services| IvrLink::new(services, store.clone(), commands.clone()));
         let acd = AcdLink::new(ivr.as_ref().map(IvrLink::prompts));
+        let mut conv = crate::conversation::ConvLink::default();
+        conv.set_files(ivr.as_ref().and_then(IvrLink::files));
         let (answers, lookups_rx) = mpsc::unbounded_channel();
         let (media_tx, media_rx) = mpsc::unbounded_channel();
         let media_events =
@@ -289,7 +291,7 @@ impl SipEndpoint {
             }),
             commands: commands.clone(),
             cdr,
-            conv: crate::conversation::ConvLink::default(),
+            conv,
             store: store.clone(),
         };
         let endpoint =
@@ -645,6 +647,7 @@ impl Shell {
                 _ = census.tick() => self.census(),
                 Some(event) = media.recv() => {
                     self.core.on_media_event(self.clock.now(), self.clock.unix_ms(), &event);
+                    self.conversation_media_event(&event);
                 }
                 // Work already under way before new work: under a flood the network is
                 // always ready, and store answers (which release parked REGISTERs) and
@@ -769,9 +772,37 @@ impl Shell {
                     }
                 }
                 crate::conversation::Out::QueueCallerDone(call) => self.acd.forget(&call),
+                crate::conversation::Out::Recorded(recorded) => self.store_recording(*recorded),
             }
         }
         result
+    }
+
+    /// A conversation's recording file is complete (or failed).
+    fn conversation_media_event(&mut self, event: &sb_mediaworker::Event) {
+        let (conversation, complete) = match event {
+            sb_mediaworker::Event::RecordingFinished { conversation, .. } => (*conversation, true),
+            sb_mediaworker::Event::RecordingFailed { conversation, .. } => (*conversation, false),
+            _ => return,
+        };
+        self.with_conv(|conv, ctx| conv.on_recording_done(ctx, conversation, complete));
+    }
+
+    /// Publishes a finished conversation recording and stores its row, off the endpoint
+    /// task (file moves and the store block).
+    fn store_recording(&self, recorded: crate::conversation::Recorded) {
+        let Some(files) = self.ivr.as_ref().and_then(IvrLink::files) else {
+            return;
+        };
+        let store = self.store.clone();
+        tokio::spawn(async move {
+            let row = tokio::task::spawn_blocking(move || recorded.publish(&files)).await;
+            if let Ok(Some(row)) = row {
+                if let Err(error) = store.run(move |s| s.save_recording(&row)).await {
+                    tracing::warn!(%error, "conversation recording row not stored");
+                }
+            }
+        });
     }
 
     /// Does what the call-center link asks, on the core and the IVR sessions.
@@ -804,6 +835,7 @@ impl Shell {
                         task,
                         reserve,
                         hold,
+                        record,
                     } = *joined;
                     let conversation = self.with_conv(|conv, ctx| {
                         conv.queue_answered(
@@ -827,6 +859,9 @@ impl Shell {
                             self.with_conv(|conv, ctx| conv.set_hold_voice(ctx, &caller, prompt))
                         }
                         (Some(_), None) => {}
+                    }
+                    if record {
+                        self.with_conv(|conv, ctx| conv.record_caller(ctx, &caller));
                     }
                 }
                 Do::HoldVoice(caller, prompt) => {

@@ -189,6 +189,11 @@ impl IvrLink {
         self.services.prompts().clone()
     }
 
+    /// The media library, for conversation recordings.
+    pub fn files(&self) -> Option<sb_store::files::FileLibrary> {
+        self.services.files().cloned()
+    }
+
     /// A session is up: from now on its call's events reach it.
     pub fn started(&mut self, call: CallId, handle: IvrHandle) {
         if self.gone.remove(&call) {

@@ -40,6 +40,8 @@ pub enum Out {
     TellIvr(CallId, IvrMessage),
     /// A queued caller's conversation is over: the queue link forgets it.
     QueueCallerDone(CallId),
+    /// A conversation's recording is over: publish it and store its row.
+    Recorded(Box<super::recording::Recorded>),
 }
 
 /// Every conversation of the endpoint, its calls and the agents' connections. The
@@ -62,6 +64,10 @@ pub struct ConvLink {
     pub(super) transfer_tasks: HashMap<CallId, crate::acd::TaskId>,
     /// Calls hearing dial tone until the number dialled for them rings.
     pub(super) dial_tones: std::collections::HashSet<CallId>,
+    /// Where conversation recordings go (none: nothing is recorded).
+    pub(super) files: Option<sb_store::files::FileLibrary>,
+    /// Recordings in progress, by mixer.
+    pub(super) recordings: HashMap<sb_mediaworker::ConversationId, super::recording::Recording>,
     prefix: u64,
     next: u64,
     /// What the endpoint must do next (drained after every step).
@@ -253,9 +259,11 @@ impl ConvLink {
             .join(conversation, member.clone(), mode, ctx.ms)?;
         let leg = ctx.core.answered_media(call);
         let media = ctx.core.media_plane();
+        let mut created = false;
         if let Some(l) = self.live.get_mut(conversation) {
             l.calls.insert(member.clone(), call.clone());
             if l.media.is_none() {
+                created = true;
                 if let Ok(m) = media.create_conversation(leg) {
                     let hold = l.hold.clone().unwrap_or_else(sb_media::builtin::hold_music);
                     let _ = media.set_hold_prompt(m, Some(hold));
@@ -267,6 +275,9 @@ impl ConvLink {
                     tracing::warn!(conversation_id = %conversation, call_id = %call, %error, "member not mixed");
                 }
             }
+        }
+        if created {
+            self.maybe_record(ctx, conversation);
         }
         self.apply(ctx, &changes);
         if let MemberId::Agent(agent) = &member {

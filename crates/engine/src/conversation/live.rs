@@ -67,6 +67,10 @@ pub(crate) struct Live {
     pub prompt_initiator: bool,
     /// `hold_voice` of the `<enqueue>` that made it (else the built-in hold music).
     pub hold: Option<sb_media::player::Prompt>,
+    /// Its `<enqueue>` asked for a recording.
+    pub record: bool,
+    /// Its recording's id, once recording began.
+    pub record_file: Option<String>,
     /// callout: the number to dial once the agent's connection is in.
     pub follow: Option<(CallId, crate::conversation::Dial)>,
     /// Agents held by their foreground invitations: the mode each gets back and how many
@@ -98,6 +102,8 @@ impl Live {
             initiator: None,
             prompt_initiator: false,
             hold: None,
+            record: false,
+            record_file: None,
             inviting: HashMap::new(),
         }
     }

@@ -20,6 +20,7 @@ mod link;
 mod live;
 mod ops;
 mod publish;
+mod recording;
 mod request;
 mod tasks;
 
@@ -35,6 +36,7 @@ pub use ops::Members;
 pub use publish::{
     AGENT_CONVERSATION_CHANGED, CONVERSATION_BEGIN, CONVERSATION_END, CONVERSATION_PARTS_CHANGED,
 };
+pub use recording::{Recorded, Recording};
 pub use request::{ConversationError, Created, Dial, Operation};
 pub use sb_acd::conversation::{ConversationId, Mode};
 pub use tasks::{TaskTicket, TicketNews};

@@ -550,6 +550,7 @@ impl ConvLink {
                     l.initiator = Some(agent.name.clone());
                     l.pending += 1;
                     l.prompt_initiator = !background;
+                    l.record = enqueue.record;
                 }
                 self.connect_agent(ctx, cc, &agent.name, &agent.extension, &conversation, mode)?;
                 self.after_initiator(ctx, &conversation, &agent.name);

@@ -123,7 +123,7 @@ impl ConvLink {
             begin_time: conv.begin_ms,
             end_time: conv.ended.map(|(_, at)| at),
             end_reason: conv.ended.map(|(r, _)| r.as_str().to_owned()),
-            record_file: None,
+            record_file: l.record_file.clone(),
             members,
         })
     }

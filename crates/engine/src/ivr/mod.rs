@@ -153,6 +153,11 @@ impl IvrServices {
     pub fn prompts(&self) -> &PromptResolver {
         &self.prompts
     }
+
+    /// The media library recordings go to, if the server has one.
+    pub fn files(&self) -> Option<&FileLibrary> {
+        self.files.as_ref()
+    }
 }
 
 /// A call center's queue vocabulary, to validate `<enqueue>` while parsing

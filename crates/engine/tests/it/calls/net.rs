@@ -141,6 +141,16 @@ impl Net {
         Net::build_with(false, false, settings)
     }
 
+    /// As [`Net::for_conversations`], for a call center that records every conversation.
+    pub fn recording_everything() -> Net {
+        let settings = Settings {
+            outbound_patterns: vec!["555.".into()],
+            record: true,
+            ..Settings::default()
+        };
+        Net::build_with(false, false, settings)
+    }
+
     fn build(register: bool, rate_limit: bool) -> Net {
         let settings = Settings {
             outbound_patterns: vec!["555.".into()],

@@ -16,6 +16,7 @@ mod invite_out_adds_a_number;
 mod inviter_hold_is_counted;
 mod join_and_voice_modes;
 mod random_operations_keep_the_rules;
+mod recorded_when_asked;
 mod records_say_how_it_went;
 mod xfer_agent_moves_an_ivr_caller;
 mod xfer_out_moves_the_party;
