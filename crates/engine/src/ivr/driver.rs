@@ -43,6 +43,7 @@ enum Wake {
 struct Recording {
     name: String,
     staged: PathBuf,
+    begin_ms: u64,
 }
 
 pub(super) struct Driver<M, C> {
@@ -400,7 +401,12 @@ impl<M: IvrMedia, C: CallControl> Driver<M, C> {
         if self.media.start_recording(&staged).is_err() {
             return failed;
         }
-        self.recording = Some(Recording { name, staged });
+        let begin_ms = self.services.clock.unix_ms();
+        self.recording = Some(Recording {
+            name,
+            staged,
+            begin_ms,
+        });
         Ok(())
     }
 
@@ -412,13 +418,36 @@ impl<M: IvrMedia, C: CallControl> Driver<M, C> {
             return failed;
         };
         let cc = self.call.callcenter.clone();
-        let Recording { name, staged } = recording;
+        let Recording {
+            name,
+            staged,
+            begin_ms,
+        } = recording;
         let record_id = name.clone();
-        let adopted = tokio::task::spawn_blocking(move || files.adopt(&cc, &name, &staged)).await;
-        match adopted {
-            Ok(Ok(_)) => Some(Input::RecordingDone { record_id }),
-            _ => failed,
+        let (owner, file) = (cc.clone(), name.clone());
+        let adopted =
+            tokio::task::spawn_blocking(move || files.adopt(&owner, &file, &staged)).await;
+        let Ok(Ok(meta)) = adopted else {
+            return failed;
+        };
+        // 16-bit mono PCM at 8 kHz after a 44-byte header.
+        let row = sb_store::RecordingRow {
+            id: name.clone(),
+            callcenter_id: cc,
+            kind: sb_store::RecordingKind::Ivr,
+            call_id: Some(self.call.call_id.clone()),
+            conversation_id: None,
+            file: name,
+            begin_time: begin_ms,
+            end_time: self.services.clock.unix_ms(),
+            duration_ms: meta.size.saturating_sub(44) * 1000 / 16_000,
+            bytes: meta.size,
+        };
+        let store = self.services.events.store();
+        if let Err(error) = store.run(move |s| s.save_recording(&row)).await {
+            tracing::warn!(call_id = %self.call.call_id, %error, "recording row not stored");
         }
+        Some(Input::RecordingDone { record_id })
     }
 
     async fn call_end(&self, params: &[(&'static str, &str)]) {

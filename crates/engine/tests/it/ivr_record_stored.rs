@@ -1,5 +1,6 @@
 //! `<record>`: the recording is written to a hidden staging file, published in the call
-//! center's media library when complete, and its name is the `record_id` output.
+//! center's media library when complete, its name is the `record_id` output, and a
+//! recordings row describes it.
 
 use switchboard_engine::ivr::IvrMessage;
 
@@ -37,4 +38,15 @@ async fn the_finished_recording_is_downloadable_under_its_record_id() {
     assert_eq!(saved.param("keys").as_deref(), Some("#"));
     let stored = h.files.read(&h.cc, &record_id).unwrap();
     assert_eq!(stored.as_deref(), Some(&b"RIFF-recorded-audio"[..]));
+    let row = h
+        .store
+        .blocking()
+        .recording(&h.cc, &record_id)
+        .unwrap()
+        .expect("a recordings row");
+    assert_eq!(row.kind, sb_store::RecordingKind::Ivr);
+    assert_eq!(row.call_id.as_deref(), Some(crate::ivr_support::CALL_ID));
+    assert_eq!(row.file, record_id);
+    assert_eq!(row.bytes, 19);
+    assert!(row.end_time >= row.begin_time);
 }

@@ -284,6 +284,7 @@ pub struct Harness {
     pub ops: mpsc::UnboundedReceiver<Op>,
     pub events: broadcast::Receiver<Arc<sb_store::StoredEvent>>,
     pub files: FileLibrary,
+    pub store: StoreHandle,
     pub cc: CallCenterId,
     _dir: tempfile::TempDir,
 }
@@ -311,7 +312,7 @@ impl Harness {
             )
             .unwrap()
             .id;
-        let (bus, _wake) = sb_events::EventBus::new(store);
+        let (bus, _wake) = sb_events::EventBus::new(store.clone());
         let events = bus.subscribe();
         let files = FileLibrary::new(dir.path().join("media"));
         let mut config = IvrConfig::new(Some(files.clone()), dir.path().join("cache"));
@@ -334,6 +335,7 @@ impl Harness {
             ops,
             events,
             files,
+            store,
             cc,
             _dir: dir,
         }
