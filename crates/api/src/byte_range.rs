@@ -28,7 +28,7 @@ impl ByteRange {
 
     /// How many bytes the range holds.
     pub fn len(self) -> u64 {
-        self.end - self.start
+        self.end.saturating_sub(self.start)
     }
 
     /// Whether the range holds nothing.
