@@ -78,6 +78,20 @@ pub enum ApiError {
         /// The id asked for.
         id: String,
     },
+    /// A record exists but the file holding its content does not (deleted from the data
+    /// directory, or never published).
+    #[error(
+        "{what} {id} exists, but its file {file} is no longer in the call center's files \
+         (deleted or moved from the data directory); its metadata can still be read"
+    )]
+    FileMissing {
+        /// The kind of record.
+        what: &'static str,
+        /// The record's id.
+        id: String,
+        /// The file it names.
+        file: String,
+    },
     /// No such route.
     #[error("no route {method} {path}; the endpoints are listed at /v1/openapi.json")]
     NoRoute {
@@ -136,6 +150,7 @@ impl ApiError {
             ApiError::Forbidden(_) => "403001",
             ApiError::NotFound { .. } => "404001",
             ApiError::NoRoute { .. } => "404002",
+            ApiError::FileMissing { .. } => "404003",
             ApiError::MethodNotAllowed { .. } => "405001",
             ApiError::Conflict(_) => "409001",
             ApiError::Unavailable(_) => "503001",
@@ -154,7 +169,9 @@ impl ResponseError for ApiError {
             ApiError::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
-            ApiError::NotFound { .. } | ApiError::NoRoute { .. } => StatusCode::NOT_FOUND,
+            ApiError::NotFound { .. } | ApiError::NoRoute { .. } | ApiError::FileMissing { .. } => {
+                StatusCode::NOT_FOUND
+            }
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -221,6 +238,11 @@ mod tests {
             ApiError::MethodNotAllowed {
                 method: "PUT".into(),
                 path: "/".into(),
+            },
+            ApiError::FileMissing {
+                what: "recording",
+                id: "r".into(),
+                file: "r.wav".into(),
             },
             ApiError::Conflict("c".into()),
             ApiError::Unavailable("s"),

@@ -7,7 +7,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::{
     admin, agent_membership, agent_ops, agents, calls, conditions, conversation_records,
-    conversations, events, extensions, invitations, media, queue, tenant, trunks,
+    conversations, events, extensions, invitations, media, queue, recordings, tenant, trunks,
 };
 
 /// The API's OpenAPI description.
@@ -44,6 +44,7 @@ use crate::{
         invitations::invite_agent, invitations::invite_out,
         queue::list, queue::get, queue::cancel,
         media::put, media::list, media::get, media::delete,
+        recordings::list, recordings::get, recordings::file,
         events::replay, events::stream, events::parked, events::test,
     ),
     modifiers(&BearerAuth),

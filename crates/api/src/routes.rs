@@ -10,7 +10,7 @@ use actix_web::{web, HttpRequest, HttpResponse, Route};
 use crate::envelope::ApiError;
 use crate::{
     admin, agent_membership, agent_ops, agents, calls, conditions, conversation_records,
-    conversations, events, extensions, invitations, media, queue, tenant, trunks,
+    conversations, events, extensions, invitations, media, queue, recordings, tenant, trunks,
 };
 
 /// The long form's call-center segment.
@@ -150,6 +150,18 @@ fn callcenter_routes(cfg: &mut web::ServiceConfig, prefix: &str) {
                 web::get().to(media::get),
                 web::delete().to(media::delete),
             ],
+        ))
+        .service(resource(
+            &at("/recording"),
+            vec![web::get().to(recordings::list)],
+        ))
+        .service(resource(
+            &at("/recording/{id}"),
+            vec![web::get().to(recordings::get)],
+        ))
+        .service(resource(
+            &at("/recording/{id}/file"),
+            vec![web::get().to(recordings::file)],
         ))
         .service(resource(
             &at("/events"),

@@ -18,4 +18,8 @@ mod media;
 mod offered_tasks;
 mod params;
 mod queue;
+mod recording_download;
+mod recording_list;
+mod recording_metadata;
+mod recording_not_found;
 mod trunks;
