@@ -100,6 +100,22 @@ impl Site {
         self.call(&self.token, method, path, body)
     }
 
+    /// Polls a GET (up to 10 s) until it succeeds; its `data`. For what the server writes
+    /// behind (records, recordings).
+    pub fn eventually_api(&self, what: &str, path: &str) -> Value {
+        for _ in 0..200 {
+            let r = request(self.server.http, "GET", path, Some(&self.token), None);
+            if let Ok(r) = r {
+                let v: Value = serde_json::from_str(&r.body).unwrap_or_default();
+                if v["code"] == "000000" {
+                    return v["data"].clone();
+                }
+            }
+            std::thread::park_timeout(Duration::from_millis(50));
+        }
+        panic!("{what}: GET {path} never succeeded");
+    }
+
     /// An extension `user`/`password` and an idle agent `name` reached there.
     pub fn agent(&self, name: &str, user: &str, password: &str) {
         let ext = self.api(

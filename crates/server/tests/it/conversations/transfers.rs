@@ -9,8 +9,9 @@ use super::{about, Site};
 fn transfers_hand_the_customer_on_and_dissolve_hangs_everyone_up() {
     let dir = tempfile::tempdir().unwrap();
     let site = Site::start(dir.path(), "31200-31399", "127.0.0.7");
-    // US ringback (2 s on, 4 s off) is on long enough to be heard in one listening round.
-    site.update(json!({"settings": {"tone_region": "US"}}));
+    // US ringback (2 s on, 4 s off) is on long enough to be heard in one listening round;
+    // every conversation is recorded.
+    site.update(json!({"settings": {"tone_region": "US", "record": true}}));
     site.agent("alice", "alice002", "alicepw2");
     site.agent("bob", "bob00002", "bobpw002");
     let run = site.run(
@@ -53,5 +54,27 @@ fn transfers_hand_the_customer_on_and_dissolve_hangs_everyone_up() {
         about(&events, "callcenter.conversation.begin", last).len(),
         1
     );
+
+    // Each conversation was recorded; the end events name the files, which download.
+    for end in &ends {
+        let file = end["record_file"]
+            .as_str()
+            .expect("record_file in the end event");
+        let path = format!("/v1/callcenter/recording/{file}");
+        let row = site.eventually_api("the recording's row", &path);
+        assert_eq!(row["kind"], "conversation", "{row}");
+        assert_eq!(row["conversation_id"], end["id"], "{row}");
+        assert!(row["duration_ms"].as_u64().unwrap() > 500, "{row}");
+        let wav = sb_testkit::http::request(
+            site.server.http,
+            "GET",
+            &format!("{path}/file"),
+            Some(&site.token),
+            None,
+        )
+        .unwrap();
+        assert_eq!(wav.status, 200);
+        assert!(wav.body.starts_with("RIFF"), "a WAV file");
+    }
     assert!(site.terminate(), "the server stops cleanly");
 }
