@@ -184,17 +184,7 @@ impl ListParams {
             .agent
             .map(|a| AgentName::new(&a).map_err(|e| ApiError::bad("agent", e.to_string())))
             .transpose()?;
-        if let (Some(from), Some(to)) = (self.begin_from, self.begin_to) {
-            if to <= from {
-                return Err(ApiError::bad(
-                    "begin_to",
-                    format!(
-                        "must be later than `begin_from` ({from}): the range is \
-                         begin_from <= begin_time < begin_to, found {to}"
-                    ),
-                ));
-            }
-        }
+        crate::params::begin_window(self.begin_from, self.begin_to)?;
         let filter = ConversationFilter {
             state: self.state.map(|s| s.as_str().to_owned()),
             agent: agent.map(|a| a.as_str().to_owned()),

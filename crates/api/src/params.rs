@@ -230,6 +230,21 @@ impl Paging {
     }
 }
 
+/// Checks a list's `begin_from`/`begin_to` window: `begin_from <= begin_time < begin_to`, so
+/// `begin_to` must be later than `begin_from` when both are given.
+pub fn begin_window(from: Option<u64>, to: Option<u64>) -> Result<(), ApiError> {
+    match (from, to) {
+        (Some(from), Some(to)) if to <= from => Err(ApiError::bad(
+            "begin_to",
+            format!(
+                "must be later than `begin_from` ({from}): the range is \
+                 begin_from <= begin_time < begin_to, found {to}"
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// The list shape of SPEC §2.
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]

@@ -118,17 +118,7 @@ impl ListParams {
             page_size: self.page_size,
         }
         .page()?;
-        if let (Some(from), Some(to)) = (self.begin_from, self.begin_to) {
-            if to <= from {
-                return Err(ApiError::bad(
-                    "begin_to",
-                    format!(
-                        "must be later than `begin_from` ({from}): the range is \
-                         begin_from <= begin_time < begin_to, found {to}"
-                    ),
-                ));
-            }
-        }
+        crate::params::begin_window(self.begin_from, self.begin_to)?;
         let filter = RecordingFilter {
             conversation_id: id_filter("conversation_id", self.conversation_id)?,
             call_id: id_filter("call_id", self.call_id)?,
