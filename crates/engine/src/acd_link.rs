@@ -128,6 +128,8 @@ struct Queued {
     voices: Voices,
     /// `hold_voice`, once resolved.
     hold: Option<Prompt>,
+    /// The call's own `user_data`.
+    user_data: Option<String>,
 }
 
 /// The call-center state the endpoint keeps.
@@ -153,11 +155,10 @@ pub(crate) struct Joined {
     pub extension: sb_store::ExtensionId,
     pub agent_call: CallId,
     pub task: TaskId,
-    pub reserve: AgentState,
+    /// What the `<enqueue>` says about the conversation.
+    pub terms: crate::conversation::Terms,
     /// The `<enqueue>`'s `hold_voice`, when it was resolved in time.
     pub hold: Option<Prompt>,
-    /// The `<enqueue>` asks for the conversation to be recorded.
-    pub record: bool,
 }
 
 /// What the endpoint must do for the link: the core and the IVR are the endpoint's.
@@ -272,6 +273,7 @@ impl AcdLink {
                 answered: false,
                 voices,
                 hold: None,
+                user_data: request.user_data.clone(),
             },
         );
         let (tx, mut rx) = mpsc::unbounded_channel();
@@ -375,9 +377,8 @@ impl AcdLink {
                     extension,
                     agent_call: CallId(agent_call.0),
                     task,
-                    reserve: q.voices.reserve.clone(),
+                    terms: q.voices.terms(q.user_data.clone()),
                     hold: q.hold.clone(),
-                    record: q.voices.record,
                 })));
                 todo
             }
@@ -512,6 +513,10 @@ pub(crate) struct Voices {
     pub hold: Option<String>,
     /// `record`: record the conversation.
     pub record: bool,
+    /// `conversation_timeout`, in seconds.
+    pub timeout: Option<u64>,
+    /// `user_data`.
+    pub user_data: Option<String>,
 }
 
 impl Default for Voices {
@@ -524,11 +529,27 @@ impl Default for Voices {
             reserve: AgentState::IDLE,
             hold: None,
             record: false,
+            timeout: None,
+            user_data: None,
         }
     }
 }
 
 impl Voices {
+    /// What the document says about the conversation the caller lands in; the call's own
+    /// `user_data` (from the IVR) wins over the document's, as for the task.
+    pub fn terms(&self, user_data: Option<String>) -> crate::conversation::Terms {
+        crate::conversation::Terms {
+            reserve: self.reserve.clone(),
+            timeout: self
+                .timeout
+                .filter(|s| *s > 0)
+                .map(std::time::Duration::from_secs),
+            user_data: user_data.or_else(|| self.user_data.clone()),
+            record: self.record,
+        }
+    }
+
     /// The root element's attributes; the document was validated when the IVR parsed it,
     /// so anything unreadable here means "nothing special".
     pub fn of(xml: &str) -> Voices {
@@ -552,6 +573,10 @@ impl Voices {
                             b"post_num_voice" => voices.post = value,
                             b"hold_voice" => voices.hold = value,
                             b"record" => voices.record = value.as_deref() == Some("true"),
+                            b"conversation_timeout" => {
+                                voices.timeout = value.and_then(|v| v.parse().ok())
+                            }
+                            b"user_data" => voices.user_data = value,
                             b"reserve_state" => {
                                 if let Some(state) = value.and_then(|v| v.parse().ok()) {
                                     voices.reserve = state;
@@ -593,6 +618,16 @@ mod tests {
         assert!(v.play_num);
         assert_eq!(v.pre.as_deref(), Some("agent.wav"));
         assert_eq!(v.post, None);
+        let v = Voices::of(
+            r#"<enqueue conversation_timeout="90" user_data="doc"><route><skill name="a"/></route></enqueue>"#,
+        );
+        let terms = v.terms(None);
+        assert_eq!(terms.timeout, Some(std::time::Duration::from_secs(90)));
+        assert_eq!(terms.user_data.as_deref(), Some("doc"));
+        assert_eq!(
+            v.terms(Some("call".into())).user_data.as_deref(),
+            Some("call")
+        );
         assert_eq!(Voices::of("<enqueue/>"), Voices::default());
         assert_eq!(Voices::of("not xml <"), Voices::default());
         assert!(matches!(

@@ -833,9 +833,8 @@ impl Shell {
                         extension,
                         agent_call,
                         task,
-                        reserve,
+                        terms,
                         hold,
-                        record,
                     } = *joined;
                     let conversation = self.with_conv(|conv, ctx| {
                         conv.queue_answered(
@@ -846,7 +845,7 @@ impl Shell {
                             extension,
                             &agent_call,
                             &task,
-                            reserve,
+                            &terms,
                         )
                     });
                     match (conversation, hold) {
@@ -859,9 +858,6 @@ impl Shell {
                             self.with_conv(|conv, ctx| conv.set_hold_voice(ctx, &caller, prompt))
                         }
                         (Some(_), None) => {}
-                    }
-                    if record {
-                        self.with_conv(|conv, ctx| conv.record_caller(ctx, &caller));
                     }
                 }
                 Do::HoldVoice(caller, prompt) => {

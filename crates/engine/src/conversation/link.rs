@@ -160,6 +160,7 @@ impl ConvLink {
         if let Some(terms) = terms {
             live.reserve = Some(terms.reserve.clone());
             live.user_data.clone_from(&terms.user_data);
+            live.record = terms.record;
         }
         self.live.insert(id.clone(), live);
         self.publish_begin(&id);

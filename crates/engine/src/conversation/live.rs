@@ -166,22 +166,38 @@ pub(crate) enum Purpose {
 }
 
 /// What an `<enqueue>` document says about the conversation its task makes (SPEC §8).
-#[derive(Debug, Clone)]
-pub(crate) struct Terms {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Terms {
     /// `reserve_state`: where the agent it found goes when this is its last conversation.
     pub reserve: AgentState,
-    /// `conversation_timeout`.
+    /// `conversation_timeout` (`None`: the call center's).
     pub timeout: Option<Duration>,
     /// `user_data`, sent with the conversation's events.
     pub user_data: Option<String>,
+    /// `record`: record the conversation.
+    pub record: bool,
+}
+
+impl Default for Terms {
+    /// An `<enqueue>` that says nothing special.
+    fn default() -> Self {
+        Terms {
+            reserve: AgentState::IDLE,
+            timeout: None,
+            user_data: None,
+            record: false,
+        }
+    }
 }
 
 impl Terms {
+    /// The terms of a parsed `<enqueue>`.
     pub fn of(enqueue: &sb_acd::enqueue::Enqueue) -> Self {
         Terms {
             reserve: enqueue.reserve_state.clone(),
             timeout: enqueue.conversation_timeout,
             user_data: enqueue.user_data.clone(),
+            record: enqueue.record,
         }
     }
 }

@@ -31,6 +31,7 @@ use sb_store::{CallCenterId, Extension, StoreHandle};
 use tokio::sync::{mpsc, oneshot};
 
 pub use link::{ConvLink, Ctx, Out};
+pub use live::Terms;
 pub(crate) use live::{Target, TaskNews};
 pub use ops::Members;
 pub use publish::{

@@ -550,7 +550,6 @@ impl ConvLink {
                     l.initiator = Some(agent.name.clone());
                     l.pending += 1;
                     l.prompt_initiator = !background;
-                    l.record = enqueue.record;
                 }
                 self.connect_agent(ctx, cc, &agent.name, &agent.extension, &conversation, mode)?;
                 self.after_initiator(ctx, &conversation, &agent.name);
@@ -643,17 +642,17 @@ impl ConvLink {
         extension: sb_store::ExtensionId,
         agent_call: &CallId,
         task: &crate::acd::TaskId,
-        reserve: sb_acd::agent::AgentState,
+        terms: &Terms,
     ) -> Option<ConversationId> {
         if ctx.core.answered_media(caller).is_none()
             || ctx.core.answered_media(agent_call).is_none()
         {
             return None;
         }
-        let conversation = self.create(ctx, cc, Kind::Queue);
+        let conversation = ConversationId(self.id());
+        self.create_as(ctx, cc, Kind::Queue, conversation.clone(), Some(terms));
         if let Some(l) = self.live.get_mut(&conversation) {
             l.queue_id = Some(task.to_string());
-            l.reserve = Some(reserve);
             l.ivr.insert(caller.clone());
             l.ivr_agent = Some(agent.clone());
             l.extensions.insert(agent.clone(), extension);

@@ -12,7 +12,6 @@ use sb_store::files::FileLibrary;
 use sb_store::{CallCenterId, RecordingKind, RecordingRow};
 
 use super::link::{ConvLink, Ctx, Out};
-use crate::core::call::CallId;
 
 /// A conversation's recording in progress.
 #[derive(Debug, Clone)]
@@ -116,18 +115,6 @@ impl ConvLink {
         if let Some(l) = self.live.get_mut(conversation) {
             l.record_file = Some(name);
         }
-    }
-
-    /// The `<enqueue>` that brought `caller` asks for its conversation to be recorded.
-    pub fn record_caller(&mut self, ctx: &mut Ctx<'_>, caller: &CallId) {
-        let Some(super::live::Role::Outside { conversation }) = self.roles.get(caller) else {
-            return;
-        };
-        let conversation = conversation.clone();
-        if let Some(l) = self.live.get_mut(&conversation) {
-            l.record = true;
-        }
-        self.maybe_record(ctx, &conversation);
     }
 
     /// The media plane finished (`complete`) or gave up a recording file of `media`;

@@ -15,6 +15,7 @@ mod invite_agent_adds_an_agent;
 mod invite_out_adds_a_number;
 mod inviter_hold_is_counted;
 mod join_and_voice_modes;
+mod queue_terms_of_the_enqueue;
 mod random_operations_keep_the_rules;
 mod recorded_when_asked;
 mod records_say_how_it_went;

@@ -6,7 +6,7 @@
 use sb_acd::conversation::ConversationId;
 use sb_store::files::FileLibrary;
 use sb_store::RecordingKind;
-use switchboard_engine::conversation::{Operation, Out, Recorded};
+use switchboard_engine::conversation::{Operation, Out, Recorded, Terms};
 
 use super::support::*;
 use crate::calls::net::{cc, Net, Phone};
@@ -93,13 +93,16 @@ fn the_enqueue_asks_for_a_recording_of_one_conversation() {
     let (_dir, files) = library();
     net.conv.set_files(Some(files.clone()));
     let mut trunk = Phone::trunk();
-    let (conversation, caller, _) = queue_conversation(&mut net, &mut trunk, "1002");
+    let (plain, _, _) = queue_conversation(&mut net, &mut trunk, "1002");
     assert_eq!(mixer(&net).1, None, "the call center does not record");
-    net.conv_step(|c, ctx| c.record_caller(ctx, &caller));
+    dissolve(&mut net, &plain);
+    let terms = Terms {
+        record: true,
+        ..Terms::default()
+    };
+    let (conversation, _, _) = queue_conversation_on(&mut net, &mut trunk, "1003", &terms);
     let (media, staged) = mixer(&net);
-    assert!(staged.is_some());
-    net.conv_step(|c, ctx| c.record_caller(ctx, &caller));
-    assert_eq!(mixer(&net).1, staged, "asked twice, recorded once");
+    assert!(staged.is_some(), "<enqueue record=\"true\">");
 
     dissolve(&mut net, &conversation);
     net.conv_step(|c, ctx| assert!(c.on_recording_done(ctx, media, false)));

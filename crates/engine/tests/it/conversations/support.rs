@@ -12,7 +12,7 @@ use sb_mediaworker::LegId;
 use sb_sip::message::Request;
 use switchboard_engine::acd::{AgentCallId, FailCause, TaskId, TaskUpdate};
 use switchboard_engine::conversation::{
-    ConversationError, Created, Dial, Operation, Out, TaskTicket, TicketNews,
+    ConversationError, Created, Dial, Operation, Out, TaskTicket, Terms, TicketNews,
 };
 use switchboard_engine::ivr::{EnqueueOutcome, IvrMessage};
 use switchboard_engine::CallId;
@@ -263,6 +263,16 @@ pub fn queue_conversation(
     trunk: &mut Phone,
     user: &str,
 ) -> (ConversationId, CallId, CallId) {
+    queue_conversation_on(net, trunk, user, &Terms::default())
+}
+
+/// As [`queue_conversation`], on what the `<enqueue>` says (`terms`).
+pub fn queue_conversation_on(
+    net: &mut Net,
+    trunk: &mut Phone,
+    user: &str,
+    terms: &Terms,
+) -> (ConversationId, CallId, CallId) {
     let caller = net.ivr_caller(trunk);
     let agent_call = net.answered_agent_call(user, &format!("agent-{user}-{}", caller.0));
     let ext = extension(user).unwrap().id;
@@ -276,7 +286,7 @@ pub fn queue_conversation(
                 ext,
                 &agent_call,
                 &TaskId(77),
-                AgentState::IDLE,
+                terms,
             )
         })
         .expect("both calls are up");
