@@ -268,6 +268,7 @@ impl SipEndpoint {
         let acd = AcdLink::new(ivr.as_ref().map(IvrLink::prompts));
         let mut conv = crate::conversation::ConvLink::default();
         conv.set_files(ivr.as_ref().and_then(IvrLink::files));
+        conv.set_prompts(ivr.as_ref().map(IvrLink::prompts));
         let (answers, lookups_rx) = mpsc::unbounded_channel();
         let (media_tx, media_rx) = mpsc::unbounded_channel();
         let media_events =

@@ -93,6 +93,11 @@ impl ConvLink {
         } else {
             self.dial_tones.remove(call);
         }
+        if tone.is_none() {
+            self.queue_prompts.insert(call.clone());
+        } else {
+            self.queue_prompts.remove(call);
+        }
         let play = prompt(ctx, &cc, call, tone);
         if let (Some(play), Some(l)) = (play, self.live.get_mut(conversation)) {
             if let Some(old) = l.prompts.insert(call.clone(), play) {
@@ -109,6 +114,7 @@ impl ConvLink {
         if let Some(l) = self.live.get_mut(conversation) {
             for (call, play) in l.prompts.drain() {
                 self.dial_tones.remove(&call);
+                self.queue_prompts.remove(&call);
                 ctx.core.stop_playback(play);
             }
         }
@@ -155,11 +161,30 @@ impl ConvLink {
         request: TaskRequest,
         reply: tokio::sync::oneshot::Sender<Result<super::Created, super::ConversationError>>,
         mut created: super::Created,
+        wait_voice: Option<String>,
     ) {
         let (Some(hub), Some(news)) = (self.hub.clone(), self.news.clone()) else {
             let _ = reply.send(Err(super::ConversationError::Stopped));
             return;
         };
+        if let (Some(name), Some(resolver)) = (wait_voice, self.resolver.clone()) {
+            let (target, news) = (target.clone(), news.clone());
+            tokio::spawn(async move {
+                let source = crate::acd_link::source_of(&name);
+                match resolver.resolve(&target.cc, &source).await {
+                    Ok(prompt) => {
+                        let command = Command::ConversationTask {
+                            target: Box::new(target),
+                            news: TaskNews::WaitVoice(prompt),
+                        };
+                        let _ = news.send(command).await;
+                    }
+                    Err(error) => {
+                        tracing::warn!(%name, %error, "wait_voice not found: hold music instead")
+                    }
+                }
+            });
+        }
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let request = TaskRequest {
             reports: Some(tx),
@@ -240,6 +265,48 @@ impl ConvLink {
                 self.missed(ctx, target, enqueue_cause(cause));
             }
             TaskNews::Update(_) => {}
+            TaskNews::WaitVoice(prompt) => self.wait_voice(ctx, &target, &prompt),
+        }
+    }
+
+    /// How operations' `<enqueue>` `wait_voice` prompts are found (none: the built-in
+    /// music plays).
+    pub fn set_prompts(&mut self, resolver: Option<crate::ivr::PromptResolver>) {
+        self.resolver = resolver;
+    }
+
+    /// Whoever hears the queue prompt while `target`'s task runs hears the `<enqueue>`'s
+    /// `wait_voice` instead of the built-in music from now on.
+    pub(crate) fn wait_voice(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        target: &Target,
+        prompt: &sb_media::player::Prompt,
+    ) {
+        let (conversation, party) = match &target.purpose {
+            Purpose::Transfer { from, party, .. } => (from.clone(), Some(party.clone())),
+            _ => (target.conversation.clone(), None),
+        };
+        let waiting: Vec<CallId> = self.queue_prompts.iter().cloned().collect();
+        for call in waiting {
+            if party.as_ref() == Some(&call) {
+                if let Some(old) = self.transfer_prompts.remove(&call) {
+                    ctx.core.stop_playback(old);
+                    if let Some(play) = ctx.core.play_loop(&call, prompt.clone()) {
+                        self.transfer_prompts.insert(call, play);
+                    }
+                    continue;
+                }
+            }
+            let Some(l) = self.live.get_mut(&conversation) else {
+                continue;
+            };
+            if let Some(old) = l.prompts.remove(&call) {
+                ctx.core.stop_playback(old);
+                if let Some(play) = ctx.core.play_loop(&call, prompt.clone()) {
+                    l.prompts.insert(call, play);
+                }
+            }
         }
     }
 

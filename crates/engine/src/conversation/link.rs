@@ -64,6 +64,10 @@ pub struct ConvLink {
     pub(super) transfer_tasks: HashMap<CallId, crate::acd::TaskId>,
     /// Calls hearing dial tone until the number dialled for them rings.
     pub(super) dial_tones: std::collections::HashSet<CallId>,
+    /// Calls hearing the queue prompt while a task looks for an agent for them.
+    pub(super) queue_prompts: std::collections::HashSet<CallId>,
+    /// Resolves an `<enqueue>`'s `wait_voice` (none: the built-in music stays).
+    pub(super) resolver: Option<crate::ivr::PromptResolver>,
     /// Where conversation recordings go (none: nothing is recorded).
     pub(super) files: Option<sb_store::files::FileLibrary>,
     /// Recordings in progress, by mixer.

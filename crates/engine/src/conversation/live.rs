@@ -220,4 +220,6 @@ pub(crate) enum TaskNews {
     Refused,
     /// The task moved on.
     Update(TaskUpdate),
+    /// The `<enqueue>`'s `wait_voice`, resolved: the queue prompt of whoever waits.
+    WaitVoice(sb_media::player::Prompt),
 }

@@ -70,6 +70,7 @@ impl ConvLink {
             enqueue,
             reply,
         } = request;
+        let enqueue_wait_voice = enqueue.as_ref().and_then(|e| e.wait_voice.clone());
         let queued = match (op, enqueue) {
             (
                 op @ (Operation::CallAgent { .. }
@@ -83,7 +84,10 @@ impl ConvLink {
             }
         };
         match queued {
-            Ok((target, task, created)) => self.start_task(target, task, reply, created),
+            Ok((target, task, created)) => {
+                let wait_voice = enqueue_wait_voice.clone();
+                self.start_task(target, task, reply, created, wait_voice)
+            }
             Err(e) => {
                 let _ = reply.send(Err(e));
             }
@@ -489,6 +493,9 @@ impl ConvLink {
             self.end(ctx, conversation, EndReason::MemberLeft, None)?;
             if tone == Some(ToneKind::Dial) {
                 self.dial_tones.insert(party.clone());
+            }
+            if tone.is_none() {
+                self.queue_prompts.insert(party.clone());
             }
             if let Some(play) = super::flow::prompt(ctx, cc, &party, tone) {
                 self.transfer_prompts.insert(party, play);

@@ -34,6 +34,8 @@ pub enum TicketNews {
     Refused,
     /// The task moved on (an agent rings, answered, or none was found).
     Update(TaskUpdate),
+    /// The `<enqueue>`'s `wait_voice` was resolved to this prompt.
+    WaitVoice(sb_media::player::Prompt),
 }
 
 impl ConvLink {
@@ -62,6 +64,7 @@ impl ConvLink {
             TicketNews::Created(task) => TaskNews::Created(task),
             TicketNews::Refused => TaskNews::Refused,
             TicketNews::Update(update) => TaskNews::Update(update),
+            TicketNews::WaitVoice(prompt) => TaskNews::WaitVoice(prompt),
         };
         self.on_task(ctx, ticket.target.clone(), news);
     }

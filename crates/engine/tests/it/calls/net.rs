@@ -684,6 +684,8 @@ struct TrackState {
     next: u64,
     /// Our play id → the leg, what, the inner id, and whether it still plays.
     plays: std::collections::BTreeMap<u64, (LegId, Heard, PlayId, bool)>,
+    /// The prompt each looped play plays.
+    loops: HashMap<u64, Prompt>,
 }
 
 /// [`FakeMedia`] with an account of what is played to single legs and what was stopped,
@@ -714,6 +716,16 @@ impl Tracked {
         let id = s.next;
         s.plays.insert(id, (leg, what, inner, true));
         Ok(PlayId(id))
+    }
+
+    /// The prompts still looping to `leg`, oldest first.
+    pub fn looping(&self, leg: LegId) -> Vec<Prompt> {
+        let s = self.state.lock().unwrap();
+        s.plays
+            .iter()
+            .filter(|(_, (l, what, _, on))| *l == leg && *on && *what == Heard::Looped)
+            .filter_map(|(id, _)| s.loops.get(id).cloned())
+            .collect()
     }
 
     /// What still plays to `leg`, oldest first.
@@ -811,7 +823,13 @@ impl MediaPlane for Tracked {
         self.track(leg, Heard::Once, self.inner.play_prompt(leg, prompt))
     }
     fn play_loop(&self, leg: LegId, prompt: Prompt) -> Result<PlayId, EngineError> {
-        self.track(leg, Heard::Looped, self.inner.play_loop(leg, prompt))
+        let play = self.track(
+            leg,
+            Heard::Looped,
+            self.inner.play_loop(leg, prompt.clone()),
+        )?;
+        self.state.lock().unwrap().loops.insert(play.0, prompt);
+        Ok(play)
     }
     fn play_number(
         &self,

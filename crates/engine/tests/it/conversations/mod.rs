@@ -19,5 +19,6 @@ mod queue_terms_of_the_enqueue;
 mod random_operations_keep_the_rules;
 mod recorded_when_asked;
 mod records_say_how_it_went;
+mod wait_voice_of_the_enqueue;
 mod xfer_agent_moves_an_ivr_caller;
 mod xfer_out_moves_the_party;
