@@ -161,30 +161,13 @@ impl ConvLink {
         request: TaskRequest,
         reply: tokio::sync::oneshot::Sender<Result<super::Created, super::ConversationError>>,
         mut created: super::Created,
-        wait_voice: Option<String>,
+        voices: super::voices::Voices,
     ) {
         let (Some(hub), Some(news)) = (self.hub.clone(), self.news.clone()) else {
             let _ = reply.send(Err(super::ConversationError::Stopped));
             return;
         };
-        if let (Some(name), Some(resolver)) = (wait_voice, self.resolver.clone()) {
-            let (target, news) = (target.clone(), news.clone());
-            tokio::spawn(async move {
-                let source = crate::acd_link::source_of(&name);
-                match resolver.resolve(&target.cc, &source).await {
-                    Ok(prompt) => {
-                        let command = Command::ConversationTask {
-                            target: Box::new(target),
-                            news: TaskNews::WaitVoice(prompt),
-                        };
-                        let _ = news.send(command).await;
-                    }
-                    Err(error) => {
-                        tracing::warn!(%name, %error, "wait_voice not found: hold music instead")
-                    }
-                }
-            });
-        }
+        self.resolve_voices(&target, voices);
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let request = TaskRequest {
             reports: Some(tx),
@@ -266,47 +249,7 @@ impl ConvLink {
             }
             TaskNews::Update(_) => {}
             TaskNews::WaitVoice(prompt) => self.wait_voice(ctx, &target, &prompt),
-        }
-    }
-
-    /// How operations' `<enqueue>` `wait_voice` prompts are found (none: the built-in
-    /// music plays).
-    pub fn set_prompts(&mut self, resolver: Option<crate::ivr::PromptResolver>) {
-        self.resolver = resolver;
-    }
-
-    /// Whoever hears the queue prompt while `target`'s task runs hears the `<enqueue>`'s
-    /// `wait_voice` instead of the built-in music from now on.
-    pub(crate) fn wait_voice(
-        &mut self,
-        ctx: &mut Ctx<'_>,
-        target: &Target,
-        prompt: &sb_media::player::Prompt,
-    ) {
-        let (conversation, party) = match &target.purpose {
-            Purpose::Transfer { from, party, .. } => (from.clone(), Some(party.clone())),
-            _ => (target.conversation.clone(), None),
-        };
-        let waiting: Vec<CallId> = self.queue_prompts.iter().cloned().collect();
-        for call in waiting {
-            if party.as_ref() == Some(&call) {
-                if let Some(old) = self.transfer_prompts.remove(&call) {
-                    ctx.core.stop_playback(old);
-                    if let Some(play) = ctx.core.play_loop(&call, prompt.clone()) {
-                        self.transfer_prompts.insert(call, play);
-                    }
-                    continue;
-                }
-            }
-            let Some(l) = self.live.get_mut(&conversation) else {
-                continue;
-            };
-            if let Some(old) = l.prompts.remove(&call) {
-                ctx.core.stop_playback(old);
-                if let Some(play) = ctx.core.play_loop(&call, prompt.clone()) {
-                    l.prompts.insert(call, play);
-                }
-            }
+            TaskNews::HoldVoice(prompt) => self.hold_voice(ctx, &target, prompt),
         }
     }
 
@@ -547,6 +490,7 @@ impl ConvLink {
     /// A dial or a task failed (`why`, for an IVR caller whose transfer it was).
     pub(super) fn missed(&mut self, ctx: &mut Ctx<'_>, target: Target, why: EnqueueCause) {
         let conv = target.conversation.clone();
+        self.pending_holds.remove(&conv);
         match target.purpose.clone() {
             Purpose::Party => {
                 self.one_less_pending(&conv);

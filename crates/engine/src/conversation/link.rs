@@ -68,6 +68,8 @@ pub struct ConvLink {
     pub(super) queue_prompts: std::collections::HashSet<CallId>,
     /// Resolves an `<enqueue>`'s `wait_voice` (none: the built-in music stays).
     pub(super) resolver: Option<crate::ivr::PromptResolver>,
+    /// `hold_voice`s for conversations a task will make (an xferAgent's new one).
+    pub(super) pending_holds: HashMap<ConversationId, sb_media::player::Prompt>,
     /// Where conversation recordings go (none: nothing is recorded).
     pub(super) files: Option<sb_store::files::FileLibrary>,
     /// Recordings in progress, by mixer.
@@ -156,6 +158,7 @@ impl ConvLink {
     ) {
         let _ = self.board(cc).create(id.clone(), ctx.ms);
         let mut live = Live::new(cc.clone(), kind);
+        live.hold = self.pending_holds.remove(&id);
         let seconds = ctx.core.settings_of(cc).conversation_timeout;
         let timeout = terms
             .and_then(|t| t.timeout)

@@ -222,4 +222,6 @@ pub(crate) enum TaskNews {
     Update(TaskUpdate),
     /// The `<enqueue>`'s `wait_voice`, resolved: the queue prompt of whoever waits.
     WaitVoice(sb_media::player::Prompt),
+    /// The `<enqueue>`'s `hold_voice`, resolved: for the conversation the task makes.
+    HoldVoice(sb_media::player::Prompt),
 }

@@ -23,6 +23,7 @@ mod publish;
 mod recording;
 mod request;
 mod tasks;
+mod voices;
 
 use sb_acd::agent::AgentName;
 use sb_acd::conversation::MemberId;

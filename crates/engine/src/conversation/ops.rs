@@ -70,7 +70,10 @@ impl ConvLink {
             enqueue,
             reply,
         } = request;
-        let enqueue_wait_voice = enqueue.as_ref().and_then(|e| e.wait_voice.clone());
+        let voices = super::voices::Voices {
+            wait: enqueue.as_ref().and_then(|e| e.wait_voice.clone()),
+            hold: enqueue.as_ref().and_then(|e| e.hold_voice.clone()),
+        };
         let queued = match (op, enqueue) {
             (
                 op @ (Operation::CallAgent { .. }
@@ -84,10 +87,7 @@ impl ConvLink {
             }
         };
         match queued {
-            Ok((target, task, created)) => {
-                let wait_voice = enqueue_wait_voice.clone();
-                self.start_task(target, task, reply, created, wait_voice)
-            }
+            Ok((target, task, created)) => self.start_task(target, task, reply, created, voices),
             Err(e) => {
                 let _ = reply.send(Err(e));
             }

@@ -36,6 +36,8 @@ pub enum TicketNews {
     Update(TaskUpdate),
     /// The `<enqueue>`'s `wait_voice` was resolved to this prompt.
     WaitVoice(sb_media::player::Prompt),
+    /// The `<enqueue>`'s `hold_voice` was resolved to this prompt.
+    HoldVoice(sb_media::player::Prompt),
 }
 
 impl ConvLink {
@@ -65,6 +67,7 @@ impl ConvLink {
             TicketNews::Refused => TaskNews::Refused,
             TicketNews::Update(update) => TaskNews::Update(update),
             TicketNews::WaitVoice(prompt) => TaskNews::WaitVoice(prompt),
+            TicketNews::HoldVoice(prompt) => TaskNews::HoldVoice(prompt),
         };
         self.on_task(ctx, ticket.target.clone(), news);
     }

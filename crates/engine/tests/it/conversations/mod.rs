@@ -10,6 +10,7 @@ mod connection_answers_for_two;
 mod conversation_timeout_ends_it;
 mod dissolve_and_depart;
 mod hang_up_mid_transfer;
+mod hold_voice_of_a_task;
 mod hold_voice_of_the_enqueue;
 mod invite_agent_adds_an_agent;
 mod invite_out_adds_a_number;

@@ -1,0 +1,119 @@
+//! What an operation's `<enqueue>` makes people hear (SPEC §8): its `wait_voice` is the
+//! queue prompt of whoever waits while the task runs (callagent's caller, a foreground
+//! inviter, the parties of an xferAgent), and its `hold_voice` is what the conversation the
+//! task makes (callagent's, or an xferAgent's new one) plays to a member left alone hearing
+//! it. Both are resolved in the background and arrive as task news; until then the
+//! built-in music plays.
+
+use sb_media::player::Prompt;
+
+use super::link::{ConvLink, Ctx};
+use super::live::{Purpose, Target, TaskNews};
+use crate::core::call::CallId;
+use crate::endpoint::Command;
+
+/// Turns a resolved prompt into the task news that carries it.
+type News = fn(Prompt) -> TaskNews;
+
+/// The prompts an operation's `<enqueue>` names.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Voices {
+    /// `wait_voice`.
+    pub wait: Option<String>,
+    /// `hold_voice`.
+    pub hold: Option<String>,
+}
+
+impl ConvLink {
+    /// How operations' `<enqueue>` `wait_voice` prompts are found (none: the built-in
+    /// music plays).
+    pub fn set_prompts(&mut self, resolver: Option<crate::ivr::PromptResolver>) {
+        self.resolver = resolver;
+    }
+
+    /// Whoever hears the queue prompt while `target`'s task runs hears the `<enqueue>`'s
+    /// `wait_voice` instead of the built-in music from now on.
+    pub(crate) fn wait_voice(&mut self, ctx: &mut Ctx<'_>, target: &Target, prompt: &Prompt) {
+        let (conversation, party) = match &target.purpose {
+            Purpose::Transfer { from, party, .. } => (from.clone(), Some(party.clone())),
+            _ => (target.conversation.clone(), None),
+        };
+        let waiting: Vec<CallId> = self.queue_prompts.iter().cloned().collect();
+        for call in waiting {
+            if party.as_ref() == Some(&call) {
+                if let Some(old) = self.transfer_prompts.remove(&call) {
+                    ctx.core.stop_playback(old);
+                    if let Some(play) = ctx.core.play_loop(&call, prompt.clone()) {
+                        self.transfer_prompts.insert(call, play);
+                    }
+                    continue;
+                }
+            }
+            let Some(l) = self.live.get_mut(&conversation) else {
+                continue;
+            };
+            if let Some(old) = l.prompts.remove(&call) {
+                ctx.core.stop_playback(old);
+                if let Some(play) = ctx.core.play_loop(&call, prompt.clone()) {
+                    l.prompts.insert(call, play);
+                }
+            }
+        }
+    }
+
+    /// Resolves the prompts `voices` names in the background; each comes back as task
+    /// news for `target`.
+    pub(super) fn resolve_voices(&self, target: &Target, voices: Voices) {
+        let (Some(resolver), Some(news)) = (self.resolver.clone(), self.news.clone()) else {
+            return;
+        };
+        let asked: [(Option<String>, News); 2] = [
+            (voices.wait, TaskNews::WaitVoice),
+            (voices.hold, TaskNews::HoldVoice),
+        ];
+        for (name, make) in asked {
+            let Some(name) = name else {
+                continue;
+            };
+            let (target, news, resolver) = (target.clone(), news.clone(), resolver.clone());
+            tokio::spawn(async move {
+                let source = crate::acd_link::source_of(&name);
+                match resolver.resolve(&target.cc, &source).await {
+                    Ok(prompt) => {
+                        let command = Command::ConversationTask {
+                            target: Box::new(target),
+                            news: make(prompt),
+                        };
+                        let _ = news.send(command).await;
+                    }
+                    Err(error) => {
+                        tracing::warn!(%name, %error, "prompt of <enqueue> not found: hold music instead")
+                    }
+                }
+            });
+        }
+    }
+
+    /// The conversation `target`'s task makes (callagent's, an xferAgent's new one) plays
+    /// `prompt` to a member left alone hearing it; kept until that conversation exists.
+    pub(crate) fn hold_voice(&mut self, ctx: &mut Ctx<'_>, target: &Target, prompt: Prompt) {
+        if !matches!(target.purpose, Purpose::Party | Purpose::Transfer { .. }) {
+            return;
+        }
+        let Some(l) = self.live.get_mut(&target.conversation) else {
+            self.pending_holds
+                .insert(target.conversation.clone(), prompt);
+            return;
+        };
+        if let Some(m) = l.media {
+            if let Err(error) = ctx
+                .core
+                .media_plane()
+                .set_hold_prompt(m, Some(prompt.clone()))
+            {
+                tracing::warn!(conversation_id = %target.conversation, %error, "hold_voice not set");
+            }
+        }
+        l.hold = Some(prompt);
+    }
+}
