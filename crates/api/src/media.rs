@@ -47,7 +47,7 @@ pub struct MediaView {
 impl From<FileMeta> for MediaView {
     fn from(m: FileMeta) -> Self {
         Self {
-            duration_ms: m.size.saturating_sub(44) / 16,
+            duration_ms: m.pcm_duration_ms(),
             name: m.name,
             size: m.size,
             modified_at: m.modified_at,

@@ -18,6 +18,14 @@ pub struct FileMeta {
     pub modified_at: u64,
 }
 
+impl FileMeta {
+    /// How long the file plays, in milliseconds, read as what every WAV Switchboard writes
+    /// or accepts is: 8 kHz 16-bit mono PCM (16 bytes a millisecond) after a 44-byte header.
+    pub fn pcm_duration_ms(&self) -> u64 {
+        self.size.saturating_sub(44) / 16
+    }
+}
+
 /// The directory of media files of every call center.
 #[derive(Debug, Clone)]
 pub struct FileLibrary {

@@ -56,8 +56,7 @@ impl Recorded {
                 return None;
             }
         };
-        // 16-bit mono PCM at 8 kHz after a 44-byte header.
-        let duration_ms = meta.size.saturating_sub(44) * 1000 / 16_000;
+        let duration_ms = meta.pcm_duration_ms();
         Some(RecordingRow {
             id: r.name.clone(),
             callcenter_id: r.cc.clone(),

@@ -430,7 +430,6 @@ impl<M: IvrMedia, C: CallControl> Driver<M, C> {
         let Ok(Ok(meta)) = adopted else {
             return failed;
         };
-        // 16-bit mono PCM at 8 kHz after a 44-byte header.
         let row = sb_store::RecordingRow {
             id: name.clone(),
             callcenter_id: cc,
@@ -440,7 +439,7 @@ impl<M: IvrMedia, C: CallControl> Driver<M, C> {
             file: name,
             begin_time: begin_ms,
             end_time: self.services.clock.unix_ms(),
-            duration_ms: meta.size.saturating_sub(44) * 1000 / 16_000,
+            duration_ms: meta.pcm_duration_ms(),
             bytes: meta.size,
         };
         let store = self.services.events.store();
