@@ -235,17 +235,10 @@ impl AcdLink {
         let (Some(name), Some(prompts)) = (name, self.prompts.clone()) else {
             return;
         };
-        let (cc, call, commands) = (cc.clone(), call.clone(), commands.clone());
-        tokio::spawn(async move {
-            match prompts.resolve(&cc, &source_of(&name)).await {
-                Ok(prompt) => {
-                    let news = news(prompt);
-                    let _ = commands.send(Command::Queue { call, news }).await;
-                }
-                Err(error) => {
-                    tracing::warn!(%name, %error, "prompt of <enqueue> not found: hold music instead")
-                }
-            }
+        let call = call.clone();
+        resolve_later(&prompts, cc, name, commands, move |prompt| Command::Queue {
+            call,
+            news: news(prompt),
         });
     }
 
@@ -595,7 +588,30 @@ impl Voices {
 }
 
 /// A prompt name from a document as the resolver takes it.
-pub(crate) fn source_of(name: &str) -> sb_ivr::model::Source {
+/// Resolves the prompt an `<enqueue>` names (a media file or an http(s) URL) in the
+/// background and sends the endpoint `command(prompt)`; one that cannot be found is logged
+/// and the built-in music goes on.
+pub(crate) fn resolve_later(
+    prompts: &PromptResolver,
+    cc: &CallCenterId,
+    name: String,
+    commands: &mpsc::Sender<Command>,
+    command: impl FnOnce(Prompt) -> Command + Send + 'static,
+) {
+    let (prompts, cc, commands) = (prompts.clone(), cc.clone(), commands.clone());
+    tokio::spawn(async move {
+        match prompts.resolve(&cc, &source_of(&name)).await {
+            Ok(prompt) => {
+                let _ = commands.send(command(prompt)).await;
+            }
+            Err(error) => {
+                tracing::warn!(%name, %error, "prompt of <enqueue> not found: hold music instead")
+            }
+        }
+    });
+}
+
+fn source_of(name: &str) -> sb_ivr::model::Source {
     if name.starts_with("http://") || name.starts_with("https://") {
         sb_ivr::model::Source::Url(name.to_owned())
     } else {

@@ -127,31 +127,52 @@ impl ConvLink {
         let Some(Role::Dialling(d)) = self.roles.get(call) else {
             return;
         };
-        let cc = d.target.cc.clone();
-        let (conversation, party) = match &d.target.purpose {
-            Purpose::Transfer { from, party, .. } => (from.clone(), Some(party.clone())),
-            _ => (d.target.conversation.clone(), None),
-        };
+        let target = d.target.clone();
         let waiting: Vec<CallId> = self.dial_tones.iter().cloned().collect();
-        for member in waiting {
-            if party.as_ref() == Some(&member) {
-                if let Some(old) = self.transfer_prompts.remove(&member) {
-                    ctx.core.stop_playback(old);
-                    self.dial_tones.remove(&member);
-                    if let Some(play) = prompt(ctx, &cc, &member, Some(ToneKind::Ringback)) {
-                        self.transfer_prompts.insert(member, play);
-                    }
-                    continue;
-                }
-            }
-            let waits_here = self
-                .live
-                .get(&conversation)
-                .is_some_and(|l| l.prompts.contains_key(&member));
-            if waits_here {
-                self.play_to(ctx, &conversation, &member, Some(ToneKind::Ringback));
-            }
+        let swapped = self.swap_prompts(ctx, &target, waiting, |ctx, member| {
+            prompt(ctx, &target.cc, member, Some(ToneKind::Ringback))
+        });
+        for member in swapped {
+            self.dial_tones.remove(&member);
         }
+    }
+
+    /// Of the calls in `waiting`, those waiting for `target` (its transferred party, or a
+    /// member hearing a prompt in the conversation the work is for) stop hearing their
+    /// prompt and hear what `start` plays instead. Returns the calls swapped.
+    pub(super) fn swap_prompts(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        target: &Target,
+        waiting: Vec<CallId>,
+        start: impl Fn(&mut Ctx<'_>, &CallId) -> Option<sb_media::mixer::PlayId>,
+    ) -> Vec<CallId> {
+        let (conversation, party) = match &target.purpose {
+            Purpose::Transfer { from, party, .. } => (from, Some(party)),
+            _ => (&target.conversation, None),
+        };
+        let mut swapped = Vec::new();
+        for call in waiting {
+            let slot = if party == Some(&call) && self.transfer_prompts.contains_key(&call) {
+                &mut self.transfer_prompts
+            } else if let Some(l) = self
+                .live
+                .get_mut(conversation)
+                .filter(|l| l.prompts.contains_key(&call))
+            {
+                &mut l.prompts
+            } else {
+                continue;
+            };
+            if let Some(old) = slot.remove(&call) {
+                ctx.core.stop_playback(old);
+            }
+            if let Some(play) = start(ctx, &call) {
+                slot.insert(call.clone(), play);
+            }
+            swapped.push(call);
+        }
+        swapped
     }
 
     /// Queues a task for `target`; the answer to the API waits for its id.

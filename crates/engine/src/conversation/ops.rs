@@ -698,21 +698,9 @@ impl ConvLink {
         caller: &CallId,
         prompt: sb_media::player::Prompt,
     ) {
-        let Some(super::live::Role::Outside { conversation }) = self.roles.get(caller) else {
-            return;
-        };
-        let Some(l) = self.live.get_mut(conversation) else {
-            return;
-        };
-        if let Some(m) = l.media {
-            if let Err(error) = ctx
-                .core
-                .media_plane()
-                .set_hold_prompt(m, Some(prompt.clone()))
-            {
-                tracing::warn!(conversation_id = %conversation, %error, "hold_voice not set");
-            }
+        if let Some(super::live::Role::Outside { conversation }) = self.roles.get(caller) {
+            let conversation = conversation.clone();
+            self.hold_with(ctx, &conversation, prompt);
         }
-        l.hold = Some(prompt);
     }
 }

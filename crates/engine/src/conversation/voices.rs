@@ -7,6 +7,8 @@
 
 use sb_media::player::Prompt;
 
+use sb_acd::conversation::ConversationId;
+
 use super::link::{ConvLink, Ctx};
 use super::live::{Purpose, Target, TaskNews};
 use crate::core::call::CallId;
@@ -34,31 +36,10 @@ impl ConvLink {
     /// Whoever hears the queue prompt while `target`'s task runs hears the `<enqueue>`'s
     /// `wait_voice` instead of the built-in music from now on.
     pub(crate) fn wait_voice(&mut self, ctx: &mut Ctx<'_>, target: &Target, prompt: &Prompt) {
-        let (conversation, party) = match &target.purpose {
-            Purpose::Transfer { from, party, .. } => (from.clone(), Some(party.clone())),
-            _ => (target.conversation.clone(), None),
-        };
         let waiting: Vec<CallId> = self.queue_prompts.iter().cloned().collect();
-        for call in waiting {
-            if party.as_ref() == Some(&call) {
-                if let Some(old) = self.transfer_prompts.remove(&call) {
-                    ctx.core.stop_playback(old);
-                    if let Some(play) = ctx.core.play_loop(&call, prompt.clone()) {
-                        self.transfer_prompts.insert(call, play);
-                    }
-                    continue;
-                }
-            }
-            let Some(l) = self.live.get_mut(&conversation) else {
-                continue;
-            };
-            if let Some(old) = l.prompts.remove(&call) {
-                ctx.core.stop_playback(old);
-                if let Some(play) = ctx.core.play_loop(&call, prompt.clone()) {
-                    l.prompts.insert(call, play);
-                }
-            }
-        }
+        self.swap_prompts(ctx, target, waiting, |ctx, call| {
+            ctx.core.play_loop(call, prompt.clone())
+        });
     }
 
     /// Resolves the prompts `voices` names in the background; each comes back as task
@@ -75,20 +56,11 @@ impl ConvLink {
             let Some(name) = name else {
                 continue;
             };
-            let (target, news, resolver) = (target.clone(), news.clone(), resolver.clone());
-            tokio::spawn(async move {
-                let source = crate::acd_link::source_of(&name);
-                match resolver.resolve(&target.cc, &source).await {
-                    Ok(prompt) => {
-                        let command = Command::ConversationTask {
-                            target: Box::new(target),
-                            news: make(prompt),
-                        };
-                        let _ = news.send(command).await;
-                    }
-                    Err(error) => {
-                        tracing::warn!(%name, %error, "prompt of <enqueue> not found: hold music instead")
-                    }
+            let waiting = target.clone();
+            crate::acd_link::resolve_later(&resolver, &target.cc, name, &news, move |prompt| {
+                Command::ConversationTask {
+                    target: Box::new(waiting),
+                    news: make(prompt),
                 }
             });
         }
@@ -100,9 +72,23 @@ impl ConvLink {
         if !matches!(target.purpose, Purpose::Party | Purpose::Transfer { .. }) {
             return;
         }
-        let Some(l) = self.live.get_mut(&target.conversation) else {
+        if !self.live.contains_key(&target.conversation) {
             self.pending_holds
                 .insert(target.conversation.clone(), prompt);
+            return;
+        }
+        self.hold_with(ctx, &target.conversation, prompt);
+    }
+
+    /// A running conversation plays `prompt`, from now on, to a member left alone hearing
+    /// it (its `hold_voice`).
+    pub(super) fn hold_with(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        conversation: &ConversationId,
+        prompt: Prompt,
+    ) {
+        let Some(l) = self.live.get_mut(conversation) else {
             return;
         };
         if let Some(m) = l.media {
@@ -111,7 +97,7 @@ impl ConvLink {
                 .media_plane()
                 .set_hold_prompt(m, Some(prompt.clone()))
             {
-                tracing::warn!(conversation_id = %target.conversation, %error, "hold_voice not set");
+                tracing::warn!(conversation_id = %conversation, %error, "hold_voice not set");
             }
         }
         l.hold = Some(prompt);
