@@ -57,6 +57,7 @@ fn setup(idle: usize, now: Instant) -> (Router, SkillInterner) {
             task: TaskId(t),
             kind: TaskKind::Ivr,
             enqueue: waiting.clone(),
+            exclude: None,
         };
         r.handle_input(now, input).expect("new task");
     }
@@ -93,6 +94,7 @@ impl IdleCase {
             task: id,
             kind: TaskKind::Ivr,
             enqueue: self.task.clone(),
+            exclude: None,
         };
         self.r.handle_input(now, input).expect("new task");
         let start = Instant::now();
@@ -130,6 +132,7 @@ impl EnqueueCase {
             task: id,
             kind: TaskKind::Ivr,
             enqueue: self.task.clone(),
+            exclude: None,
         };
         let start = Instant::now();
         self.r.handle_input(now, input).expect("new task");

@@ -100,7 +100,7 @@ pub struct ForwardAgentBody {
 
 /// Before accepting an offered task, hands it to other agents: the task is queued again
 /// with the new selection (type `fwd_agent`), and this agent's offer ends with cause
-/// `forward`.
+/// `forward`. The task is never offered to this agent again.
 #[utoipa::path(post, path = "/v1/callcenter/{callcenter_id}/agent/{name}/forwardAgent", tag = "callcenter",
     params(("callcenter_id" = String, Path, description = "Call center id (or omit the segment)"),
            ("name" = String, Path, description = "Agent name")),
@@ -204,7 +204,8 @@ pub struct CallAgentBody {
 }
 
 /// Calls another agent found by a queue task (type `call_agent`): a new `call_agent`
-/// conversation with both. The caller hears the queue prompt instead of ringback.
+/// conversation with both. The caller hears the queue prompt instead of ringback. The
+/// task never selects the calling agent itself.
 #[utoipa::path(post, path = "/v1/callcenter/{callcenter_id}/agent/{name}/callagent", tag = "callcenter",
     params(("callcenter_id" = String, Path, description = "Call center id (or omit the segment)"),
            ("name" = String, Path, description = "Agent name")),
@@ -247,7 +248,8 @@ pub struct XferAgentBody {
 
 /// Transfers the other party of a one-to-one conversation to an agent found by a queue
 /// task (type `xfer_agent`); the party lands in a new conversation with that agent. Once
-/// started, nobody else may join the old conversation.
+/// started, nobody else may join the old conversation. The task never selects the
+/// transferring agent.
 #[utoipa::path(post, path = "/v1/callcenter/{callcenter_id}/agent/{name}/xferAgent", tag = "callcenter",
     params(("callcenter_id" = String, Path, description = "Call center id (or omit the segment)"),
            ("name" = String, Path, description = "Agent name")),

@@ -276,6 +276,7 @@ impl AcdLink {
             origin_call_id: Some(call.0.clone()),
             user_data: request.user_data,
             reports: Some(tx),
+            exclude: None,
         };
         let for_task = call.clone();
         tokio::spawn(async move {

@@ -143,6 +143,9 @@ pub enum Input {
         kind: TaskKind,
         /// How to find its agent.
         enqueue: Arc<Enqueue>,
+        /// An agent this task must never be offered to: the one that asked for it
+        /// (`callagent`, `xferAgent`) or passed it on (`forwardAgent`).
+        exclude: Option<AgentName>,
     },
     /// The ringing agent answered.
     OfferAnswered {

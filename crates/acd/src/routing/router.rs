@@ -32,6 +32,8 @@ struct Task {
     stage: Stage,
     /// The waiting lane it is queued in; `None` while ringing or between routes.
     lane: Option<Lane>,
+    /// The agent it is never offered to.
+    exclude: Option<AgentName>,
 }
 
 impl Task {
@@ -85,6 +87,8 @@ pub struct Router {
     outputs: VecDeque<Output>,
     rng: ChaCha8Rng,
     seq: u64,
+    /// How many live tasks exclude each agent; a freed agent with none takes the fast path.
+    excluding: HashMap<AgentName, u32>,
 }
 
 impl Router {
@@ -98,6 +102,7 @@ impl Router {
             outputs: VecDeque::new(),
             rng: ChaCha8Rng::seed_from_u64(seed),
             seq: 0,
+            excluding: HashMap::new(),
         }
     }
 
@@ -146,7 +151,8 @@ impl Router {
                 task,
                 kind,
                 enqueue,
-            } => self.enqueue(now, task, kind, enqueue)?,
+                exclude,
+            } => self.enqueue(now, task, kind, enqueue, exclude)?,
             Input::OfferAnswered { task } => {
                 let agent = self.offering(task)?;
                 self.finish(task);
@@ -304,6 +310,7 @@ impl Router {
         id: TaskId,
         kind: TaskKind,
         q: Arc<Enqueue>,
+        exclude: Option<AgentName>,
     ) -> Result<(), RouterError> {
         if self.tasks.contains_key(&id) {
             return Err(RouterError::DuplicateTask(id));
@@ -320,7 +327,11 @@ impl Router {
             seq: self.seq,
             stage: Stage::Waiting { deadline: None },
             lane: None,
+            exclude,
         };
+        if let Some(name) = &task.exclude {
+            *self.excluding.entry(name.clone()).or_default() += 1;
+        }
         self.tasks.insert(id, task);
         self.start_route(now, id);
         Ok(())
@@ -331,9 +342,10 @@ impl Router {
     fn start_route(&mut self, now: Instant, id: TaskId) {
         let Some(t) = self.tasks.get(&id) else { return };
         let route = t.route();
+        let exclude = t.exclude.as_ref().and_then(|name| self.agents.slot(name));
         if let Some(agent) = self
             .agents
-            .choose(&route.selector, t.q.choice, &mut self.rng)
+            .choose(&route.selector, t.q.choice, exclude, &mut self.rng)
         {
             self.offer(now, id, agent);
             return;
@@ -457,7 +469,15 @@ impl Router {
     fn finish(&mut self, id: TaskId) {
         self.unwait(id);
         self.set_stage(id, Stage::Waiting { deadline: None });
-        self.tasks.remove(&id);
+        let excluded = self.tasks.remove(&id).and_then(|t| t.exclude);
+        if let Some(name) = excluded {
+            if let Some(n) = self.excluding.get_mut(&name) {
+                *n -= 1;
+                if *n == 0 {
+                    self.excluding.remove(&name);
+                }
+            }
+        }
     }
 
     /// An agent became routable: it takes the first waiting task it fits, in queue order
@@ -466,7 +486,17 @@ impl Router {
         let Some(a) = self.agents.get(agent).filter(|a| a.routable()) else {
             return;
         };
-        if let Some(key) = self.waiting.best_for(&a.name, &a.skills) {
+        let best = if self.excluding.contains_key(&a.name) {
+            let tasks = &self.tasks;
+            self.waiting.best_for(&a.name, &a.skills, |k| {
+                tasks
+                    .get(&k.3)
+                    .is_some_and(|t| t.exclude.as_ref() == Some(&a.name))
+            })
+        } else {
+            self.waiting.best_for(&a.name, &a.skills, |_| false)
+        };
+        if let Some(key) = best {
             self.unwait(key.3);
             self.offer(now, key.3, agent);
         }

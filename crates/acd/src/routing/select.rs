@@ -166,30 +166,34 @@ impl Agents {
         }
     }
 
-    /// The idle agent a route picks, if any.
+    /// The idle agent a route picks, if any, never `exclude`.
     pub fn choose(
         &mut self,
         selector: &Selector,
         choice: Choice,
+        exclude: Option<Slot>,
         rng: &mut ChaCha8Rng,
     ) -> Option<Slot> {
         match selector {
             Selector::Agent(name) => self
                 .slot(name)
+                .filter(|s| Some(*s) != exclude)
                 .filter(|s| self.get(*s).is_some_and(AgentEntry::routable)),
             Selector::Skill { id, .. } => {
                 let set = self.by_skill.get(id)?;
-                let first = set.first()?;
+                let allowed = |k: &&SkillKey| Some(k.2) != exclude;
+                let first = set.iter().find(allowed)?;
                 match choice {
                     Choice::Lru => Some(first.2),
                     Choice::Random => {
-                        let ties = set.iter().take_while(|k| k.0 == first.0).count();
-                        set.iter().nth(rng.random_range(0..ties)).map(|k| k.2)
+                        let ties = || set.iter().filter(allowed).take_while(|k| k.0 == first.0);
+                        let n = ties().count();
+                        ties().nth(rng.random_range(0..n)).map(|k| k.2)
                     }
                 }
             }
             Selector::Condition { where_, sort, .. } => {
-                self.scan(where_, sort.as_ref(), choice, rng)
+                self.scan(where_, sort.as_ref(), choice, exclude, rng)
             }
         }
     }
@@ -202,12 +206,13 @@ impl Agents {
         where_: &WhereExpr,
         sort: Option<&(SortExpr, SortMode)>,
         choice: Choice,
+        exclude: Option<Slot>,
         rng: &mut ChaCha8Rng,
     ) -> Option<Slot> {
         let mut best: Option<(f64, usize)> = None;
         self.ties.clear();
         for (i, skills) in self.idle_skills.iter().enumerate() {
-            if !where_.matches(skills) {
+            if exclude == Some(self.idle[i]) || !where_.matches(skills) {
                 continue;
             }
             let key = match sort {

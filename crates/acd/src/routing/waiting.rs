@@ -130,23 +130,29 @@ impl Waiting {
     }
 
     /// The first waiting task, in queue order, that an agent named `name` with `skills`
-    /// fits. Each distinct condition is evaluated at most once, and not at all when its
-    /// head could not beat a head already found.
-    pub fn best_for(&self, name: &AgentName, skills: &SkillSet) -> Option<WaitKey> {
-        let mut best = self.agents.get(name).and_then(BTreeSet::first);
+    /// fits and that `skip` does not rule out (a task that excludes this agent). Each
+    /// distinct condition is evaluated at most once, and not at all when its first
+    /// candidate could not beat one already found.
+    pub fn best_for(
+        &self,
+        name: &AgentName,
+        skills: &SkillSet,
+        skip: impl Fn(&WaitKey) -> bool,
+    ) -> Option<WaitKey> {
+        let head = |tasks: &BTreeSet<WaitKey>| tasks.iter().find(|k| !skip(k)).copied();
+        let mut best = self.agents.get(name).and_then(head);
         for (id, _) in skills.iter() {
-            let head = self.skills.get(&id).and_then(BTreeSet::first);
-            best = better(best, head);
+            best = better(best, self.skills.get(&id).and_then(head));
         }
         for lane in self.conditions.values() {
-            let Some(head) = lane.tasks.first() else {
+            let Some(first) = head(&lane.tasks) else {
                 continue;
             };
-            if best.is_none_or(|b| head < b) && lane.fits(skills) {
-                best = Some(head);
+            if best.is_none_or(|b| first < b) && lane.fits(skills) {
+                best = Some(first);
             }
         }
-        best.copied()
+        best
     }
 
     /// Waiting tasks in queue order.
@@ -179,7 +185,7 @@ fn remove_from<K: std::hash::Hash + Eq>(
     }
 }
 
-fn better<'a>(a: Option<&'a WaitKey>, b: Option<&'a WaitKey>) -> Option<&'a WaitKey> {
+fn better(a: Option<WaitKey>, b: Option<WaitKey>) -> Option<WaitKey> {
     match (a, b) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
@@ -237,13 +243,13 @@ mod tests {
         let cond_lane = w.insert(cond, &condition(r#"get("en") >= 5"#, None, &mut i));
         let agent = SkillSet::from_pairs([(en, 7)]);
         // Priority 9 beats age; among the two priority-9 heads the older one wins.
-        assert_eq!(w.best_for(&me, &agent), Some(cond));
+        assert_eq!(w.best_for(&me, &agent, |_| false), Some(cond));
         w.remove(&cond, &cond_lane);
-        assert_eq!(w.best_for(&me, &agent), Some(vip_en));
+        assert_eq!(w.best_for(&me, &agent, |_| false), Some(vip_en));
         w.remove(&vip_en, &en_lane);
-        assert_eq!(w.best_for(&me, &agent), Some(mine));
+        assert_eq!(w.best_for(&me, &agent, |_| false), Some(mine));
         w.remove(&mine, &my_lane);
-        assert_eq!(w.best_for(&me, &agent), None, "it lacks fr");
+        assert_eq!(w.best_for(&me, &agent, |_| false), None, "it lacks fr");
         assert_eq!(w.lane_count(), 1, "emptied lanes are dropped");
         assert_eq!(w.iter().collect::<Vec<_>>(), vec![&old_fr]);
     }
@@ -267,15 +273,21 @@ mod tests {
         let me = AgentName::new("me").expect("valid");
         w.remove(&key(&clock, 0, 0, 1), &a);
         w.remove(&key(&clock, 0, 1, 2), &b);
-        assert_eq!(w.best_for(&me, &zero), None);
+        assert_eq!(w.best_for(&me, &zero, |_| false), None);
         let three = SkillSet::from_pairs([(i.intern("x"), 3)]);
-        assert_eq!(w.best_for(&me, &three), Some(key(&clock, 0, 2, 3)));
+        assert_eq!(
+            w.best_for(&me, &three, |_| false),
+            Some(key(&clock, 0, 2, 3))
+        );
         assert_eq!(w.position(&key(&clock, 0, 2, 3)), 1);
         w.remove(&key(&clock, 0, 2, 3), &c);
         assert_eq!(w.lane_count(), 0);
         // A condition whose lane emptied is made anew (and found again) on next use.
         let d = w.insert(key(&clock, 0, 3, 4), &condition("has('x')", None, &mut i));
         assert_ne!(d, a);
-        assert_eq!(w.best_for(&me, &zero), Some(key(&clock, 0, 3, 4)));
+        assert_eq!(
+            w.best_for(&me, &zero, |_| false),
+            Some(key(&clock, 0, 3, 4))
+        );
     }
 }

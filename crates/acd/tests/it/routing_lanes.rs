@@ -2,7 +2,8 @@
 //! check that the index never changes a decision. The oracle is the plain definition: a
 //! freed agent takes the first task, in the order the queue lists them, whose current route
 //! it fits; and no task waits while a routable agent fits it. Routes mix all three
-//! selectors, overflow between them, and agents join, leave and change skills meanwhile.
+//! selectors, overflow between them, some tasks exclude one agent (the one that asked for
+//! them), and agents join, leave and change skills meanwhile.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -36,7 +37,7 @@ enum Sel {
 
 #[derive(Debug, Clone)]
 enum Op {
-    Enqueue(Vec<(Sel, u8, Option<u64>)>),
+    Enqueue(Vec<(Sel, u8, Option<u64>)>, Option<usize>),
     Join(usize, Vec<(usize, i32)>, bool),
     Leave(usize),
     Idle(usize),
@@ -67,7 +68,11 @@ fn op() -> impl Strategy<Value = Op> {
         prop_oneof![Just(None), Just(Some(0)), (1..8u64).prop_map(Some)],
     );
     prop_oneof![
-        4 => prop::collection::vec(route, 1..4).prop_map(Op::Enqueue),
+        4 => (
+            prop::collection::vec(route, 1..4),
+            prop_oneof![3 => Just(None), 1 => (0..AGENTS).prop_map(Some)],
+        )
+            .prop_map(|(routes, exclude)| Op::Enqueue(routes, exclude)),
         2 => (0..AGENTS, skill_list(), any::<bool>()).prop_map(|(i, s, idle)| Op::Join(i, s, idle)),
         1 => (0..AGENTS).prop_map(Op::Leave),
         3 => (0..AGENTS).prop_map(Op::Idle),
@@ -87,7 +92,8 @@ struct World {
     agents: HashMap<usize, SkillSet>,
     available: HashMap<usize, bool>,
     ringing: HashMap<usize, u128>,
-    tasks: HashMap<u128, Arc<Enqueue>>,
+    /// Live tasks and the agent each excludes.
+    tasks: HashMap<u128, (Arc<Enqueue>, Option<usize>)>,
     next: u128,
 }
 
@@ -101,11 +107,17 @@ impl World {
         skills(&mut self.b.skills, &pairs)
     }
 
-    fn fits(&self, agent: usize, selector: &Selector) -> bool {
+    fn fits(&self, agent: usize, task: u128, route: usize) -> bool {
         let Some(s) = self.agents.get(&agent) else {
             return false;
         };
-        match selector {
+        let Some((q, exclude)) = self.tasks.get(&task) else {
+            return false;
+        };
+        if *exclude == Some(agent) {
+            return false;
+        }
+        match &q.routes[route].selector {
             Selector::Agent(n) => n.as_str() == format!("g{agent}"),
             Selector::Skill { id, .. } => s.score(*id).is_some(),
             Selector::Condition { where_, sort, .. } => {
@@ -124,9 +136,7 @@ impl World {
     fn expected_for(&self, agent: usize) -> Option<u128> {
         let now = self.clock.now();
         self.b.router.queue(now).into_iter().find_map(|e| {
-            let q = self.tasks.get(&e.task.0)?;
-            (e.position.is_some() && self.fits(agent, &q.routes[e.route].selector))
-                .then_some(e.task.0)
+            (e.position.is_some() && self.fits(agent, e.task.0, e.route)).then_some(e.task.0)
         })
     }
 
@@ -203,7 +213,7 @@ impl World {
     fn apply(&mut self, op: &Op) {
         let now = self.clock.now();
         match op {
-            Op::Enqueue(routes) => {
+            Op::Enqueue(routes, exclude) => {
                 let xml: String = routes
                     .iter()
                     .map(|(s, prio, qt)| {
@@ -225,7 +235,7 @@ impl World {
                 let q = enqueue(&format!("<enqueue>{xml}</enqueue>"), &mut self.b.skills);
                 let id = self.next;
                 self.next += 1;
-                self.tasks.insert(id, q.clone());
+                self.tasks.insert(id, (q.clone(), *exclude));
                 let task = TaskId(id);
                 self.b.input(
                     now,
@@ -233,6 +243,7 @@ impl World {
                         task,
                         kind: TaskKind::Ivr,
                         enqueue: q,
+                        exclude: exclude.map(|i| name(&format!("g{i}"))),
                     },
                 );
                 self.drain();
@@ -356,10 +367,9 @@ impl World {
             .iter()
             .filter(|e| e.position.is_some())
         {
-            let q = &self.tasks[&e.task.0];
             for a in self.agents.keys().filter(|a| self.routable(**a)) {
                 assert!(
-                    !self.fits(*a, &q.routes[e.route].selector),
+                    !self.fits(*a, e.task.0, e.route),
                     "task {} waits on route {} while g{a} is idle and fits",
                     e.task,
                     e.route

@@ -391,3 +391,76 @@ fn random_choice_is_reproducible_from_the_seed() {
         (0..10).map(|s| format!("{:?}", pick(s))).collect();
     assert!(distinct.len() > 1, "different seeds spread the choice");
 }
+
+#[test]
+fn a_task_is_never_offered_to_the_agent_it_excludes() {
+    let clock = FakeClock::new();
+    let mut b = Bench::new();
+    // `asker` is the best and longest-idle match on every kind of route.
+    b.agent(clock.now(), "asker", &[("a", 9)], true);
+    clock.advance(Duration::from_secs(1));
+    b.agent(clock.now(), "other", &[("a", 1)], true);
+    b.task_excluding(clock.now(), 1, SKILL_A, Some("asker"));
+    assert_eq!(b.outputs(), vec![offer(1, "other", 0, 50)]);
+    let cond = "<enqueue><route><condition><where>has('a')</where><sort>get('a')</sort></condition></route></enqueue>";
+    b.task_excluding(clock.now(), 2, cond, Some("asker"));
+    assert_eq!(b.outputs(), vec![], "only the excluded agent is idle");
+    let named = "<enqueue><route><agent name='asker' queue_timeout='5'/></route></enqueue>";
+    b.task_excluding(clock.now(), 3, named, Some("asker"));
+    assert_eq!(
+        b.outputs(),
+        vec![],
+        "naming the excluded agent cannot reach it"
+    );
+    clock.advance(Duration::from_secs(5));
+    b.router.handle_timeout(clock.now());
+    assert!(
+        matches!(
+            b.outputs().as_slice(),
+            [Output::TaskFailed {
+                task: TaskId(3),
+                cause: FailCause::Timeout,
+                ..
+            }]
+        ),
+        "it waits out its route instead"
+    );
+}
+
+#[test]
+fn a_freed_agent_passes_over_a_task_that_excludes_it() {
+    let clock = FakeClock::new();
+    let mut b = Bench::new();
+    b.agent(clock.now(), "asker", &[("a", 1)], false);
+    b.agent(clock.now(), "other", &[("a", 1)], false);
+    b.task_excluding(clock.now(), 1, SKILL_A, Some("asker"));
+    clock.advance(Duration::from_secs(1));
+    b.task(clock.now(), 2, SKILL_A);
+    assert_eq!(b.outputs(), vec![]);
+    // The older task heads the lane, but excludes `asker`, which takes the next one.
+    b.input(
+        clock.now(),
+        Input::AgentIdle {
+            name: name("asker"),
+        },
+    );
+    assert_eq!(b.outputs(), vec![offer(2, "asker", 0, 50)]);
+    b.input(
+        clock.now(),
+        Input::AgentIdle {
+            name: name("other"),
+        },
+    );
+    assert_eq!(b.outputs(), vec![offer(1, "other", 0, 50)]);
+    // Once every task excluding it is gone, nothing about `asker` is remembered.
+    b.input(clock.now(), Input::OfferAnswered { task: TaskId(1) });
+    b.input(clock.now(), Input::OfferAnswered { task: TaskId(2) });
+    b.task(clock.now(), 3, SKILL_A);
+    b.input(
+        clock.now(),
+        Input::AgentIdle {
+            name: name("asker"),
+        },
+    );
+    assert!(b.outputs().contains(&offer(3, "asker", 0, 50)));
+}

@@ -87,6 +87,17 @@ impl Bench {
     }
 
     pub fn task(&mut self, now: std::time::Instant, id: u128, xml: &str) {
+        self.task_excluding(now, id, xml, None);
+    }
+
+    /// A task that is never offered to `exclude`.
+    pub fn task_excluding(
+        &mut self,
+        now: std::time::Instant,
+        id: u128,
+        xml: &str,
+        exclude: Option<&str>,
+    ) {
         let q = enqueue(xml, &mut self.skills);
         self.router
             .handle_input(
@@ -95,6 +106,7 @@ impl Bench {
                     task: TaskId(id),
                     kind: TaskKind::Ivr,
                     enqueue: q,
+                    exclude: exclude.map(name),
                 },
             )
             .expect("new task");

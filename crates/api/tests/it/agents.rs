@@ -333,6 +333,7 @@ async fn state_and_logout_conflicts_while_fetching() {
             origin_call_id: None,
             user_data: None,
             reports: None,
+            exclude: None,
         },
     )
     .await

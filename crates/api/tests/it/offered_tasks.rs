@@ -78,6 +78,7 @@ where
                 origin_call_id: None,
                 user_data: None,
                 reports: None,
+                exclude: None,
             },
         )
         .await

@@ -25,6 +25,7 @@ async fn list_get_and_cancel_in_both_forms() {
                     origin_call_id: Some(format!("call{prio}")),
                     user_data: None,
                     reports: None,
+                    exclude: None,
                 },
             )
             .await

@@ -91,6 +91,9 @@ pub struct TaskRequest {
     pub user_data: Option<String>,
     /// Where the task's progress goes (the IVR session or operation that created it).
     pub reports: Option<mpsc::UnboundedSender<TaskUpdate>>,
+    /// An agent never offered this task: the one that asked for it (`callagent`,
+    /// `xferAgent`), which may well be idle while its own phone rings.
+    pub exclude: Option<AgentName>,
 }
 
 /// A task's progress, for whoever created it.
@@ -592,6 +595,7 @@ impl CallCenterHub {
                 origin_call_id: req.origin_call_id,
                 user_data: req.user_data,
                 reports: req.reports,
+                exclude: req.exclude,
             })
             .await?
     }

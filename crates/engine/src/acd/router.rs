@@ -407,6 +407,7 @@ pub(crate) struct NewTask {
     pub(crate) origin_call_id: Option<String>,
     pub(crate) user_data: Option<String>,
     pub(crate) reports: Option<mpsc::UnboundedSender<TaskUpdate>>,
+    pub(crate) exclude: Option<AgentName>,
 }
 
 impl Handler<NewTask> for RouterActor {
@@ -438,6 +439,7 @@ impl Handler<NewTask> for RouterActor {
                 task,
                 kind: msg.kind,
                 enqueue: q,
+                exclude: msg.exclude,
             },
         );
         if let Err(error) = queued {
@@ -583,10 +585,12 @@ impl Handler<Forward> for RouterActor {
             m.extension = None;
             m.call = None;
         }
+        // "Hand it to other agents": the forwarding agent is never offered it again.
         self.input(Input::Enqueue {
             task: msg.task,
             kind: TaskKind::FwdAgent,
             enqueue: q,
+            exclude: Some(msg.agent),
         });
         self.drain(ctx);
         Ok(())

@@ -192,6 +192,7 @@ impl ConvLink {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let request = TaskRequest {
             reports: Some(tx),
+            exclude: None,
             ..request
         };
         let cc = target.cc.clone();

@@ -535,12 +535,15 @@ impl ConvLink {
         agent: Option<&AgentRef>,
         enqueue: &Enqueue,
     ) -> Result<(Target, TaskRequest, Created), ConversationError> {
-        let task = |kind, xml: String, origin: Option<String>| TaskRequest {
+        // The agent asking is never the one its own task finds: it is idle while its
+        // phone rings for callagent, and free again after xferAgent with release.
+        let task = |kind, xml: String, origin: Option<String>, exclude| TaskRequest {
             kind,
             xml,
             origin_call_id: origin,
             user_data: None,
             reports: None,
+            exclude,
         };
         match op {
             Operation::CallAgent {
@@ -578,7 +581,11 @@ impl ConvLink {
                     conversation_id: Some(conversation.0),
                     ..Created::default()
                 };
-                Ok((target, task(TaskKind::CallAgent, xml, origin), created))
+                Ok((
+                    target,
+                    task(TaskKind::CallAgent, xml, origin, Some(agent.name.clone())),
+                    created,
+                ))
             }
             Operation::InviteAgent {
                 conversation,
@@ -611,7 +618,11 @@ impl ConvLink {
                     conversation_id: Some(conversation.0),
                     ..Created::default()
                 };
-                Ok((target, task(TaskKind::InviteAgent, xml, None), created))
+                Ok((
+                    target,
+                    task(TaskKind::InviteAgent, xml, None, None),
+                    created,
+                ))
             }
             Operation::XferAgent {
                 agent: name,
@@ -632,7 +643,11 @@ impl ConvLink {
                     conversation_id: Some(target.conversation.0.clone()),
                     ..Created::default()
                 };
-                Ok((target, task(TaskKind::XferAgent, xml, origin), created))
+                Ok((
+                    target,
+                    task(TaskKind::XferAgent, xml, origin, Some(name)),
+                    created,
+                ))
             }
             _ => Err(ConversationError::Stopped),
         }

@@ -117,6 +117,7 @@ async fn without_telephony_an_offer_fails_at_once_and_the_agent_stays_routable()
                 origin_call_id: None,
                 user_data: None,
                 reports: Some(tx),
+                exclude: None,
             },
         )
         .await

@@ -82,3 +82,27 @@ async fn forward_requeues_the_task_for_other_agents() {
     assert_eq!(t.phones.rings()[1].0, "b2");
     assert_eq!(t.queue_events("select")[1]["type"], "fwd_agent");
 }
+
+#[actix_rt::test]
+async fn a_forwarded_task_goes_to_other_agents_only() {
+    let t = start().await;
+    t.idle_agent("a1", &[("billing", 9)]).await;
+    let (task, _rx) = t.enqueue(&skill_route("billing", "")).await;
+    assert_eq!(t.phones.rings()[0].0, "a1");
+    // The same selection: `a1` is back to idle and still the best match, but it passed the
+    // task on, so the task waits for someone else.
+    t.hub
+        .forward(&t.cc, &name("a1"), task, skill_route("billing", ""))
+        .await
+        .unwrap();
+    t.settle().await;
+    assert_eq!(t.agent_state("a1").await, "idle");
+    assert_eq!(t.phones.rings().len(), 1, "a1 is not rung again");
+    assert_eq!(
+        t.hub.queue_task(&t.cc, task).await.unwrap().position,
+        Some(1)
+    );
+    t.idle_agent("b2", &[("billing", 1)]).await;
+    t.settle().await;
+    assert_eq!(t.phones.rings()[1].0, "b2");
+}

@@ -46,6 +46,7 @@ async fn agents_survive_a_restart() {
             origin_call_id: None,
             user_data: Some("u".into()),
             reports: Some(tx),
+            exclude: None,
         },
     )
     .await

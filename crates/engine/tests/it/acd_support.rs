@@ -188,6 +188,7 @@ impl Cc {
                     origin_call_id: Some("caller1".into()),
                     user_data: None,
                     reports: Some(tx),
+                    exclude: None,
                 },
             )
             .await

@@ -92,6 +92,7 @@ async fn an_unanswered_offer_rings_the_phone_then_cancels_and_counts() {
                 origin_call_id: None,
                 user_data: None,
                 reports: Some(tx),
+                exclude: None,
             },
         )
         .await

@@ -28,6 +28,11 @@ fn without_a_connection_the_caller_is_rung_then_hears_the_queue_prompt() {
         ticket.request.kind,
         switchboard_engine::acd::TaskKind::CallAgent
     );
+    assert_eq!(
+        ticket.request.exclude,
+        Some(agent("1002")),
+        "idle while its phone rings, the caller must not be the agent its task finds"
+    );
     task_created(&mut net, &ticket, 1);
     phone_answers(&mut net, "1002");
     let caller = members_call(&net, &conversation, &agent_member("1002"));

@@ -29,6 +29,11 @@ fn released_the_caller_hears_the_queue_prompt_then_meets_the_new_agent() {
     let ticket = run_task(&mut net, xfer(&old, true), Some("1002")).unwrap();
     assert_eq!(ticket.request.kind, TaskKind::XferAgent);
     assert_eq!(
+        ticket.request.exclude,
+        Some(agent("1002")),
+        "released, the transferring agent is free again and must not get its own caller"
+    );
+    assert_eq!(
         ticket.request.origin_call_id.as_deref(),
         Some(caller.0.as_str())
     );
