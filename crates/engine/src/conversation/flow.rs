@@ -190,11 +190,10 @@ impl ConvLink {
         };
         self.resolve_voices(&target, voices);
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        let request = TaskRequest {
-            reports: Some(tx),
-            exclude: None,
-            ..request
-        };
+        // Only the reports are added: the rest (its excluded agent above all) is the
+        // operation's.
+        let mut request = request;
+        request.reports = Some(tx);
         let cc = target.cc.clone();
         tokio::spawn(async move {
             match hub.enqueue(&cc, request).await {
