@@ -389,26 +389,19 @@ impl AcdLink {
         let (Some(hub), Some(news)) = (self.hub.clone(), self.news.clone()) else {
             return;
         };
-        let prompts = self.prompts.clone();
-        let (call, cc, agent, voices) = (call.clone(), cc.clone(), agent.clone(), voices.clone());
+        let lookup = Announcement {
+            hub,
+            prompts: self.prompts.clone(),
+            cc: cc.clone(),
+            agent: agent.clone(),
+            pre: voices.pre.clone(),
+            post: voices.post.clone(),
+        };
+        let call = call.clone();
         tokio::spawn(async move {
-            let Ok(view) = hub.agent(&cc, &agent).await else {
+            let Some((pre, num, post)) = lookup.find().await else {
                 return;
             };
-            let digits = |n: &String| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit());
-            let Some(num) = view.num.filter(digits) else {
-                return;
-            };
-            let mut found = Vec::new();
-            for name in [voices.pre, voices.post] {
-                let prompt = match (&prompts, name) {
-                    (Some(p), Some(name)) => p.resolve(&cc, &source_of(&name)).await.ok(),
-                    _ => None,
-                };
-                found.push(prompt);
-            }
-            let post = found.pop().flatten();
-            let pre = found.pop().flatten();
             let item = QueueNews::Announce { pre, num, post };
             let _ = news.send(Command::Queue { call, news: item }).await;
         });
@@ -588,7 +581,40 @@ impl Voices {
     }
 }
 
-/// A prompt name from a document as the resolver takes it.
+/// What `play_num` announces (SPEC §8): the agent's job number between the `<enqueue>`'s
+/// `pre_num_voice` and `post_num_voice`. For IVR callers and for the party of an
+/// operation's task alike.
+#[derive(Debug, Clone)]
+pub(crate) struct Announcement {
+    pub hub: CallCenterHub,
+    pub prompts: Option<PromptResolver>,
+    pub cc: CallCenterId,
+    pub agent: AgentName,
+    pub pre: Option<String>,
+    pub post: Option<String>,
+}
+
+impl Announcement {
+    /// The prompt before, the digits, the prompt after; `None` when the agent has no
+    /// all-digit `num` (nothing to read out). A prompt that cannot be found is left out.
+    pub async fn find(self) -> Option<(Option<Prompt>, String, Option<Prompt>)> {
+        let view = self.hub.agent(&self.cc, &self.agent).await.ok()?;
+        let digits = |n: &String| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit());
+        let num = view.num.filter(digits)?;
+        let mut found = Vec::new();
+        for name in [self.pre, self.post] {
+            let prompt = match (&self.prompts, name) {
+                (Some(p), Some(name)) => p.resolve(&self.cc, &source_of(&name)).await.ok(),
+                _ => None,
+            };
+            found.push(prompt);
+        }
+        let post = found.pop().flatten();
+        let pre = found.pop().flatten();
+        Some((pre, num, post))
+    }
+}
+
 /// Resolves the prompt an `<enqueue>` names (a media file or an http(s) URL) in the
 /// background and sends the endpoint `command(prompt)`; one that cannot be found is logged
 /// and the built-in music goes on.

@@ -10,6 +10,7 @@ use super::link::{ConvLink, Ctx, Out};
 use super::live::{Dialling, Kind, Purpose, Role, Target, TaskNews};
 use super::Dial;
 use crate::acd::{TaskRequest, TaskUpdate};
+use crate::acd_link::Announcement;
 use crate::core::call::CallId;
 use crate::endpoint::Command;
 use crate::ivr::EnqueueCause;
@@ -188,6 +189,8 @@ impl ConvLink {
             let _ = reply.send(Err(super::ConversationError::Stopped));
             return;
         };
+        let announce = voices.announce.clone();
+        let prompts = self.resolver.clone();
         self.resolve_voices(&target, voices);
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         // Only the reports are added: the rest (its excluded agent above all) is the
@@ -219,12 +222,38 @@ impl ConvLink {
                 }
             }
             while let Some(update) = rx.recv().await {
+                let found = match (&update, &announce) {
+                    (TaskUpdate::Succeeded { agent, .. }, Some((pre, post))) => {
+                        Some(Announcement {
+                            hub: hub.clone(),
+                            prompts: prompts.clone(),
+                            cc: cc.clone(),
+                            agent: agent.clone(),
+                            pre: pre.clone(),
+                            post: post.clone(),
+                        })
+                    }
+                    _ => None,
+                };
                 let command = Command::ConversationTask {
                     target: Box::new(target.clone()),
                     news: TaskNews::Update(update),
                 };
                 if news.send(command).await.is_err() {
                     return;
+                }
+                // After the news that connects the agent, so the party hears it connected.
+                if let Some(what) = match found {
+                    Some(lookup) => lookup.find().await,
+                    None => None,
+                } {
+                    let command = Command::ConversationTask {
+                        target: Box::new(target.clone()),
+                        news: TaskNews::Announce(what),
+                    };
+                    if news.send(command).await.is_err() {
+                        return;
+                    }
                 }
             }
         });
@@ -271,6 +300,7 @@ impl ConvLink {
             TaskNews::Update(_) => {}
             TaskNews::WaitVoice(prompt) => self.wait_voice(ctx, &target, &prompt),
             TaskNews::HoldVoice(prompt) => self.hold_voice(ctx, &target, prompt),
+            TaskNews::Announce(what) => self.announce(ctx, &target, what),
         }
     }
 

@@ -224,4 +224,13 @@ pub(crate) enum TaskNews {
     WaitVoice(sb_media::player::Prompt),
     /// The `<enqueue>`'s `hold_voice`, resolved: for the conversation the task makes.
     HoldVoice(sb_media::player::Prompt),
+    /// `play_num`: the found agent's number between its prompts, for whoever waited.
+    Announce(Announced),
 }
+
+/// What `play_num` reads out: the prompt before, the digits, the prompt after.
+pub type Announced = (
+    Option<sb_media::player::Prompt>,
+    String,
+    Option<sb_media::player::Prompt>,
+);

@@ -73,6 +73,10 @@ impl ConvLink {
         let voices = super::voices::Voices {
             wait: enqueue.as_ref().and_then(|e| e.wait_voice.clone()),
             hold: enqueue.as_ref().and_then(|e| e.hold_voice.clone()),
+            announce: enqueue
+                .as_ref()
+                .filter(|e| e.play_num)
+                .map(|e| (e.pre_num_voice.clone(), e.post_num_voice.clone())),
         };
         let queued = match (op, enqueue) {
             (

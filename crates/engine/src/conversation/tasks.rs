@@ -38,6 +38,9 @@ pub enum TicketNews {
     WaitVoice(sb_media::player::Prompt),
     /// The `<enqueue>`'s `hold_voice` was resolved to this prompt.
     HoldVoice(sb_media::player::Prompt),
+    /// `play_num`: the found agent's number was looked up (prompt before, digits,
+    /// prompt after).
+    Announce(super::live::Announced),
 }
 
 impl ConvLink {
@@ -68,6 +71,7 @@ impl ConvLink {
             TicketNews::Update(update) => TaskNews::Update(update),
             TicketNews::WaitVoice(prompt) => TaskNews::WaitVoice(prompt),
             TicketNews::HoldVoice(prompt) => TaskNews::HoldVoice(prompt),
+            TicketNews::Announce(what) => TaskNews::Announce(what),
         };
         self.on_task(ctx, ticket.target.clone(), news);
     }

@@ -3,10 +3,12 @@
 //! inviter, the parties of an xferAgent), and its `hold_voice` is what the conversation the
 //! task makes (callagent's, or an xferAgent's new one) plays to a member left alone hearing
 //! it. Both are resolved in the background and arrive as task news; until then the
-//! built-in music plays.
+//! built-in music plays. Its `play_num` reads the found agent's job number to whoever
+//! waited for it, once connected.
 
 use sb_media::player::Prompt;
 
+use sb_acd::agent::AgentName;
 use sb_acd::conversation::ConversationId;
 
 use super::link::{ConvLink, Ctx};
@@ -24,6 +26,8 @@ pub(super) struct Voices {
     pub wait: Option<String>,
     /// `hold_voice`.
     pub hold: Option<String>,
+    /// `play_num`: its `pre_num_voice` and `post_num_voice`.
+    pub announce: Option<(Option<String>, Option<String>)>,
 }
 
 impl ConvLink {
@@ -64,6 +68,37 @@ impl ConvLink {
                 }
             });
         }
+    }
+
+    /// `play_num`: whoever waited for `target`'s task hears the found agent's number —
+    /// the transferred party, callagent's caller, a foreground inviter.
+    pub(crate) fn announce(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        target: &Target,
+        (pre, num, post): (Option<Prompt>, String, Option<Prompt>),
+    ) {
+        let waited = match &target.purpose {
+            Purpose::Transfer { party, .. } => Some(party.clone()),
+            Purpose::Party => self
+                .live
+                .get(&target.conversation)
+                .and_then(|l| l.initiator.clone())
+                .and_then(|agent| self.connection_call(&target.cc, &agent)),
+            Purpose::Invite { inviter } => inviter
+                .as_ref()
+                .and_then(|agent| self.connection_call(&target.cc, agent)),
+        };
+        if let Some(call) = waited {
+            ctx.core.play_number(&call, pre, num, post);
+        }
+    }
+
+    fn connection_call(&self, cc: &sb_store::CallCenterId, agent: &AgentName) -> Option<CallId> {
+        self.connections
+            .get(&(cc.clone(), agent.clone()))
+            .filter(|c| c.up)
+            .map(|c| c.call.clone())
     }
 
     /// The conversation `target`'s task makes (callagent's, an xferAgent's new one) plays

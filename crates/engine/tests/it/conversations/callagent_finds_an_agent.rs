@@ -6,7 +6,7 @@
 use sb_acd::agent::ReturnTo;
 use sb_acd::conversation::Mode;
 use switchboard_engine::acd::FailCause;
-use switchboard_engine::conversation::Operation;
+use switchboard_engine::conversation::{Operation, TicketNews};
 
 use super::support::*;
 use crate::calls::net::{Heard, Net};
@@ -56,6 +56,11 @@ fn without_a_connection_the_caller_is_rung_then_hears_the_queue_prompt() {
     );
     assert!(net.media.hears(leg(&net, &caller), leg(&net, &callee)));
     assert!(net.media.hears(leg(&net, &callee), leg(&net, &caller)));
+    // `play_num`: the calling agent hears the found agent's number.
+    let number = (None, "1003".to_owned(), None);
+    net.conv_step(|c, ctx| c.on_ticket(ctx, &ticket, TicketNews::Announce(number)));
+    assert_eq!(net.plays.playing(leg(&net, &caller)), vec![Heard::Once]);
+    assert!(net.plays.playing(leg(&net, &callee)).is_empty());
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! xferAgent on a queue conversation: the IVR caller moves to an agent a queue task finds,
 //! in a new `queue` conversation, and goes back to its IVR when that one ends. A failed
 //! transfer hands the caller back to its IVR with the failure (`release=true`) or lets
-//! both talk again (`release=false`). Only an outside party can be transferred.
+//! both talk again (`release=false`). Only an outside party can be transferred. With
+//! `play_num` the caller hears the new agent's number once connected.
 
 use sb_acd::agent::ReturnTo;
 use sb_acd::conversation::{MemberId, Mode};
@@ -55,6 +56,15 @@ fn released_the_caller_hears_the_queue_prompt_then_meets_the_new_agent() {
         ]
     );
     assert!(net.plays.playing(leg(&net, &caller)).is_empty());
+    // `play_num`: once connected, the caller hears the new agent's number.
+    net.conv_step(|c, ctx| {
+        c.on_ticket(
+            ctx,
+            &ticket,
+            TicketNews::Announce((None, "1003".into(), None)),
+        )
+    });
+    assert_eq!(net.plays.playing(leg(&net, &caller)), vec![Heard::Once]);
 
     let depart = Operation::Depart {
         agent: agent("1003"),
