@@ -232,7 +232,7 @@ pub async fn update(
     Ok(ok(CallCenterView::new(cc, None)))
 }
 
-/// Deletes a call center and its tokens (refused while trunks point at it).
+/// Deletes a call center, its tokens, records and files (refused while trunks point at it).
 #[utoipa::path(delete, path = "/v1/callcenters/{id}", tag = "admin",
     params(("id" = String, Path, description = "Call center id")),
     responses((status = 200, body = Envelope<IdView>), (status = 404, description = "Unknown id"),
@@ -245,11 +245,21 @@ pub async fn delete(
 ) -> Result<HttpResponse, ApiError> {
     let id = CallCenterId(path.into_inner());
     let key = id.clone();
-    let answer = crud::deleted(&state, "callcenter", id.0, move |s| {
+    let answer = crud::deleted(&state, "callcenter", id.0.clone(), move |s| {
         s.delete_callcenter(&key)
     })
     .await;
     state.routing_changed();
+    if let (Ok(_), Some(files)) = (&answer, state.files.clone()) {
+        // Its rows are gone; its prompts and recordings on disk go with them.
+        let removed = web::block(move || files.delete_all(&id)).await;
+        if let Err(error) = removed
+            .map_err(|e| e.to_string())
+            .and_then(|r| r.map_err(|e| e.to_string()))
+        {
+            tracing::warn!(%error, "files of a deleted call center not removed");
+        }
+    }
     answer
 }
 

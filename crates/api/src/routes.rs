@@ -161,7 +161,11 @@ fn callcenter_routes(cfg: &mut web::ServiceConfig, prefix: &str) {
         ))
         .service(resource(
             &at("/recording/{id}/file"),
-            vec![web::get().to(recordings::file)],
+            // HEAD answers the same headers; the HTTP layer leaves the body out.
+            vec![
+                web::get().to(recordings::file),
+                web::head().to(recordings::file),
+            ],
         ))
         .service(resource(
             &at("/events"),

@@ -159,6 +159,21 @@ impl FileLibrary {
         meta(&path)
     }
 
+    /// Deletes every file of a call center (its prompts and recordings), for when the call
+    /// center itself is deleted. Nothing to delete is not an error.
+    pub fn delete_all(&self, cc: &CallCenterId) -> std::io::Result<()> {
+        if !valid_file_name(cc.as_str()) {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "not a valid call center id",
+            ));
+        }
+        match std::fs::remove_dir_all(self.dir(cc)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+
     /// Deletes a file; `false` when there was none.
     pub fn delete(&self, cc: &CallCenterId, name: &str) -> std::io::Result<bool> {
         match std::fs::remove_file(self.path(cc, name)?) {

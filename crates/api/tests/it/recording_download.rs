@@ -205,3 +205,38 @@ async fn a_range_past_the_end_is_416_with_the_size() {
         "{body}"
     );
 }
+
+#[actix_rt::test]
+async fn deleting_the_call_center_deletes_its_files_on_disk() {
+    let st = state();
+    let files = st.files.clone().expect("a file library");
+    let app = app(st).await;
+    let (cc, _) = create_callcenter(&app, "gone").await;
+    let (other, _) = create_callcenter(&app, "kept").await;
+    put_file(&files, &cc, "rec.wav", &recorded_wav(100));
+    put_file(&files, &other, "rec.wav", &recorded_wav(100));
+    let req = TestRequest::delete()
+        .uri(&format!("/v1/callcenters/{cc}"))
+        .insert_header(bearer(ADMIN));
+    assert_eq!(call(&app, req).await.0, 200);
+    assert!(files.list(&CallCenterId(cc)).unwrap().is_empty());
+    assert_eq!(
+        files.list(&CallCenterId(other)).unwrap().len(),
+        1,
+        "another call center's files stay"
+    );
+}
+
+#[actix_rt::test]
+async fn head_tells_the_size_without_a_download() {
+    let (app, _, token, bytes) = seeded(100).await;
+    let req = TestRequest::default()
+        .method(actix_web::http::Method::HEAD)
+        .uri("/v1/callcenter/recording/rec.wav/file")
+        .insert_header(bearer(&token));
+    let got = fetch(&app, req).await;
+    assert_eq!(got.status, 200);
+    assert_eq!(got.header("content-type").as_deref(), Some("audio/wav"));
+    assert_eq!(got.header("accept-ranges").as_deref(), Some("bytes"));
+    assert_eq!(got.content_length, Some(bytes.len() as u64));
+}
