@@ -1,5 +1,7 @@
-//! Call detail records, written behind the SIP path: the endpoint queues each finished
-//! leg's record (and, later, its RTCP figures), and one writer task stores them in batches.
+//! Call detail records, written behind the SIP path: the endpoint queues each answered
+//! leg's start, each finished leg's record (and, later, its RTCP figures), and one writer
+//! task stores them in batches. An answered leg is noted as in progress so that if the
+//! process dies, the next start still writes its record (ended `restart`).
 
 use std::time::Duration;
 
@@ -12,6 +14,8 @@ use crate::core::call::{CallRecord, LegDirection};
 /// One thing for the writer.
 #[derive(Debug)]
 pub enum CdrWrite {
+    /// A leg was answered: noted as in progress until its record comes.
+    Began(CallRecord),
     /// A leg ended.
     Record(CallRecord),
     /// A leg's reception quality, reported by the media plane after it ended.
@@ -48,18 +52,21 @@ async fn run(store: StoreHandle, mut rx: mpsc::UnboundedReceiver<CdrWrite>) {
                 () = &mut window => break true,
             }
         };
-        let (records, qualities): (Vec<_>, Vec<_>) = batch
-            .into_iter()
-            .partition(|w| matches!(w, CdrWrite::Record(_)));
-        let rows: Vec<CallRow> = records
-            .into_iter()
-            .filter_map(|w| match w {
-                CdrWrite::Record(r) => Some(row(r)),
-                CdrWrite::Quality { .. } => None,
-            })
-            .collect();
+        let (mut begun, mut rows, mut qualities) = (Vec::new(), Vec::new(), Vec::new());
+        for w in batch {
+            match w {
+                CdrWrite::Began(r) => begun.push(row(r)),
+                CdrWrite::Record(r) => rows.push(row(r)),
+                q @ CdrWrite::Quality { .. } => qualities.push(q),
+            }
+        }
         let result = store
             .run(move |s| {
+                // Starts first: a leg that began and ended in one batch is then forgotten
+                // as in progress by its record.
+                if !begun.is_empty() {
+                    s.calls_began(&begun)?;
+                }
                 s.insert_calls(&rows)?;
                 for q in qualities {
                     if let CdrWrite::Quality {

@@ -250,15 +250,19 @@ impl SipEndpoint {
             tcp_cfg,
             inbound_tx,
         ));
-        // Conversations that were running when the server stopped ended then.
+        // Conversations and answered calls that were up when the server stopped ended then.
         let now_ms = clock.unix_ms();
-        let closed = store
-            .run(move |s| s.close_running_conversations(now_ms))
+        let (closed, calls) = store
+            .run(move |s| {
+                let conversations = s.close_running_conversations(now_ms)?;
+                Ok((conversations, s.close_interrupted_calls(now_ms)?))
+            })
             .await?;
-        if closed > 0 {
+        if closed > 0 || calls > 0 {
             tracing::warn!(
-                closed,
-                "conversations left running by the last stop were closed"
+                conversations = closed,
+                calls,
+                "conversations and calls left up by the last stop were closed"
             );
         }
         let (persist, writer) = persist::spawn_writer(store.clone());
@@ -937,6 +941,9 @@ impl Shell {
                         packets_lost,
                         jitter_ms,
                     });
+                }
+                Effect::CallAnswered(record) => {
+                    let _ = self.cdr.send(crate::cdr::CdrWrite::Began(record));
                 }
                 Effect::CallEnded(record) => {
                     self.acd.call_ended(&record.call_id);

@@ -93,9 +93,59 @@ pub(crate) fn insert(conn: &mut Connection, rows: &[CallRow]) -> Result<(), Stor
                 r.jitter_ms,
             ])?;
         }
+        let mut done = tx.prepare_cached("DELETE FROM calls_in_progress WHERE id = ?1")?;
+        for r in rows {
+            done.execute([&r.id])?;
+        }
     }
     tx.commit()?;
     Ok(())
+}
+
+/// `end_reason` of a leg that was up when its process stopped without ending it.
+pub const INTERRUPTED: &str = "restart";
+
+/// Notes answered legs as in progress.
+pub(crate) fn began(conn: &mut Connection, rows: &[CallRow]) -> Result<(), StoreError> {
+    let tx = conn.transaction()?;
+    {
+        let mut stmt = tx.prepare_cached(
+            "INSERT OR REPLACE INTO calls_in_progress (id, callcenter_id, sip_call_id, direction, \
+             from_party, to_party, peer_id, start_ms, answer_ms) VALUES \
+             (?1, (SELECT id FROM callcenters WHERE id = ?2), ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?;
+        for r in rows {
+            stmt.execute(params![
+                r.id,
+                r.callcenter_id.as_ref().map(CallCenterId::as_str),
+                r.sip_call_id,
+                r.direction,
+                r.from,
+                r.to,
+                r.peer_id,
+                ms(r.start_time),
+                r.answer_time.map(ms),
+            ])?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Turns every leg still in progress into a record ended at `now_ms` ([`INTERRUPTED`]).
+pub(crate) fn close_interrupted(conn: &mut Connection, now_ms: u64) -> Result<u64, StoreError> {
+    let tx = conn.transaction()?;
+    tx.execute(
+        &format!(
+            "INSERT OR IGNORE INTO call_records ({COLUMNS}) \
+             SELECT id, callcenter_id, sip_call_id, direction, from_party, to_party, peer_id, \
+                    start_ms, answer_ms, ?1, ?2, 200, NULL, NULL FROM calls_in_progress"
+        ),
+        params![ms(now_ms), INTERRUPTED],
+    )?;
+    let n = tx.execute("DELETE FROM calls_in_progress", [])?;
+    tx.commit()?;
+    Ok(u64::try_from(n).unwrap_or(u64::MAX))
 }
 
 /// Adds the reception quality the media plane reported after the leg ended.
@@ -195,5 +245,45 @@ mod tests {
         let a = store.call(&cc, "a").unwrap().unwrap();
         assert_eq!((a.packets_lost, a.jitter_ms), (Some(3), Some(12)));
         assert!(!store.set_call_quality("nope", 0, 0).unwrap());
+    }
+
+    #[test]
+    fn legs_in_progress_at_a_crash_are_closed_on_the_next_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let cc = {
+            let store = SqliteStore::open(dir.path()).unwrap();
+            let new = NewCallCenter {
+                name: "c".into(),
+                ivr_url: None,
+                callback_url: None,
+                settings: Settings::default(),
+            };
+            let cc = store.create_callcenter(&new, 1).unwrap().id;
+            store
+                .calls_began(&[row("up", &cc, 100), row("ended", &cc, 200)])
+                .unwrap();
+            // "ended" finishes normally; "up" is still up when the process dies.
+            store.insert_calls(&[row("ended", &cc, 200)]).unwrap();
+            assert!(store.call(&cc, "up").unwrap().is_none(), "not a record yet");
+            cc
+        };
+        let store = SqliteStore::open(dir.path()).unwrap();
+        assert_eq!(store.close_interrupted_calls(9_000).unwrap(), 1);
+        let up = store
+            .call(&cc, "up")
+            .unwrap()
+            .expect("closed into a record");
+        assert_eq!(up.end_reason, INTERRUPTED);
+        assert_eq!(
+            (up.start_time, up.answer_time, up.end_time),
+            (100, Some(105), 9_000)
+        );
+        assert_eq!(up.sip_call_id, "up@test");
+        let ended = store.call(&cc, "ended").unwrap().unwrap();
+        assert_eq!(
+            ended.end_reason, "hangup",
+            "a finished record is left alone"
+        );
+        assert_eq!(store.close_interrupted_calls(10_000).unwrap(), 0, "once");
     }
 }

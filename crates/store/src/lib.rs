@@ -38,7 +38,7 @@ mod recording;
 pub mod sqlite;
 
 pub use agent::{AgentRecord, AgentSkillRecord};
-pub use call::CallRow;
+pub use call::{CallRow, INTERRUPTED as CALL_INTERRUPTED};
 pub use condition::{ConditionDef, ConditionId, ConditionRecord};
 pub use conversation::{ConversationFilter, ConversationRow, MemberRow};
 pub use error::StoreError;
@@ -174,8 +174,16 @@ pub trait Store: Send + Sync + 'static {
     /// Every stored logged-in agent, by call center and login time (reloaded at start).
     fn logged_in_agents(&self) -> Result<Vec<AgentRecord>, StoreError>;
 
-    /// Stores finished call legs (a record written twice replaces the first).
+    /// Stores finished call legs (a record written twice replaces the first), and forgets
+    /// them as in progress.
     fn insert_calls(&self, rows: &[CallRow]) -> Result<(), StoreError>;
+    /// Notes answered legs as in progress (their end fields are ignored), so that a crash
+    /// still leaves a record of them: see [`Store::close_interrupted_calls`].
+    fn calls_began(&self, rows: &[CallRow]) -> Result<(), StoreError>;
+    /// At start-up: writes the record of every leg still noted in progress (the process
+    /// that carried it is gone), ended at `now_ms` with `end_reason` `restart`. Returns how
+    /// many it closed.
+    fn close_interrupted_calls(&self, now_ms: u64) -> Result<u64, StoreError>;
     /// Adds a stored leg's reception quality; `false` when it is not stored (yet).
     fn set_call_quality(
         &self,

@@ -202,6 +202,20 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX recordings_by_call ON recordings(callcenter_id, call_id);
     CREATE INDEX recordings_by_conversation ON recordings(callcenter_id, conversation_id);
     "#,
+    // 9: answered call legs still up, so a crash leaves a record to close on the next start.
+    r#"
+    CREATE TABLE calls_in_progress (
+        id            TEXT PRIMARY KEY,
+        callcenter_id TEXT REFERENCES callcenters(id) ON DELETE SET NULL,
+        sip_call_id   TEXT NOT NULL,
+        direction     TEXT NOT NULL,
+        from_party    TEXT NOT NULL,
+        to_party      TEXT NOT NULL,
+        peer_id       TEXT,
+        start_ms      INTEGER NOT NULL,
+        answer_ms     INTEGER
+    );
+    "#,
 ];
 
 /// The file name of the database inside the data directory.
@@ -864,6 +878,14 @@ impl Store for SqliteStore {
 
     fn insert_calls(&self, rows: &[CallRow]) -> Result<(), StoreError> {
         call::insert(&mut self.conn(), rows)
+    }
+
+    fn calls_began(&self, rows: &[CallRow]) -> Result<(), StoreError> {
+        call::began(&mut self.conn(), rows)
+    }
+
+    fn close_interrupted_calls(&self, now_ms: u64) -> Result<u64, StoreError> {
+        call::close_interrupted(&mut self.conn(), now_ms)
     }
 
     fn set_call_quality(

@@ -56,6 +56,9 @@ pub enum Effect {
     Lookup(String),
     /// Persist a user's bindings (write-behind).
     Persist(Write),
+    /// A call leg was answered: its record so far (end fields not yet meaningful), noted
+    /// as in progress so that a crash still leaves a record of it.
+    CallAnswered(CallRecord),
     /// A call leg ended: its record, for the call detail records.
     CallEnded(CallRecord),
     /// The RTCP figures of a leg whose record went out before the media plane had them.

@@ -456,6 +456,8 @@ impl Core {
         if let Some(leg) = self.calls.legs.get_mut(id) {
             leg.state = LegState::Confirmed;
             leg.answer_ms = Some(self.unix_ms);
+            let record = leg.record(self.unix_ms);
+            self.effects.push_back(Effect::CallAnswered(record));
         }
         self.calls.disarm(id, CallTimer::NoAnswer);
         self.outbound_session_timer(now, id, r);

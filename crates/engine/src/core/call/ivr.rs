@@ -194,6 +194,9 @@ impl Core {
         if let Some(leg) = self.calls.legs.get_mut(id) {
             leg.state = LegState::Answered;
             leg.answer_ms = Some(self.unix_ms);
+            let record = leg.record(self.unix_ms);
+            self.effects
+                .push_back(crate::core::Effect::CallAnswered(record));
         }
         let max = now + self.call_cfg.max_call;
         self.calls.arm(id, super::CallTimer::MaxDuration, max);

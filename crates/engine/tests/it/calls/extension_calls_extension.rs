@@ -38,6 +38,11 @@ fn both_legs_are_anchored_bridged_and_released() {
     );
     assert_eq!(net.media.bridges().len(), 1);
     assert_eq!(net.core.call_legs(), 2);
+    // Both legs are noted in progress as they are answered, before any record: a crash
+    // now still leaves their records to close on the next start.
+    assert_eq!(net.answered.len(), 2);
+    assert!(net.answered.iter().all(|r| r.answer_ms.is_some()));
+    assert!(net.records.is_empty());
 
     a.in_dialog(&mut net, "BYE", None);
     net.response(a.addr, 200);
@@ -47,6 +52,12 @@ fn both_legs_are_anchored_bridged_and_released() {
     assert!(net.media.legs().is_empty() && net.media.bridges().is_empty());
     assert_eq!(net.records.len(), 2);
     assert!(net.records.iter().all(|r| r.answer_ms.is_some()));
+    let ids = |r: &[switchboard_engine::core::call::CallRecord]| {
+        let mut ids: Vec<String> = r.iter().map(|r| r.call_id.0.clone()).collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(ids(&net.answered), ids(&net.records), "the same legs end");
     net.quiet(a.addr);
     net.quiet(b.addr);
 }

@@ -54,6 +54,8 @@ pub struct Net {
     pub plays: Arc<Tracked>,
     inbox: HashMap<SocketAddr, VecDeque<Message>>,
     pub records: Vec<CallRecord>,
+    /// Legs noted in progress when answered (`Effect::CallAnswered`).
+    pub answered: Vec<CallRecord>,
     /// The trunk leaves OPTIONS pings unanswered (it is down).
     pub trunk_silent: bool,
     /// OPTIONS pings the trunk received.
@@ -207,6 +209,7 @@ impl Net {
             plays,
             inbox: HashMap::new(),
             records: Vec::new(),
+            answered: Vec::new(),
             trunk_silent: false,
             pings: 0,
             conv: ConvLink::default(),
@@ -358,6 +361,7 @@ impl Net {
                     self.core.on_lookup(now, ms, &user, Ok(ext));
                 }
                 Effect::CallEnded(record) => self.records.push(record),
+                Effect::CallAnswered(record) => self.answered.push(record),
                 Effect::Originated { call, outcome } => conv.push((call, Some(outcome))),
                 Effect::LegEnded { call, .. } => conv.push((call, None)),
                 Effect::Ringing { call } => ringing.push(call),
