@@ -9,7 +9,7 @@ use sb_store::{CallRow, StoreHandle};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::core::call::{CallRecord, LegDirection};
+use crate::core::call::CallRecord;
 
 /// One thing for the writer.
 #[derive(Debug)]
@@ -95,11 +95,7 @@ fn row(r: CallRecord) -> CallRow {
         id: r.call_id.0,
         callcenter_id: r.callcenter_id,
         sip_call_id: r.sip_call_id,
-        direction: match r.direction {
-            LegDirection::Inbound => "inbound",
-            LegDirection::Outbound => "outbound",
-        }
-        .to_owned(),
+        direction: r.direction.as_str().to_owned(),
         from: r.from,
         to: r.to,
         peer_id: r.peer.map(|p| p.0),

@@ -943,6 +943,9 @@ impl Shell {
                     });
                 }
                 Effect::CallAnswered(record) => {
+                    let setup = record.answer_ms.unwrap_or(record.start_ms) - record.start_ms;
+                    metrics::histogram!("switchboard_call_setup_seconds", "direction" => record.direction.as_str())
+                        .record(Duration::from_millis(setup).as_secs_f64());
                     let _ = self.cdr.send(crate::cdr::CdrWrite::Began(record));
                 }
                 Effect::CallEnded(record) => {

@@ -17,6 +17,13 @@ pub fn install_metrics() -> anyhow::Result<()> {
                 0.25, 0.5, 1.0, 2.5,
             ],
         )?
+        // INVITE to answer: people pick up in seconds, IVRs in milliseconds.
+        .set_buckets_for_metric(
+            Matcher::Full("switchboard_call_setup_seconds".to_owned()),
+            &[
+                0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0, 13.0, 20.0, 30.0, 60.0,
+            ],
+        )?
         .install_recorder()?;
     let _ = HANDLE.set(handle);
     metrics::gauge!("switchboard_build_info", "version" => env!("CARGO_PKG_VERSION")).set(1.0);

@@ -29,6 +29,16 @@ pub enum LegDirection {
     Outbound,
 }
 
+impl LegDirection {
+    /// `inbound` or `outbound`, as records and metrics name it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LegDirection::Inbound => "inbound",
+            LegDirection::Outbound => "outbound",
+        }
+    }
+}
+
 /// Where a leg is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LegState {

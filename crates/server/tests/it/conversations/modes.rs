@@ -17,6 +17,7 @@ fn every_mode_is_heard_as_the_table_says_and_departing_ends_the_conversation() {
         "switchboard_conversation_members{mode=\"2\"}",
         "switchboard_conversation_members{mode=\"3\"}",
         "switchboard_conversation_members{mode=\"4\"}",
+        "switchboard_call_setup_seconds_count{direction=\"outbound\"}",
     ]);
     let run = site.run(
         "conversation_modes.py",
@@ -34,6 +35,10 @@ fn every_mode_is_heard_as_the_table_says_and_departing_ends_the_conversation() {
     // mode's few seconds may fall between two samples, but every series is served.
     assert_eq!(highest[0], 1.0, "one conversation at a time: {highest:?}");
     assert!(highest[1] >= 2.0, "members in mode 1: {highest:?}");
+    assert!(
+        highest[5] >= 3.0,
+        "alice's, the customer's and bob's legs were placed and answered: {highest:?}"
+    );
     assert!(
         highest.iter().all(|&n| n >= 0.0),
         "every series: {highest:?}"
