@@ -253,8 +253,8 @@ fn internal(error: &dyn std::fmt::Display) -> ApiError {
 
 /// What opening a recording's file found.
 enum Opened {
-    /// The file, positioned at the range's start, and its whole size.
-    Ready(std::fs::File, u64, ByteRange),
+    /// The file, positioned at the range's start, its whole size and its entity tag.
+    Ready(std::fs::File, u64, ByteRange, String),
     /// The file is not in the library.
     Missing,
     /// The range lies outside a file of this size.
@@ -268,13 +268,15 @@ async fn serve(
     req: &HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let lib = library(state)?;
-    let range = req
-        .headers()
-        .get(header::RANGE)
-        .and_then(|r| r.to_str().ok())
-        .map(str::to_owned);
+    let text = |name| {
+        req.headers()
+            .get(name)
+            .and_then(|r| r.to_str().ok())
+            .map(str::to_owned)
+    };
+    let (range, if_range) = (text(header::RANGE), text(header::IF_RANGE));
     let (cc, file) = (row.callcenter_id.clone(), row.file.clone());
-    let opened = web::block(move || open(&lib, &cc, &file, range.as_deref()))
+    let opened = web::block(move || open(&lib, &cc, &file, range.as_deref(), if_range.as_deref()))
         .await
         .map_err(|e| internal(&e))?
         .map_err(|e| internal(&e))?;
@@ -283,8 +285,8 @@ async fn serve(
         id: row.id.clone(),
         file: row.file.clone(),
     };
-    let (file, size, range) = match opened {
-        Opened::Ready(file, size, range) => (file, size, range),
+    let (file, size, range, etag) = match opened {
+        Opened::Ready(file, size, range, etag) => (file, size, range, etag),
         Opened::Missing => return Err(missing()),
         Opened::Unsatisfiable(size) => return Ok(unsatisfiable(size)),
     };
@@ -297,6 +299,7 @@ async fn serve(
     };
     res.content_type("audio/wav")
         .insert_header((header::ACCEPT_RANGES, "bytes"))
+        .insert_header((header::ETAG, etag))
         .insert_header((
             header::CONTENT_DISPOSITION,
             format!("inline; filename=\"{}\"", row.file),
@@ -310,6 +313,7 @@ fn open(
     cc: &CallCenterId,
     name: &str,
     range: Option<&str>,
+    if_range: Option<&str>,
 ) -> std::io::Result<Opened> {
     // A stored name the library could never hold cannot have a file.
     if !valid_file_name(name) {
@@ -318,6 +322,11 @@ fn open(
     let Some((mut file, meta)) = lib.open(cc, name)? else {
         return Ok(Opened::Missing);
     };
+    // A strong validator: a recording is written once, so size and time name its content.
+    let etag = format!("\"{:x}-{:x}\"", meta.size, meta.modified_at);
+    // RFC 9110 §13.1.5: a range is served only for the representation the client holds;
+    // anything but our current entity tag (a date, an older tag) gets the whole file.
+    let range = range.filter(|_| if_range.is_none_or(|v| v.trim() == etag));
     let range = match range.map(|r| byte_range::parse(r, meta.size)) {
         None => ByteRange::whole(meta.size),
         Some(Ok(Some(r))) => r,
@@ -326,7 +335,7 @@ fn open(
         Some(Err(byte_range::Unsatisfiable)) => return Ok(Opened::Unsatisfiable(meta.size)),
     };
     file.seek(SeekFrom::Start(range.start))?;
-    Ok(Opened::Ready(file, meta.size, range))
+    Ok(Opened::Ready(file, meta.size, range, etag))
 }
 
 /// The 416 answer: the envelope, and `Content-Range: bytes */size` (RFC 9110 §15.5.17).

@@ -240,3 +240,26 @@ async fn head_tells_the_size_without_a_download() {
     assert_eq!(got.header("accept-ranges").as_deref(), Some("bytes"));
     assert_eq!(got.content_length, Some(bytes.len() as u64));
 }
+
+#[actix_rt::test]
+async fn if_range_serves_the_range_only_for_the_current_file() {
+    let (app, _, token, bytes) = seeded(100).await;
+    let uri = "/v1/callcenter/recording/rec.wav/file";
+    let etag = fetch(&app, get(uri, &token))
+        .await
+        .header("etag")
+        .expect("an entity tag");
+    let ranged = |if_range: &str| {
+        get(uri, &token)
+            .insert_header(("Range", "bytes=0-9"))
+            .insert_header(("If-Range", if_range.to_owned()))
+    };
+    let same = fetch(&app, ranged(&etag)).await;
+    assert_eq!(same.status, 206);
+    assert_eq!(same.body, bytes[..10]);
+    for stale in ["\"0-0\"", "Sat, 01 Jan 2000 00:00:00 GMT"] {
+        let whole = fetch(&app, ranged(stale)).await;
+        assert_eq!(whole.status, 200, "{stale}: the whole file instead");
+        assert!(whole.body == bytes);
+    }
+}
