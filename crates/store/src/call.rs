@@ -1,7 +1,8 @@
 //! Call detail records: one row per call leg, written behind the SIP path when the leg
 //! ends, with its reception quality added once the media plane reports it.
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
 use serde::Serialize;
 
 use crate::{CallCenterId, Page, Paged, StoreError};
@@ -66,6 +67,28 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<CallRow> {
     })
 }
 
+/// A record's values in `COLUMNS` order.
+fn values(r: &CallRow) -> [Value; 14] {
+    let text = |s: &str| Value::Text(s.to_owned());
+    let opt = |v: Option<Value>| v.unwrap_or(Value::Null);
+    [
+        text(&r.id),
+        opt(r.callcenter_id.as_ref().map(|c| text(c.as_str()))),
+        text(&r.sip_call_id),
+        text(&r.direction),
+        text(&r.from),
+        text(&r.to),
+        opt(r.peer_id.as_deref().map(text)),
+        Value::Integer(ms(r.start_time)),
+        opt(r.answer_time.map(|t| Value::Integer(ms(t)))),
+        Value::Integer(ms(r.end_time)),
+        text(&r.end_reason),
+        opt(r.status.map(|v| Value::Integer(i64::from(v)))),
+        opt(r.packets_lost.map(Value::Integer)),
+        opt(r.jitter_ms.map(|v| Value::Integer(i64::from(v)))),
+    ]
+}
+
 /// Writes records in one transaction; a record of a deleted call center loses its link.
 pub(crate) fn insert(conn: &mut Connection, rows: &[CallRow]) -> Result<(), StoreError> {
     let tx = conn.transaction()?;
@@ -76,22 +99,7 @@ pub(crate) fn insert(conn: &mut Connection, rows: &[CallRow]) -> Result<(), Stor
               ?11, ?12, ?13, ?14)"
         ))?;
         for r in rows {
-            stmt.execute(params![
-                r.id,
-                r.callcenter_id.as_ref().map(CallCenterId::as_str),
-                r.sip_call_id,
-                r.direction,
-                r.from,
-                r.to,
-                r.peer_id,
-                ms(r.start_time),
-                r.answer_time.map(ms),
-                ms(r.end_time),
-                r.end_reason,
-                r.status,
-                r.packets_lost,
-                r.jitter_ms,
-            ])?;
+            stmt.execute(params_from_iter(values(r)))?;
         }
         let mut done = tx.prepare_cached("DELETE FROM calls_in_progress WHERE id = ?1")?;
         for r in rows {
@@ -115,17 +123,8 @@ pub(crate) fn began(conn: &mut Connection, rows: &[CallRow]) -> Result<(), Store
              (?1, (SELECT id FROM callcenters WHERE id = ?2), ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )?;
         for r in rows {
-            stmt.execute(params![
-                r.id,
-                r.callcenter_id.as_ref().map(CallCenterId::as_str),
-                r.sip_call_id,
-                r.direction,
-                r.from,
-                r.to,
-                r.peer_id,
-                ms(r.start_time),
-                r.answer_time.map(ms),
-            ])?;
+            // The start of a record: everything up to its answer.
+            stmt.execute(params_from_iter(values(r).into_iter().take(9)))?;
         }
     }
     tx.commit()?;

@@ -11,6 +11,29 @@ use crate::support::*;
 const DID: &str = "4003";
 const TRUNK_IP: &str = "127.0.0.5";
 
+/// SIPp's arguments for one carrier call from `trunk_ip` to the inbound number.
+fn carrier_call(trunk_ip: &str, sip: &switchboard_engine::SipHandle) -> Vec<String> {
+    [
+        "-sf",
+        interop_file("sipp/inbound_trunk_uac.xml").to_str().unwrap(),
+        "-s",
+        DID,
+        "-i",
+        trunk_ip,
+        "-p",
+        &free_port(trunk_ip).to_string(),
+        "-m",
+        "1",
+        "-timeout",
+        "20s",
+        "-timeout_error",
+        &sip.local_addrs().udp.to_string(),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
 #[actix_rt::test]
 async fn a_sipp_carrier_call_reaches_the_ivr_and_is_hung_up_by_it() {
     let app = App::start(|base, req| match req.path() {
@@ -25,25 +48,7 @@ async fn a_sipp_carrier_call_reaches_the_ivr_and_is_hung_up_by_it() {
     let (bus, _wake) = sb_events::EventBus::new(store.clone());
     let sip = start_with_ivr(&store, bus, dir.path()).await;
 
-    let args: Vec<String> = [
-        "-sf",
-        interop_file("sipp/inbound_trunk_uac.xml").to_str().unwrap(),
-        "-s",
-        DID,
-        "-i",
-        TRUNK_IP,
-        "-p",
-        &free_port(TRUNK_IP).to_string(),
-        "-m",
-        "1",
-        "-timeout",
-        "20s",
-        "-timeout_error",
-        &sip.local_addrs().udp.to_string(),
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    let args = carrier_call(TRUNK_IP, &sip);
     let result = run(Path::new("sipp"), &args, dir.path()).await;
     assert!(result.success, "SIPp carrier failed:\n{}", result.output);
     let paths: Vec<String> = app.requests().iter().map(|r| r.path().to_owned()).collect();
@@ -75,25 +80,7 @@ async fn an_answered_call_leaves_a_record_even_if_the_process_dies() {
         .remove(0)
         .id;
 
-    let args: Vec<String> = [
-        "-sf",
-        interop_file("sipp/inbound_trunk_uac.xml").to_str().unwrap(),
-        "-s",
-        DID,
-        "-i",
-        "127.0.0.15",
-        "-p",
-        &free_port("127.0.0.15").to_string(),
-        "-m",
-        "1",
-        "-timeout",
-        "20s",
-        "-timeout_error",
-        &sip.local_addrs().udp.to_string(),
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    let args = carrier_call("127.0.0.15", &sip);
     let crash_restart = async {
         // The record is written behind (within half a second of the answer).
         for _ in 0..40 {
