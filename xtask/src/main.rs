@@ -19,6 +19,8 @@ const APT_PACKAGES: &[&str] = &[
     "pkg-config",
     // SIPp, for SIP interop and load tests.
     "sip-tester",
+    // Kamailio, the SIP edge in front of several nodes (docs/kamailio/, its interop test).
+    "kamailio",
     // A virtualenv for the PJSIP (pjsua2) interop tests.
     "python3-venv",
 ];

@@ -172,3 +172,95 @@ impl Receiver {
         }
     }
 }
+
+/// A web application for end-to-end tests that answers each path with a fixed body (an IVR
+/// application's XML, say) and 404 otherwise, recording the paths asked for. One thread,
+/// loopback only, ends with the process.
+#[derive(Debug, Clone)]
+pub struct Pages {
+    addr: SocketAddr,
+    pages: std::sync::Arc<Vec<(String, String)>>,
+    asked: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Pages {
+    /// Starts on a free port of 127.0.0.1; `pages` maps a path (without its query) to its
+    /// body, served as `application/xml` with `{base}` replaced by `http://<its address>`.
+    pub fn start(pages: &[(&str, &str)]) -> std::io::Result<Self> {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        let me = Self {
+            addr: listener.local_addr()?,
+            pages: std::sync::Arc::new(
+                pages
+                    .iter()
+                    .map(|(p, b)| ((*p).to_owned(), (*b).to_owned()))
+                    .collect(),
+            ),
+            asked: std::sync::Arc::default(),
+        };
+        let worker = me.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().map_while(Result::ok) {
+                // A broken request from the server under test is its bug, not the app's.
+                let _ = worker.serve(stream);
+            }
+        });
+        Ok(me)
+    }
+
+    /// The URL of `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Every path asked for so far, in order.
+    pub fn asked(&self) -> Vec<String> {
+        self.asked.lock().map(|v| v.clone()).unwrap_or_default()
+    }
+
+    fn serve(&self, mut stream: TcpStream) -> std::io::Result<()> {
+        stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+        let mut reader = std::io::BufReader::new(stream.try_clone()?);
+        loop {
+            let mut request_line = String::new();
+            if std::io::BufRead::read_line(&mut reader, &mut request_line)? == 0 {
+                return Ok(());
+            }
+            let mut length = 0usize;
+            loop {
+                let mut line = String::new();
+                std::io::BufRead::read_line(&mut reader, &mut line)?;
+                let l = line.trim_end();
+                if l.is_empty() {
+                    break;
+                }
+                if let Some((k, v)) = l.split_once(':') {
+                    if k.eq_ignore_ascii_case("content-length") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
+                }
+            }
+            let mut body = vec![0; length];
+            std::io::Read::read_exact(&mut reader, &mut body)?;
+            let target = request_line.split_whitespace().nth(1).unwrap_or("/");
+            let path = target.split('?').next().unwrap_or(target).to_owned();
+            let base = format!("http://{}", self.addr);
+            let page = self
+                .pages
+                .iter()
+                .find(|(p, _)| *p == path)
+                .map(|(_, b)| b.replace("{base}", &base));
+            if let Ok(mut asked) = self.asked.lock() {
+                asked.push(path);
+            }
+            match page {
+                Some(b) => write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: {}\r\n\r\n{b}",
+                    b.len()
+                )?,
+                None => write!(stream, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")?,
+            }
+        }
+    }
+}

@@ -2,6 +2,7 @@
 
 mod conversations;
 mod first_start;
+mod kamailio_edge;
 mod peers;
 mod process;
 mod registration;
