@@ -3,6 +3,7 @@
 mod support;
 
 mod dial_connect_enqueue;
+mod docs_examples;
 mod enqueue_validation;
 mod get_timing;
 mod next_url_and_start;
