@@ -1,0 +1,7 @@
+//! Scenario tests of the examples, one file per behaviour.
+
+mod ivr_escaping;
+mod ivr_harness;
+mod ivr_menu;
+mod ivr_no_agent;
+mod ivr_survey;
