@@ -35,8 +35,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use switchboard_examples::desk::cli::{Cli, Command, Paths};
+use switchboard_examples::desk::cli::{Cli, Command};
 use switchboard_examples::desk::client::{render, Client, DeskError};
+use switchboard_examples::desk::request::Paths;
 use switchboard_examples::desk::sse::{watch, Watch};
 
 fn run(cli: &Cli) -> Result<(), DeskError> {

@@ -5,7 +5,7 @@ use std::time::Duration;
 use reqwest::blocking::{Client as Http, RequestBuilder, Response};
 use serde_json::Value;
 
-use super::cli::InputError;
+use super::request::InputError;
 use super::{ApiRequest, Method};
 
 /// Time allowed for one API call (the stream has none).

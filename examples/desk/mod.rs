@@ -2,13 +2,14 @@
 //! agent through Switchboard's REST API — logging in, setting its state and skills, the 13
 //! agent operations of SPEC §6 — and follows the call center's live event stream.
 //!
-//! [`cli`] parses the command line and turns each command into an [`ApiRequest`] (a pure
-//! function, so every path and body is unit-tested); [`client`] sends it and unwraps the
+//! [`cli`] parses the command line and [`request`] turns each command into an [`ApiRequest`]
+//! (a pure function, so every path and body is unit-tested); [`client`] sends it and unwraps the
 //! `{code, msg, data}` envelope; [`sse`] reads the Server-Sent Events stream and resumes it
 //! with `since` after a dropped connection.
 
 pub mod cli;
 pub mod client;
+pub mod request;
 pub mod sse;
 
 use serde_json::Value;

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::cli::Paths;
 use super::client::{Client, DeskError};
+use super::request::Paths;
 use super::{ApiRequest, Method};
 
 /// One dispatched event.

@@ -2,8 +2,9 @@
 //! and the API's refusals come back as errors carrying its message.
 
 use serde_json::json;
-use switchboard_examples::desk::cli::{Cli, Paths};
+use switchboard_examples::desk::cli::Cli;
 use switchboard_examples::desk::client::{render, Client, DeskError};
+use switchboard_examples::desk::request::Paths;
 use switchboard_examples::desk::{ApiRequest, Method};
 
 use crate::desk_mock::{ok, Mock};

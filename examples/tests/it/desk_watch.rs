@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use switchboard_examples::desk::cli::Paths;
 use switchboard_examples::desk::client::Client;
+use switchboard_examples::desk::request::Paths;
 use switchboard_examples::desk::sse::{watch, Watch};
 
 use crate::desk_mock::Mock;
