@@ -67,7 +67,8 @@ impl SseParser {
 }
 
 /// One line for a person: `#seq event key=value …` with the body's scalar fields (arrays as
-/// their length), leaving out what every event has (`action`, `event`, `current_time`).
+/// their length), leaving out what every event has (`action`, `event`, `current_time`,
+/// `callcenter_id`, and `seq`, already shown first).
 pub fn summary(e: &SseEvent) -> String {
     let mut line = format!("#{} {}", e.id.as_deref().unwrap_or("?"), e.event);
     let Ok(Value::Object(body)) = serde_json::from_str::<Value>(&e.data) else {
@@ -76,7 +77,10 @@ pub fn summary(e: &SseEvent) -> String {
         return line;
     };
     for (k, v) in &body {
-        if matches!(k.as_str(), "action" | "event" | "current_time") {
+        if matches!(
+            k.as_str(),
+            "action" | "event" | "current_time" | "callcenter_id" | "seq"
+        ) {
             continue;
         }
         let shown = match v {
@@ -212,7 +216,7 @@ mod tests {
             id: Some("12".into()),
             event: "callcenter.agent.state_changed".into(),
             data: r#"{"action":"event_notify","event":"callcenter.agent.state_changed","current_time":1,
-                     "name":"alice","previous_state":"idle","latest_state":"fetching/t1","user_data":null,
+                     "callcenter_id":"cc","seq":12,"name":"alice","previous_state":"idle","latest_state":"fetching/t1","user_data":null,
                      "members":[1,2]}"#
                 .into(),
         };

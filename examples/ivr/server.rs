@@ -83,24 +83,32 @@ fn xml(doc: &El) -> HttpResponse {
         .body(doc.render())
 }
 
+/// A value from a request, safe to print: control characters (a terminal's escape
+/// sequences) come out escaped.
+fn shown(value: Option<&str>) -> String {
+    value.map_or("-".to_owned(), |v| v.escape_debug().to_string())
+}
+
 /// Logs one line per request, so a person running the example sees the call go by.
 fn log(step: &str, cb: &Callback) {
     println!(
         "{step:<9} call={} type={} keys={} result={} cause={} agent={} error={}",
-        cb.call_id,
-        cb.kind,
-        cb.keys.as_deref().unwrap_or("-"),
-        cb.result.as_deref().unwrap_or("-"),
-        cb.cause.as_deref().unwrap_or("-"),
-        cb.agent_name.as_deref().unwrap_or("-"),
-        cb.error.as_deref().unwrap_or("-"),
+        shown(Some(&cb.call_id)),
+        shown(Some(&cb.kind)),
+        shown(cb.keys.as_deref()),
+        shown(cb.result.as_deref()),
+        shown(cb.cause.as_deref()),
+        shown(cb.agent_name.as_deref()),
+        shown(cb.error.as_deref()),
     );
 }
 
 async fn start(state: web::Data<AppState>, call: web::Json<IvrStart>) -> HttpResponse {
     println!(
         "start     call={} from={} to={}",
-        call.call_id, call.from, call.to
+        shown(Some(&call.call_id)),
+        shown(Some(&call.from)),
+        shown(Some(&call.to)),
     );
     xml(&flow::start(&state.config, &call))
 }
