@@ -25,7 +25,8 @@
 //! reaches this application, default `http://<listen>`), `--number N` (serve only calls to
 //! these inbound numbers; others are refused), `--prompt NAME=SOURCE` (a media file name, an
 //! `http(s)` URL or a built-in prompt such as `hold_music`; names: welcome, menu, wait,
-//! hold, agent_is, at_service, survey, thanks, sorry, goodbye).
+//! hold, agent_is, at_service, survey, thanks, sorry, goodbye), `--record` (record every
+//! conversation with an agent; the recording's id comes in its end event).
 //!
 //! ## What to expect
 //!
@@ -59,6 +60,9 @@ struct Args {
     /// Replace a prompt: NAME=SOURCE, e.g. `welcome=https://cdn.example/hello.wav`.
     #[arg(long = "prompt", value_name = "NAME=SOURCE")]
     prompts: Vec<String>,
+    /// Record every conversation with an agent (`record="true"` in the `<enqueue>`).
+    #[arg(long)]
+    record: bool,
 }
 
 fn config(args: &Args) -> Result<Config, String> {
@@ -67,6 +71,7 @@ fn config(args: &Args) -> Result<Config, String> {
         .clone()
         .unwrap_or_else(|| format!("http://{}", args.listen));
     let mut config = Config::new(&public, args.numbers.clone()).map_err(|e| e.to_string())?;
+    config.record = args.record;
     for prompt in &args.prompts {
         let (name, source) = prompt
             .split_once('=')

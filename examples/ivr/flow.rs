@@ -353,6 +353,9 @@ fn enqueue(cfg: &Config, line: &QueueLine, caller: &str) -> El {
         .attr("fail_overflow", "true")
         .attr("conversation_timeout", 3600)
         .attr("user_data", format!("line={};caller={caller}", line.name));
+    if cfg.record {
+        el = el.attr("record", "true");
+    }
     for r in &line.routes {
         let skill = El::new("skill")
             .attr("name", &r.skill)

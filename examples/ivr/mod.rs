@@ -62,6 +62,9 @@ pub struct Config {
     pub prompts: Prompts,
     /// The queue lines offered by the menu.
     pub lines: Lines,
+    /// Record every queue conversation (`record="true"`); the file's id comes in the
+    /// conversation's end event.
+    pub record: bool,
 }
 
 /// Why a [`Config`] cannot be used.
@@ -106,6 +109,7 @@ impl Config {
             numbers,
             prompts: Prompts::default(),
             lines: Lines::default(),
+            record: false,
         })
     }
 }

@@ -32,6 +32,7 @@ async fn the_caller_is_queued_by_skill_and_rates_the_agent_after_it_departs() {
     assert_eq!(q.choice, Choice::Lru);
     assert_eq!(q.conversation_timeout, Some(Duration::from_secs(3600)));
     assert_eq!(q.user_data.as_deref(), Some("line=sales;caller=+15550001"));
+    assert!(!q.record, "not recorded unless asked");
     assert_eq!(q.routes.len(), 2);
     assert!(matches!(q.routes[0].selector, Selector::Skill { .. }));
     assert_eq!(q.routes[0].priority, 10);
@@ -80,8 +81,10 @@ async fn the_caller_is_queued_by_skill_and_rates_the_agent_after_it_departs() {
 }
 
 #[actix_rt::test]
-async fn support_waits_longer_and_overflows_to_general() {
-    let (app, _) = app_with(config()).await;
+async fn support_waits_longer_and_overflows_to_general_and_may_be_recorded() {
+    let mut config = config();
+    config.record = true;
+    let (app, _) = app_with(config).await;
     let menu = start(&app, "c2", "1001", "4008001234").await;
     let queued = follow(&app, "c2", &menu, &[("keys", "2")], None).await;
     let q = enqueue_of(&queued);
@@ -95,6 +98,7 @@ async fn support_waits_longer_and_overflows_to_general() {
         ]
     );
     assert!(q.routes.iter().all(|r| r.priority == 5));
+    assert!(q.record);
 }
 
 #[actix_rt::test]
