@@ -5,4 +5,5 @@ mod first_start;
 mod peers;
 mod process;
 mod registration;
+mod story;
 mod webhooks;
