@@ -6,4 +6,5 @@ mod kamailio_edge;
 mod peers;
 mod process;
 mod registration;
+mod story;
 mod webhooks;

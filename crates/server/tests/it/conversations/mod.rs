@@ -95,6 +95,11 @@ impl Site {
         v["data"].clone()
     }
 
+    /// An admin API call that must succeed; its `data`.
+    pub fn admin_api(&self, method: &str, path: &str, body: Value) -> Value {
+        self.call(&self.admin, method, path, body)
+    }
+
     /// A call-center API call that must succeed; its `data`.
     pub fn api(&self, method: &str, path: &str, body: Value) -> Value {
         self.call(&self.token, method, path, body)
