@@ -471,6 +471,7 @@ impl ConvLink {
         };
         let party = CallId(party.clone());
         let was_ivr = live.ivr.contains(&party);
+        let recorded = live.record;
         let target = Target {
             conversation: ConversationId(self.id()),
             cc: cc.clone(),
@@ -480,7 +481,11 @@ impl ConvLink {
                 party: party.clone(),
                 kind,
                 task: None,
-                terms: None,
+                // A recorded conversation's party stays recorded in the one it moves to.
+                terms: recorded.then(|| Terms {
+                    record: true,
+                    ..Terms::default()
+                }),
             },
         };
         self.board(cc).lock(conversation)?;
@@ -637,7 +642,10 @@ impl ConvLink {
                 let mut target =
                     self.begin_transfer(ctx, cc, &name, &conversation, release, Kind::Queue, None)?;
                 if let Purpose::Transfer { terms, .. } = &mut target.purpose {
-                    *terms = Some(Terms::of(enqueue));
+                    let inherited = terms.as_ref().is_some_and(|t| t.record);
+                    let mut own = Terms::of(enqueue);
+                    own.record |= inherited;
+                    *terms = Some(own);
                 }
                 let origin = match &target.purpose {
                     Purpose::Transfer { party, .. } => Some(party.0.clone()),

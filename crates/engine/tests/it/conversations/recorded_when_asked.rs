@@ -122,3 +122,36 @@ fn without_a_library_nothing_is_recorded() {
     assert_eq!(mixer(&net).1, None);
     assert_eq!(net.row(&conversation.0).unwrap().record_file, None);
 }
+
+#[test]
+fn a_recorded_caller_stays_recorded_after_a_transfer() {
+    let mut net = Net::for_conversations(0);
+    let (_dir, files) = library();
+    net.conv.set_files(Some(files));
+    let mut trunk = Phone::trunk();
+    let terms = Terms {
+        record: true,
+        ..Terms::default()
+    };
+    let (old, _, _) = queue_conversation_on(&mut net, &mut trunk, "1002", &terms);
+    assert!(net.row(&old.0).unwrap().record_file.is_some());
+    // The transfer's own <enqueue> says nothing about recording.
+    let xfer = Operation::XferAgent {
+        agent: agent("1002"),
+        conversation: old.clone(),
+        queue: String::new(),
+        release: true,
+    };
+    let ticket = run_task(&mut net, xfer, Some("1002")).unwrap();
+    hung_up(&mut net, &Phone::new("1002"));
+    task_created(&mut net, &ticket, 7);
+    task_found(&mut net, &ticket, 7, "1003", "found-1003");
+    let new = cid(ticket.created.conversation_id.as_deref().unwrap());
+    assert!(running(&net, &new));
+    assert_eq!(
+        net.row(&new.0).unwrap().record_file,
+        Some(format!("conv-{}.wav", new.0)),
+        "the caller's <enqueue record=\"true\"> covers where it is transferred"
+    );
+    assert!(mixer(&net).1.is_some(), "the new mixer records");
+}
