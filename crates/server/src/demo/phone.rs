@@ -1,0 +1,527 @@
+//! A small SIP user agent over UDP for the simulated people: an agent's phone registers
+//! with digest authentication and answers the calls it gets after a ring; the caller's
+//! phone sits on the trunk's address and dials in. Messages are parsed with `sb-sip`;
+//! audio is a [`Media`] per call.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use sb_sip::auth::DigestClient;
+use sb_sip::message::{parse, Message, Request, Response, SipHeaders};
+use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
+
+use super::media::{Media, EVENT_PT};
+use super::report::{Line, Who};
+use super::DemoError;
+
+/// How long a request waits for its final answer (with retransmissions) before failing.
+const TRANSACTION: Duration = Duration::from_secs(8);
+
+/// One call of a phone.
+#[derive(Debug)]
+struct Call {
+    id: String,
+    media: Option<Arc<Media>>,
+    /// Our side's From (UAC) or To with tag (UAS), then the other side's.
+    ours: String,
+    theirs: String,
+    /// Where in-dialog requests go (the far end's Contact).
+    target: String,
+    answered: bool,
+    ended: bool,
+    /// The last response sent for the INVITE we received, for its retransmissions.
+    last: Option<Bytes>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    calls: Vec<Call>,
+    waiting: HashMap<String, mpsc::UnboundedSender<Response>>,
+    cseq: u32,
+    branch: u32,
+}
+
+/// A simulated person's phone.
+#[derive(Debug, Clone)]
+pub struct Phone {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    who: Who,
+    user: String,
+    socket: UdpSocket,
+    local: SocketAddr,
+    server: SocketAddr,
+    freq: u16,
+    ring: Duration,
+    state: Mutex<State>,
+    log: mpsc::UnboundedSender<Line>,
+}
+
+impl Inner {
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        // No code panics under this lock; a poisoned one still holds consistent calls.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn say(&self, text: String) {
+        // The log ends with the run; a line after that has nobody to read it.
+        let _ = self.log.send(Line::new(self.who.clone(), text));
+    }
+}
+
+/// An SDP body for RTP at `rtp`: PCMU and telephone-events.
+fn sdp(rtp: SocketAddr) -> String {
+    format!(
+        "v=0\r\no=- 1 1 IN IP4 {ip}\r\ns=demo\r\nc=IN IP4 {ip}\r\nt=0 0\r\n\
+         m=audio {port} RTP/AVP 0 {EVENT_PT}\r\na=rtpmap:0 PCMU/8000\r\n\
+         a=rtpmap:{EVENT_PT} telephone-event/8000\r\na=fmtp:{EVENT_PT} 0-16\r\na=sendrecv\r\n",
+        ip = rtp.ip(),
+        port = rtp.port()
+    )
+}
+
+/// The RTP address an SDP body names.
+fn sdp_addr(body: &[u8]) -> Option<SocketAddr> {
+    let text = std::str::from_utf8(body).ok()?;
+    let sd = sb_sip::sdp::SessionDescription::parse(text).ok()?;
+    let m = sd.media.first()?;
+    let c = m.connection.as_ref().or(sd.connection.as_ref())?;
+    Some(SocketAddr::new(c.address.parse().ok()?, m.port))
+}
+
+/// The URI inside a Contact or name-addr value (`<sip:…>`), or the value itself.
+fn uri_of(value: &str) -> String {
+    match (value.find('<'), value.find('>')) {
+        (Some(a), Some(b)) if a < b => value[a + 1..b].to_owned(),
+        _ => value.split(';').next().unwrap_or(value).trim().to_owned(),
+    }
+}
+
+impl Phone {
+    /// A phone for `who` with SIP `user` on `ip`, talking to `server`, whose voice is
+    /// `freq` Hz and which answers a call `ring` after it starts ringing.
+    pub async fn start(
+        who: Who,
+        user: &str,
+        ip: IpAddr,
+        server: SocketAddr,
+        freq: u16,
+        ring: Duration,
+        log: mpsc::UnboundedSender<Line>,
+    ) -> Result<Phone, DemoError> {
+        let socket = UdpSocket::bind((ip, 0))
+            .await
+            .map_err(|source| DemoError::Bind { what: "SIP", source })?;
+        let local = socket
+            .local_addr()
+            .map_err(|source| DemoError::Bind { what: "SIP", source })?;
+        let inner = Arc::new(Inner {
+            who,
+            user: user.to_owned(),
+            socket,
+            local,
+            server,
+            freq,
+            ring,
+            state: Mutex::new(State::default()),
+            log,
+        });
+        tokio::spawn(receive(Arc::downgrade(&inner)));
+        Ok(Phone { inner })
+    }
+
+    /// The SIP address of this phone.
+    pub fn local(&self) -> SocketAddr {
+        self.inner.local
+    }
+
+    /// Registers with digest authentication (one 401, then 200).
+    pub async fn register(&self, password: &str) -> Result<(), DemoError> {
+        let i = &self.inner;
+        let uri = format!("sip:{}", i.server);
+        let call_id = format!("reg-{}@{}", i.user, i.local);
+        let mut client = DigestClient::new(&i.user, password);
+        let mut auth = String::new();
+        for _ in 0..2 {
+            let (cseq, branch) = self.next_ids();
+            let text = format!(
+                "REGISTER {uri} SIP/2.0\r\nVia: SIP/2.0/UDP {local};branch={branch};rport\r\n\
+                 Max-Forwards: 70\r\nFrom: <sip:{user}@{server}>;tag=r{user}\r\n\
+                 To: <sip:{user}@{server}>\r\nCall-ID: {call_id}\r\nCSeq: {cseq} REGISTER\r\n\
+                 Contact: <sip:{user}@{local}>\r\nExpires: 600\r\n{auth}\
+                 User-Agent: switchboard-demo\r\nContent-Length: 0\r\n\r\n",
+                local = i.local,
+                user = i.user,
+                server = i.server,
+            );
+            let r = self.transact(&branch, text).await?;
+            match r.status {
+                200..=299 => return Ok(()),
+                401 => {
+                    let values: Vec<&str> = r.headers.get_all("WWW-Authenticate").collect();
+                    let a = client
+                        .authorize(&values, false, "REGISTER", &uri, &branch)
+                        .map_err(|_| DemoError::Sip {
+                            what: "REGISTER",
+                            status: 401,
+                        })?;
+                    auth = format!("{}: {}\r\n", a.header, a.value);
+                }
+                status => return Err(DemoError::Sip { what: "REGISTER", status }),
+            }
+        }
+        Err(DemoError::Sip {
+            what: "REGISTER",
+            status: 401,
+        })
+    }
+
+    fn next_ids(&self) -> (u32, String) {
+        let mut s = self.inner.state();
+        s.cseq += 1;
+        s.branch += 1;
+        (
+            s.cseq,
+            format!("z9hG4bK-{}-{}", self.inner.user, s.branch),
+        )
+    }
+
+    /// Sends a request and waits for its final response, resending it while unanswered.
+    async fn transact(&self, branch: &str, text: String) -> Result<Response, DemoError> {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        self.inner.state().waiting.insert(branch.to_owned(), tx);
+        let deadline = tokio::time::Instant::now() + TRANSACTION;
+        let mut provisional = false;
+        let result = loop {
+            if !provisional {
+                self.send(Bytes::from(text.clone())).await;
+            }
+            let wait = tokio::time::timeout(Duration::from_millis(500), rx.recv()).await;
+            match wait {
+                Ok(Some(r)) if r.is_provisional() => provisional = true,
+                Ok(Some(r)) => break Ok(r),
+                Ok(None) => break Err(DemoError::Timeout { what: "a SIP answer" }),
+                Err(_) if tokio::time::Instant::now() >= deadline => {
+                    break Err(DemoError::Timeout { what: "a SIP answer" })
+                }
+                Err(_) => {}
+            }
+        };
+        self.inner.state().waiting.remove(branch);
+        result
+    }
+
+    async fn send(&self, bytes: Bytes) {
+        // UDP to loopback: a failed send shows up as a missing answer, which times out.
+        let _ = self.inner.socket.send_to(&bytes, self.inner.server).await;
+    }
+
+    /// Dials `number` at the server from this phone (the trunk's far end); returns once
+    /// the call is answered.
+    pub async fn dial(&self, number: &str) -> Result<(), DemoError> {
+        let i = &self.inner;
+        let media = Arc::new(
+            Media::start(i.local.ip(), i.freq)
+                .await
+                .map_err(|source| DemoError::Bind { what: "RTP", source })?,
+        );
+        let (cseq, branch) = self.next_ids();
+        let call_id = format!("call-{cseq}-{}@{}", i.user, i.local);
+        let from = format!("<sip:{}@{}>;tag=c{cseq}", i.user, i.local);
+        let to = format!("<sip:{number}@{}>", i.server);
+        let body = sdp(media.local());
+        let text = format!(
+            "INVITE sip:{number}@{server} SIP/2.0\r\nVia: SIP/2.0/UDP {local};branch={branch};rport\r\n\
+             Max-Forwards: 70\r\nFrom: {from}\r\nTo: {to}\r\nCall-ID: {call_id}\r\n\
+             CSeq: {cseq} INVITE\r\nContact: <sip:{user}@{local}>\r\n\
+             Content-Type: application/sdp\r\nContent-Length: {len}\r\n\r\n{body}",
+            server = i.server,
+            local = i.local,
+            user = i.user,
+            len = body.len(),
+        );
+        i.state().calls.push(Call {
+            id: call_id.clone(),
+            media: Some(media.clone()),
+            ours: from.clone(),
+            theirs: to,
+            target: format!("sip:{number}@{}", i.server),
+            answered: false,
+            ended: false,
+            last: None,
+        });
+        let ok = self.transact(&branch, text).await?;
+        if !(200..300).contains(&ok.status) {
+            return Err(DemoError::Sip {
+                what: "INVITE",
+                status: ok.status,
+            });
+        }
+        let theirs = ok.headers.get("To").unwrap_or_default().to_owned();
+        let target = ok.headers.get("Contact").map(uri_of);
+        if let Some(remote) = sdp_addr(&ok.body) {
+            media.connect(remote);
+        }
+        {
+            let mut s = i.state();
+            if let Some(c) = s.calls.iter_mut().find(|c| c.id == call_id) {
+                c.theirs = theirs.clone();
+                c.answered = true;
+                if let Some(t) = target {
+                    c.target = t;
+                }
+            }
+        }
+        let ack = self.in_dialog_text(&call_id, "ACK", cseq);
+        self.send(Bytes::from(ack)).await;
+        Ok(())
+    }
+
+    /// A request inside the dialog of call `call_id` (our side sends it).
+    fn in_dialog_text(&self, call_id: &str, method: &str, cseq: u32) -> String {
+        let (_, branch) = self.next_ids();
+        let i = &self.inner;
+        let s = i.state();
+        let (ours, theirs, target) = s
+            .calls
+            .iter()
+            .find(|c| c.id == call_id)
+            .map(|c| (c.ours.clone(), c.theirs.clone(), c.target.clone()))
+            .unwrap_or_default();
+        format!(
+            "{method} {target} SIP/2.0\r\nVia: SIP/2.0/UDP {local};branch={branch};rport\r\n\
+             Max-Forwards: 70\r\nFrom: {ours}\r\nTo: {theirs}\r\nCall-ID: {call_id}\r\n\
+             CSeq: {cseq} {method}\r\nContent-Length: 0\r\n\r\n",
+            local = i.local,
+        )
+    }
+
+    /// Hangs the current call up with BYE; Ok once the server answered it.
+    pub async fn hang_up(&self) -> Result<(), DemoError> {
+        let call = {
+            let s = self.inner.state();
+            s.calls.iter().rev().find(|c| c.answered && !c.ended).map(|c| c.id.clone())
+        };
+        let Some(call_id) = call else {
+            return Err(DemoError::NoCall);
+        };
+        let (cseq, _) = self.next_ids();
+        let text = self.in_dialog_text(&call_id, "BYE", cseq);
+        let branch = text
+            .split("branch=")
+            .nth(1)
+            .and_then(|b| b.split(';').next())
+            .unwrap_or_default()
+            .to_owned();
+        self.end(&call_id);
+        let r = self.transact(&branch, text).await?;
+        match r.status {
+            200..=299 => Ok(()),
+            status => Err(DemoError::Sip { what: "BYE", status }),
+        }
+    }
+
+    fn end(&self, call_id: &str) {
+        let mut s = self.inner.state();
+        if let Some(c) = s.calls.iter_mut().find(|c| c.id == call_id) {
+            c.ended = true;
+            c.media = None;
+        }
+    }
+
+    /// The audio endpoint of the call in progress.
+    pub fn media(&self) -> Option<Arc<Media>> {
+        let s = self.inner.state();
+        s.calls
+            .iter()
+            .rev()
+            .find(|c| c.answered && !c.ended)
+            .and_then(|c| c.media.clone())
+    }
+
+    /// Calls answered so far, and calls of those that have ended.
+    pub fn counts(&self) -> (usize, usize) {
+        let s = self.inner.state();
+        let answered = s.calls.iter().filter(|c| c.answered).count();
+        let ended = s.calls.iter().filter(|c| c.answered && c.ended).count();
+        (answered, ended)
+    }
+
+    /// Whether a call is up right now.
+    pub fn in_call(&self) -> bool {
+        let (answered, ended) = self.counts();
+        answered > ended
+    }
+}
+
+/// Reads the phone's socket until the phone is gone.
+async fn receive(phone: std::sync::Weak<Inner>) {
+    let mut buf = vec![0u8; 65_536];
+    loop {
+        let Some(i) = phone.upgrade() else { return };
+        let got = tokio::time::timeout(Duration::from_millis(500), i.socket.recv_from(&mut buf))
+            .await;
+        let Ok(Ok((n, _))) = got else { continue };
+        match parse(&buf[..n]) {
+            Ok(Message::Response(r)) => {
+                let branch = r
+                    .top_via()
+                    .and_then(|v| v.params.get("branch").flatten().map(str::to_owned));
+                let waiter = branch.and_then(|b| i.state().waiting.get(&b).cloned());
+                if let Some(w) = waiter {
+                    let _ = w.send(r);
+                }
+            }
+            Ok(Message::Request(r)) => on_request(&i, r).await,
+            Err(_) => {}
+        }
+    }
+}
+
+async fn reply(i: &Inner, r: Response) -> Bytes {
+    let bytes = r.to_bytes();
+    let _ = i.socket.send_to(&bytes, i.server).await;
+    bytes
+}
+
+async fn on_request(i: &Arc<Inner>, req: Request) {
+    let call_id = req.call_id().unwrap_or_default().to_owned();
+    let tag = format!("a{}", call_id.len() + i.local.port() as usize);
+    match req.method.as_str() {
+        "INVITE" => on_invite(i, req, call_id, tag).await,
+        "BYE" => {
+            reply(i, Response::from_request(&req, 200, Some(&tag))).await;
+            let ended = {
+                let mut s = i.state();
+                let c = s.calls.iter_mut().find(|c| c.id == call_id && !c.ended);
+                c.map(|c| {
+                    c.ended = true;
+                    c.media = None;
+                })
+            };
+            if ended.is_some() {
+                i.say("hung up by the switch (BYE)".into());
+            }
+        }
+        "CANCEL" => {
+            reply(i, Response::from_request(&req, 200, Some(&tag))).await;
+            let mut s = i.state();
+            if let Some(c) = s.calls.iter_mut().find(|c| c.id == call_id) {
+                c.ended = true;
+                c.media = None;
+            }
+        }
+        "ACK" => {}
+        _ => {
+            reply(i, Response::from_request(&req, 200, Some(&tag))).await;
+        }
+    }
+}
+
+async fn on_invite(i: &Arc<Inner>, req: Request, call_id: String, tag: String) {
+    let known = {
+        let s = i.state();
+        s.calls
+            .iter()
+            .find(|c| c.id == call_id)
+            .map(|c| (c.last.clone(), c.media.clone()))
+    };
+    match known {
+        // A retransmission, or a re-INVITE of a call we answered: same answer again.
+        Some((last, media)) => {
+            let in_dialog = req.to().is_some_and(|t| t.tag().is_some());
+            match (in_dialog, media) {
+                (true, Some(media)) => {
+                    if let Some(remote) = sdp_addr(&req.body) {
+                        media.connect(remote);
+                    }
+                    answer(i, &req, &tag, &media).await;
+                }
+                _ => {
+                    if let Some(last) = last {
+                        let _ = i.socket.send_to(&last, i.server).await;
+                    }
+                }
+            }
+        }
+        None => {
+            let ringing = reply(i, Response::from_request(&req, 180, Some(&tag))).await;
+            i.state().calls.push(Call {
+                id: call_id.clone(),
+                media: None,
+                ours: String::new(),
+                theirs: String::new(),
+                target: req.headers.get("Contact").map(uri_of).unwrap_or_default(),
+                answered: false,
+                ended: false,
+                last: Some(ringing),
+            });
+            i.say("phone rings".into());
+            let i = i.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(i.ring).await;
+                pick_up(&i, req, call_id, tag).await;
+            });
+        }
+    }
+}
+
+async fn pick_up(i: &Arc<Inner>, req: Request, call_id: String, tag: String) {
+    if i.state().calls.iter().any(|c| c.id == call_id && c.ended) {
+        return;
+    }
+    let media = match Media::start(i.local.ip(), i.freq).await {
+        Ok(m) => Arc::new(m),
+        Err(_) => {
+            reply(i, Response::from_request(&req, 500, Some(&tag))).await;
+            return;
+        }
+    };
+    if let Some(remote) = sdp_addr(&req.body) {
+        media.connect(remote);
+    }
+    let sent = answer(i, &req, &tag, &media).await;
+    {
+        let mut s = i.state();
+        if let Some(c) = s.calls.iter_mut().find(|c| c.id == call_id) {
+            c.answered = true;
+            c.media = Some(media);
+            c.last = Some(sent);
+        }
+    }
+    i.say("answers".into());
+}
+
+async fn answer(i: &Inner, req: &Request, tag: &str, media: &Media) -> Bytes {
+    let mut ok = Response::from_request(req, 200, Some(tag));
+    ok.headers
+        .push("Contact", format!("<sip:{}@{}>", i.user, i.local));
+    ok.headers.push("Content-Type", "application/sdp");
+    ok.body = Bytes::from(sdp(media.local()));
+    reply(i, ok).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_sdp_body_round_trips_its_address() {
+        let addr: SocketAddr = "127.0.0.2:40000".parse().unwrap();
+        assert_eq!(sdp_addr(sdp(addr).as_bytes()), Some(addr));
+        assert_eq!(sdp_addr(b"not sdp"), None);
+    }
+
+    #[test]
+    fn a_contact_gives_its_uri() {
+        assert_eq!(uri_of("<sip:a@127.0.0.1:5060>;expires=3"), "sip:a@127.0.0.1:5060");
+        assert_eq!(uri_of("sip:b@h;lr"), "sip:b@h");
+    }
+}

@@ -1,0 +1,423 @@
+//! The story the demo tells, step by step, with a check wherever something can be proven
+//! from what the people heard, what the IVR application was asked and what the server's
+//! events said.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use sb_media::dtmf::Digit;
+use serde_json::{json, Value};
+use tokio::sync::mpsc;
+use tokio::time::{sleep, Instant};
+
+use super::hearing::{self, Share};
+use super::ivr_app::IvrApp;
+use super::phone::Phone;
+use super::report::{Check, Line, Who};
+use super::site::Site;
+use super::DemoError;
+
+/// The inbound number the caller dials.
+const DID: &str = "4000";
+/// The agent whose job number is announced.
+const ALICE_NUM: &str = "1007";
+/// How long agents' phones ring before they answer.
+const RING: Duration = Duration::from_millis(1200);
+/// Each person's voice, a tone on a 50 Hz bin away from DTMF, dial tones and the music.
+const CALLER_HZ: u16 = 1400;
+const ALICE_HZ: u16 = 1800;
+const BOB_HZ: u16 = 2200;
+const SAM_HZ: u16 = 2600;
+/// How long the demo listens to decide who hears whom.
+const LISTEN: Duration = Duration::from_millis(1200);
+/// The longest any single step may take.
+const STEP: Duration = Duration::from_secs(12);
+
+/// A simulated person.
+struct Person {
+    name: &'static str,
+    user: &'static str,
+    hz: u16,
+    phone: Phone,
+}
+
+/// The run's shared pieces.
+struct Story<'a> {
+    site: &'a Site,
+    ivr: IvrApp,
+    events: Arc<Mutex<Vec<Value>>>,
+    log: mpsc::UnboundedSender<Line>,
+    checks: mpsc::UnboundedSender<Check>,
+}
+
+impl Story<'_> {
+    fn say(&self, text: impl Into<String>) {
+        let _ = self.log.send(Line::new(Who::Demo, text.into()));
+    }
+
+    fn check(&self, claim: impl Into<String>, passed: bool, evidence: impl Into<String>) {
+        let c = Check {
+            claim: claim.into(),
+            passed,
+            evidence: evidence.into(),
+        };
+        let _ = self.log.send(Line::new(Who::Demo, c.line()));
+        let _ = self.checks.send(c);
+    }
+
+    /// Waits (up to [`STEP`]) until `done` holds.
+    async fn until(&self, what: &'static str, done: impl Fn() -> bool) -> Result<(), DemoError> {
+        let end = Instant::now() + STEP;
+        while !done() {
+            if Instant::now() >= end {
+                return Err(DemoError::Timeout { what });
+            }
+            sleep(Duration::from_millis(40)).await;
+        }
+        Ok(())
+    }
+
+    /// The first server event satisfying `found`, waiting for it.
+    async fn event(
+        &self,
+        what: &'static str,
+        found: impl Fn(&Value) -> bool,
+    ) -> Result<Value, DemoError> {
+        let pick = || {
+            let seen = self.events.lock().unwrap_or_else(|e| e.into_inner());
+            seen.iter().find(|e| found(e)).cloned()
+        };
+        self.until(what, || pick().is_some()).await?;
+        pick().ok_or(DemoError::Timeout { what })
+    }
+
+    /// The IVR request to `path` (the `nth` one, from 0), waiting for it.
+    async fn ivr_hit(&self, what: &'static str, path: &str) -> Result<super::ivr_app::Hit, DemoError> {
+        let pick = || self.ivr.hits().into_iter().find(|h| h.path == path);
+        self.until(what, || pick().is_some()).await?;
+        pick().ok_or(DemoError::Timeout { what })
+    }
+
+    /// Listens for [`LISTEN`] and checks, for each `(listener, heard, not_heard)`, that
+    /// the listener hears every one of `heard` and none of `not_heard`.
+    async fn hearing(&self, expect: &[(&Person, &[&Person], &[&Person])]) -> Result<(), DemoError> {
+        let mut media = Vec::new();
+        for (listener, _, _) in expect {
+            media.push(listener.phone.media().ok_or(DemoError::NoCall)?);
+        }
+        let from = Instant::now();
+        sleep(LISTEN).await;
+        for ((listener, heard, not_heard), media) in expect.iter().zip(media) {
+            let pcm = media.heard_since(from);
+            for p in heard.iter() {
+                let share = hearing::tone(&pcm, f64::from(p.hz));
+                self.check(
+                    format!("{} hears {}", listener.name, p.name),
+                    share.heard(),
+                    format!("{} Hz {}", p.hz, share.describe()),
+                );
+            }
+            for p in not_heard.iter() {
+                let share = hearing::tone(&pcm, f64::from(p.hz));
+                self.check(
+                    format!("{} does not hear {}", listener.name, p.name),
+                    share.silent(),
+                    format!("{} Hz {}", p.hz, share.describe()),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn music_check(&self, claim: &str, share: Share) {
+        self.check(claim, share.heard(), format!("hold music {}", share.describe()));
+    }
+}
+
+async fn person(
+    name: &'static str,
+    user: &'static str,
+    ip: IpAddr,
+    hz: u16,
+    site: &Site,
+    log: &mpsc::UnboundedSender<Line>,
+) -> Result<Person, DemoError> {
+    let who = Who::Person(name.to_owned());
+    let phone = Phone::start(who, user, ip, site.sip, hz, RING, log.clone()).await?;
+    Ok(Person {
+        name,
+        user,
+        hz,
+        phone,
+    })
+}
+
+/// Sets the call center up and runs the story against `site`.
+pub async fn run(
+    site: &Site,
+    log: mpsc::UnboundedSender<Line>,
+    checks: mpsc::UnboundedSender<Check>,
+) -> Result<(), DemoError> {
+    let events = site.watch(log.clone());
+    let ivr = IvrApp::start(log.clone()).await?;
+    let story = Story {
+        site,
+        ivr,
+        events,
+        log: log.clone(),
+        checks,
+    };
+    let loopback = IpAddr::V4(Ipv4Addr::LOCALHOST);
+    // The trunk's far end has an address of its own, as a carrier would.
+    let trunk_ip = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
+    let caller = person("caller", "5550123", trunk_ip, CALLER_HZ, site, &log).await?;
+    let alice = person("alice", "alice0001", loopback, ALICE_HZ, site, &log).await?;
+    let bob = person("bob", "bob0001", loopback, BOB_HZ, site, &log).await?;
+    let sam = person("sam", "sam0001", loopback, SAM_HZ, site, &log).await?;
+    setup(&story, &caller, [&alice, &bob, &sam]).await?;
+    let conversation = queue_and_talk(&story, &caller, &alice).await?;
+    supervise(&story, &conversation, &caller, &alice, &sam).await?;
+    let second = transfer(&story, &conversation, &caller, &alice, &bob).await?;
+    survey(&story, &second, &caller, &bob).await?;
+    Ok(())
+}
+
+/// The call center: IVR URL, a trunk whose far end is the caller, extensions and agents.
+async fn setup(story: &Story<'_>, caller: &Person, staff: [&Person; 3]) -> Result<(), DemoError> {
+    let site = story.site;
+    site.admin(
+        "POST",
+        &format!("/v1/callcenters/{}", site.cc),
+        json!({"ivr_url": format!("{}/ivr", story.ivr.base)}),
+    )
+    .await?;
+    let far = caller.phone.local();
+    site.admin(
+        "POST",
+        "/v1/trunks",
+        json!({"name": "carrier", "host": far.ip().to_string(), "port": far.port(),
+               "callcenter_id": site.cc, "inbound_numbers": [DID]}),
+    )
+    .await?;
+    story.say(format!("trunk \"carrier\" at {far} delivers {DID} to the IVR {}/ivr", story.ivr.base));
+    let skills = |p: &Person| match p.name {
+        "alice" => json!([{"name": "billing", "score": 90, "enabled": true}]),
+        "sam" => json!([{"name": "supervisor", "score": 50, "enabled": true}]),
+        _ => json!([{"name": "support", "score": 70, "enabled": true}]),
+    };
+    for p in staff {
+        let (user, password) = (p.user, format!("{}pw1", p.name));
+        let ext = site
+            .api("POST", "/v1/callcenter/extension", json!({"type": 1, "user": user, "password": password}))
+            .await?;
+        p.phone.register(&password).await?;
+        // Alice starts busy so the caller waits in the queue a moment.
+        let state = if p.name == "alice" { "busy/briefing" } else { "idle" };
+        let num = if p.name == "alice" { ALICE_NUM } else { "2000" };
+        site.api(
+            "POST",
+            "/v1/callcenter/agent",
+            json!({"name": p.name, "num": num, "state": state, "skills": skills(p),
+                   "extension": ext["id"]}),
+        )
+        .await?;
+        story.say(format!(
+            "{} registered as {user} and logged in ({state}, skills {})",
+            p.name,
+            skills(p)[0]["name"]
+        ));
+    }
+    Ok(())
+}
+
+/// The caller dials in, keys 1, waits with the hold music, hears alice's number and talks.
+async fn queue_and_talk(
+    story: &Story<'_>,
+    caller: &Person,
+    alice: &Person,
+) -> Result<String, DemoError> {
+    story.say(format!("caller dials {DID} from the trunk"));
+    caller.phone.dial(DID).await?;
+    let media = caller.phone.media().ok_or(DemoError::NoCall)?;
+    story.ivr_hit("the IVR start", "/ivr").await?;
+    sleep(Duration::from_millis(600)).await;
+    story.say("caller presses 1 (RFC 4733)");
+    media.press(Digit::from_char('1').ok_or(DemoError::NoCall)?);
+    let menu = story.ivr_hit("the menu key", "/menu").await?;
+    let key = menu.params.get("keys").cloned().unwrap_or_default();
+    story.check("the IVR gets the menu key by RFC 4733", key == "1", format!("keys={key:?}"));
+
+    let queued = Instant::now();
+    sleep(Duration::from_millis(2500)).await;
+    let waiting = media.heard_between(queued + Duration::from_millis(500), Instant::now());
+    story.music_check("caller hears hold music while queued", hearing::music(&waiting));
+    story.say("alice is back from her briefing: state idle");
+    story
+        .site
+        .api("POST", "/v1/callcenter/agent/alice/state", json!({"state": "idle"}))
+        .await?;
+    let begin = story
+        .event("the queue conversation", |e| {
+            e["event"] == "callcenter.conversation.begin" && e["type"] == "queue"
+        })
+        .await?;
+    let id = begin["id"].as_str().unwrap_or_default().to_owned();
+    let connected = Instant::now();
+    sleep(Duration::from_millis(3500)).await;
+    let announced = media.heard_between(connected, Instant::now());
+    let number = hearing::render(
+        sb_media::builtin::play_num(None, ALICE_NUM, None).map_err(|_| DemoError::NoCall)?,
+        500,
+    );
+    let score = hearing::carries(&announced, &number, &[f64::from(ALICE_HZ)]);
+    story.check(
+        format!("caller hears alice's job number {ALICE_NUM}"),
+        score >= 0.7,
+        format!("loudness matches the spoken digits, correlation {score:.2}"),
+    );
+    story
+        .hearing(&[(caller, &[alice], &[]), (alice, &[caller], &[])])
+        .await?;
+    Ok(id)
+}
+
+/// Alice invites supervisor sam in mode 3: sam hears both, nobody hears sam; sam leaves.
+async fn supervise(
+    story: &Story<'_>,
+    conversation: &str,
+    caller: &Person,
+    alice: &Person,
+    sam: &Person,
+) -> Result<(), DemoError> {
+    story.say("alice invites a supervisor (inviteAgent, skill supervisor, voiceIoMode 3)");
+    story
+        .site
+        .api(
+            "POST",
+            "/v1/callcenter/agent/alice/inviteAgent",
+            json!({"conversationId": conversation, "voiceIoMode": 3, "backgroud": true,
+                   "enqueue": r#"<enqueue><route><skill name="supervisor" queue_timeout="20"/></route></enqueue>"#}),
+        )
+        .await?;
+    story
+        .event("sam in the conversation", |e| {
+            e["event"] == "callcenter.agent.conversation_changed"
+                && e["name"] == "sam"
+                && e["type"] == "enter"
+        })
+        .await?;
+    sleep(Duration::from_millis(300)).await;
+    story
+        .hearing(&[
+            (sam, &[caller, alice], &[]),
+            (caller, &[alice], &[sam]),
+            (alice, &[caller], &[sam]),
+        ])
+        .await?;
+    story.say("sam leaves (depart)");
+    story
+        .site
+        .api(
+            "POST",
+            "/v1/callcenter/agent/sam/depart",
+            json!({"conversationId": conversation}),
+        )
+        .await?;
+    story.until("sam's phone to be hung up", || !sam.phone.in_call()).await?;
+    Ok(())
+}
+
+/// Alice transfers the caller to bob (xferAgent, release): alice is hung up, the caller
+/// hears the queue prompt while bob rings, then caller and bob talk.
+async fn transfer(
+    story: &Story<'_>,
+    conversation: &str,
+    caller: &Person,
+    alice: &Person,
+    bob: &Person,
+) -> Result<String, DemoError> {
+    story.say("alice transfers the caller to bob (xferAgent, release=true)");
+    let media = caller.phone.media().ok_or(DemoError::NoCall)?;
+    let data = story
+        .site
+        .api(
+            "POST",
+            "/v1/callcenter/agent/alice/xferAgent",
+            json!({"conversationId": conversation, "release": true,
+                   "queue": r#"<enqueue><route><agent name="bob" queue_timeout="20"/></route></enqueue>"#}),
+        )
+        .await?;
+    let started = Instant::now();
+    let second = data["conversation_id"].as_str().unwrap_or_default().to_owned();
+    story.say(format!("conversation {conversation} → {second}"));
+    story.until("alice to be hung up", || !alice.phone.in_call()).await?;
+    let after = started.elapsed();
+    story.check(
+        "alice is hung up at once (release=true)",
+        after < Duration::from_secs(1),
+        format!("BYE within {} ms", after.as_millis()),
+    );
+    story
+        .event("bob's conversation", |e| {
+            e["event"] == "callcenter.conversation.begin" && e["id"] == second.as_str()
+        })
+        .await?;
+    let waiting = media.heard_between(started + Duration::from_millis(300), Instant::now());
+    story.music_check("caller hears the queue prompt while bob rings", hearing::music(&waiting));
+    sleep(Duration::from_millis(300)).await;
+    story
+        .hearing(&[(caller, &[bob], &[alice]), (bob, &[caller], &[])])
+        .await?;
+    Ok(second)
+}
+
+/// Bob departs: the caller goes back to the IVR, keys a survey digit and hangs up.
+async fn survey(
+    story: &Story<'_>,
+    conversation: &str,
+    caller: &Person,
+    bob: &Person,
+) -> Result<(), DemoError> {
+    story.say("bob leaves the caller (depart, data \"survey\")");
+    story
+        .site
+        .api(
+            "POST",
+            "/v1/callcenter/agent/bob/depart",
+            json!({"conversationId": conversation, "data": "survey"}),
+        )
+        .await?;
+    let after = story.ivr_hit("the caller back at the IVR", "/after").await?;
+    let p = |k: &str| after.params.get(k).cloned().unwrap_or_default();
+    story.check(
+        "the caller returns to the IVR from bob",
+        p("result") == "success" && p("agent_name") == "bob" && p("data") == "survey",
+        format!("result={} agent_name={} data={:?}", p("result"), p("agent_name"), p("data")),
+    );
+    story.until("bob's phone to be hung up", || !bob.phone.in_call()).await?;
+    sleep(Duration::from_millis(700)).await;
+    story.say("caller presses 5 for the survey");
+    let media = caller.phone.media().ok_or(DemoError::NoCall)?;
+    media.press(Digit::from_char('5').ok_or(DemoError::NoCall)?);
+    let survey = story.ivr_hit("the survey key", "/survey").await?;
+    let key = survey.params.get("keys").cloned().unwrap_or_default();
+    story.check("the IVR gets the survey key", key == "5", format!("keys={key:?}"));
+    story.say("caller hangs up");
+    caller.phone.hang_up().await?;
+    story
+        .event("the end of the IVR call", |e| e["event"] == "ivr.call_end")
+        .await?;
+    let ends = {
+        let seen = story.events.lock().unwrap_or_else(|e| e.into_inner());
+        seen.iter()
+            .filter(|e| e["event"] == "callcenter.conversation.end")
+            .count()
+    };
+    story.check(
+        "both conversations ended",
+        ends == 2,
+        format!("{ends} conversation.end events"),
+    );
+    Ok(())
+}
