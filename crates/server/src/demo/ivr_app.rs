@@ -33,12 +33,17 @@ pub struct IvrApp {
 impl IvrApp {
     /// Serves on a free loopback port; every request is logged to `log`.
     pub async fn start(log: mpsc::UnboundedSender<Line>) -> Result<IvrApp, DemoError> {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .map_err(|source| DemoError::Bind { what: "HTTP", source })?;
-        let addr: SocketAddr = listener
-            .local_addr()
-            .map_err(|source| DemoError::Bind { what: "HTTP", source })?;
+        let listener =
+            TcpListener::bind("127.0.0.1:0")
+                .await
+                .map_err(|source| DemoError::Bind {
+                    what: "HTTP",
+                    source,
+                })?;
+        let addr: SocketAddr = listener.local_addr().map_err(|source| DemoError::Bind {
+            what: "HTTP",
+            source,
+        })?;
         let app = IvrApp {
             base: format!("http://{addr}"),
             hits: Arc::default(),
@@ -206,11 +211,17 @@ mod tests {
 
     #[test]
     fn requests_give_their_parameters() {
-        let hit = parse_hit("/after?call_id=c1&type=enqueue&result=success&data=a%20b+c", "");
+        let hit = parse_hit(
+            "/after?call_id=c1&type=enqueue&result=success&data=a%20b+c",
+            "",
+        );
         assert_eq!(hit.path, "/after");
         assert_eq!(param(&hit, "data"), "a b c");
         assert_eq!(param(&hit, "result"), "success");
-        let start = parse_hit("/ivr", r#"{"action":"ivr_start","call_id":"c9","from":"5551"}"#);
+        let start = parse_hit(
+            "/ivr",
+            r#"{"action":"ivr_start","call_id":"c9","from":"5551"}"#,
+        );
         assert_eq!(param(&start, "call_id"), "c9");
         assert_eq!(decode("100%"), "100%");
         assert_eq!(decode("%4"), "%4");
@@ -220,7 +231,10 @@ mod tests {
     fn the_flow_is_menu_queue_survey() {
         let base = "http://127.0.0.1:1";
         let start = answer(base, &parse_hit("/ivr", "{}"));
-        assert!(start.contains("<get ") && start.contains("/menu</next>"), "{start}");
+        assert!(
+            start.contains("<get ") && start.contains("/menu</next>"),
+            "{start}"
+        );
         let queue = answer(base, &parse_hit("/menu?keys=1", ""));
         assert!(queue.contains(r#"<skill name="billing""#), "{queue}");
         assert!(queue.contains("/after</next>"), "{queue}");

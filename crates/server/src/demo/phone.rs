@@ -118,10 +118,14 @@ impl Phone {
     ) -> Result<Phone, DemoError> {
         let socket = UdpSocket::bind((ip, 0))
             .await
-            .map_err(|source| DemoError::Bind { what: "SIP", source })?;
-        let local = socket
-            .local_addr()
-            .map_err(|source| DemoError::Bind { what: "SIP", source })?;
+            .map_err(|source| DemoError::Bind {
+                what: "SIP",
+                source,
+            })?;
+        let local = socket.local_addr().map_err(|source| DemoError::Bind {
+            what: "SIP",
+            source,
+        })?;
         let inner = Arc::new(Inner {
             who,
             user: user.to_owned(),
@@ -174,7 +178,12 @@ impl Phone {
                         })?;
                     auth = format!("{}: {}\r\n", a.header, a.value);
                 }
-                status => return Err(DemoError::Sip { what: "REGISTER", status }),
+                status => {
+                    return Err(DemoError::Sip {
+                        what: "REGISTER",
+                        status,
+                    })
+                }
             }
         }
         Err(DemoError::Sip {
@@ -187,10 +196,7 @@ impl Phone {
         let mut s = self.inner.state();
         s.cseq += 1;
         s.branch += 1;
-        (
-            s.cseq,
-            format!("z9hG4bK-{}-{}", self.inner.user, s.branch),
-        )
+        (s.cseq, format!("z9hG4bK-{}-{}", self.inner.user, s.branch))
     }
 
     /// Sends a request and waits for its final response, resending it while unanswered.
@@ -207,9 +213,15 @@ impl Phone {
             match wait {
                 Ok(Some(r)) if r.is_provisional() => provisional = true,
                 Ok(Some(r)) => break Ok(r),
-                Ok(None) => break Err(DemoError::Timeout { what: "a SIP answer" }),
+                Ok(None) => {
+                    break Err(DemoError::Timeout {
+                        what: "a SIP answer",
+                    })
+                }
                 Err(_) if tokio::time::Instant::now() >= deadline => {
-                    break Err(DemoError::Timeout { what: "a SIP answer" })
+                    break Err(DemoError::Timeout {
+                        what: "a SIP answer",
+                    })
                 }
                 Err(_) => {}
             }
@@ -227,11 +239,12 @@ impl Phone {
     /// the call is answered.
     pub async fn dial(&self, number: &str) -> Result<(), DemoError> {
         let i = &self.inner;
-        let media = Arc::new(
-            Media::start(i.local.ip(), i.freq)
-                .await
-                .map_err(|source| DemoError::Bind { what: "RTP", source })?,
-        );
+        let media = Arc::new(Media::start(i.local.ip(), i.freq).await.map_err(|source| {
+            DemoError::Bind {
+                what: "RTP",
+                source,
+            }
+        })?);
         let (cseq, branch) = self.next_ids();
         let call_id = format!("call-{cseq}-{}@{}", i.user, i.local);
         let from = format!("<sip:{}@{}>;tag=c{cseq}", i.user, i.local);
@@ -307,7 +320,11 @@ impl Phone {
     pub async fn hang_up(&self) -> Result<(), DemoError> {
         let call = {
             let s = self.inner.state();
-            s.calls.iter().rev().find(|c| c.answered && !c.ended).map(|c| c.id.clone())
+            s.calls
+                .iter()
+                .rev()
+                .find(|c| c.answered && !c.ended)
+                .map(|c| c.id.clone())
         };
         let Some(call_id) = call else {
             return Err(DemoError::NoCall);
@@ -324,7 +341,10 @@ impl Phone {
         let r = self.transact(&branch, text).await?;
         match r.status {
             200..=299 => Ok(()),
-            status => Err(DemoError::Sip { what: "BYE", status }),
+            status => Err(DemoError::Sip {
+                what: "BYE",
+                status,
+            }),
         }
     }
 
@@ -366,8 +386,8 @@ async fn receive(phone: std::sync::Weak<Inner>) {
     let mut buf = vec![0u8; 65_536];
     loop {
         let Some(i) = phone.upgrade() else { return };
-        let got = tokio::time::timeout(Duration::from_millis(500), i.socket.recv_from(&mut buf))
-            .await;
+        let got =
+            tokio::time::timeout(Duration::from_millis(500), i.socket.recv_from(&mut buf)).await;
         let Ok(Ok((n, _))) = got else { continue };
         match parse(&buf[..n]) {
             Ok(Message::Response(r)) => {
@@ -521,7 +541,10 @@ mod tests {
 
     #[test]
     fn a_contact_gives_its_uri() {
-        assert_eq!(uri_of("<sip:a@127.0.0.1:5060>;expires=3"), "sip:a@127.0.0.1:5060");
+        assert_eq!(
+            uri_of("<sip:a@127.0.0.1:5060>;expires=3"),
+            "sip:a@127.0.0.1:5060"
+        );
         assert_eq!(uri_of("sip:b@h;lr"), "sip:b@h");
     }
 }

@@ -57,11 +57,30 @@ pub fn stamp(at: Duration, line: &Line) -> String {
     )
 }
 
-/// The first 8 characters of an id, enough to tell ids apart in the log.
+/// An id as `28bc…0001`: ids of one server share their start and differ at the end.
+pub fn short_id(id: &str) -> String {
+    let chars: Vec<char> = id.chars().collect();
+    if chars.len() <= 10 {
+        return id.to_owned();
+    }
+    let head: String = chars[..4].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}…{tail}")
+}
+
 fn short(v: &Value) -> String {
-    v.as_str()
-        .map(|s| s.chars().take(8).collect())
-        .unwrap_or_else(|| "-".into())
+    v.as_str().map_or_else(|| "-".into(), short_id)
+}
+
+/// A state with its task id shortened (`fetching/9a47…9b7b`).
+fn state(v: &Value) -> String {
+    let s = text(v);
+    match s.split_once('/') {
+        Some((base, ext)) if ext.len() == 32 && ext.chars().all(|c| c.is_ascii_hexdigit()) => {
+            format!("{base}/{}", short_id(ext))
+        }
+        _ => s.to_owned(),
+    }
 }
 
 fn text(v: &Value) -> &str {
@@ -91,8 +110,8 @@ pub fn describe(event: &Value) -> Option<String> {
         "callcenter.agent.state_changed" => format!(
             "agent {} {} → {}",
             text(&event["name"]),
-            text(&event["previous_state"]),
-            text(&event["latest_state"])
+            state(&event["previous_state"]),
+            state(&event["latest_state"])
         ),
         "callcenter.agent.conversation_changed" => format!(
             "agent {} {}s conversation {}",
@@ -197,21 +216,26 @@ mod tests {
                             "type": "ivr", "agent_name": "alice"});
         assert_eq!(
             describe(&select).unwrap(),
-            "queue.select    task 01234567 (ivr) rings alice"
+            "queue.select    task 0123…cdef (ivr) rings alice"
         );
         let state = json!({"event": "callcenter.agent.state_changed", "name": "bob",
-                           "previous_state": "idle", "latest_state": "fetching/abc"});
-        assert_eq!(describe(&state).unwrap(), "agent bob idle → fetching/abc");
+                           "previous_state": "idle",
+                           "latest_state": "fetching/9a478e61088c1ccf66b1ce985ce79b7b"});
+        assert_eq!(
+            describe(&state).unwrap(),
+            "agent bob idle → fetching/9a47…9b7b"
+        );
         let parts = json!({"event": "callcenter.conversation.parts_changed", "id": "feedbeef00",
             "members": [{"name": "alice", "mode": 1, "end_time": null},
                         {"call_id": "c", "mode": 1, "end_time": null},
                         {"name": "sam", "mode": 3, "end_time": 5}]});
         assert_eq!(
             describe(&parts).unwrap(),
-            "conversation feedbeef members alice:1 caller:1"
+            "conversation feedbeef00 members alice:1 caller:1"
         );
         let ivr = json!({"event": "ivr.get_end", "call_id": "abcdef0123"});
-        assert_eq!(describe(&ivr).unwrap(), "ivr.get_end call abcdef01");
+        assert_eq!(short_id("28bc687425ed05b00000000000000002"), "28bc…0002");
+        assert_eq!(describe(&ivr).unwrap(), "ivr.get_end call abcdef0123");
         assert_eq!(
             describe(&json!({"event": "ivr.call_end"})).unwrap(),
             "ivr.call_end"
@@ -227,9 +251,16 @@ mod tests {
             passed: true,
             evidence: "1800 Hz in 100% of 20 × 50 ms".into(),
         };
-        let text = summary(&[ok.clone()], Duration::from_millis(31_250), None);
+        let text = summary(
+            std::slice::from_ref(&ok),
+            Duration::from_millis(31_250),
+            None,
+        );
         assert!(text.contains("  ✓ caller hears alice (1800 Hz"), "{text}");
-        assert!(text.ends_with("PASS: 1/1 checks passed in 31.2 s\n"), "{text}");
+        assert!(
+            text.ends_with("PASS: 1/1 checks passed in 31.2 s\n"),
+            "{text}"
+        );
 
         let bad = Check {
             passed: false,
@@ -240,7 +271,10 @@ mod tests {
         assert!(text.contains("FAIL: 1/2 checks passed"), "{text}");
 
         let text = summary(&[ok], Duration::from_secs(2), Some("deadline"));
-        assert!(text.contains("the story did not finish: deadline"), "{text}");
+        assert!(
+            text.contains("the story did not finish: deadline"),
+            "{text}"
+        );
         assert!(text.contains("FAIL: 1/1"), "{text}");
         assert!(summary(&[], Duration::ZERO, None).contains("FAIL: 0/0"));
     }

@@ -58,7 +58,12 @@ impl Site {
         let mut child = Command::new(exe)
             .arg("--data-dir")
             .arg(data.join("data"))
-            .args(["--http-listen", "127.0.0.1:0", "--sip-listen", "127.0.0.1:0"])
+            .args([
+                "--http-listen",
+                "127.0.0.1:0",
+                "--sip-listen",
+                "127.0.0.1:0",
+            ])
             .args(["--rtp-ports", rtp, "--shutdown-grace", "1"])
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
@@ -230,8 +235,14 @@ mod tests {
         .iter()
         .map(|s| s.to_string())
         .collect();
-        assert_eq!(value_after(&lines, "admin token:").as_deref(), Some("sb_admin"));
-        assert_eq!(value_after(&lines, "call center API token:").as_deref(), Some("sb_cc"));
+        assert_eq!(
+            value_after(&lines, "admin token:").as_deref(),
+            Some("sb_admin")
+        );
+        assert_eq!(
+            value_after(&lines, "call center API token:").as_deref(),
+            Some("sb_cc")
+        );
         assert_eq!(
             addr_after(&lines, "SIP listening on udp://"),
             Some("127.0.0.1:5070".parse().unwrap())

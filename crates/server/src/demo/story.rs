@@ -14,7 +14,7 @@ use tokio::time::{sleep, Instant};
 use super::hearing::{self, Share};
 use super::ivr_app::IvrApp;
 use super::phone::Phone;
-use super::report::{Check, Line, Who};
+use super::report::{short_id, Check, Line, Who};
 use super::site::Site;
 use super::DemoError;
 
@@ -93,7 +93,11 @@ impl Story<'_> {
     }
 
     /// The IVR request to `path` (the `nth` one, from 0), waiting for it.
-    async fn ivr_hit(&self, what: &'static str, path: &str) -> Result<super::ivr_app::Hit, DemoError> {
+    async fn ivr_hit(
+        &self,
+        what: &'static str,
+        path: &str,
+    ) -> Result<super::ivr_app::Hit, DemoError> {
         let pick = || self.ivr.hits().into_iter().find(|h| h.path == path);
         self.until(what, || pick().is_some()).await?;
         pick().ok_or(DemoError::Timeout { what })
@@ -131,7 +135,11 @@ impl Story<'_> {
     }
 
     fn music_check(&self, claim: &str, share: Share) {
-        self.check(claim, share.heard(), format!("hold music {}", share.describe()));
+        self.check(
+            claim,
+            share.heard(),
+            format!("hold music {}", share.describe()),
+        );
     }
 }
 
@@ -200,7 +208,10 @@ async fn setup(story: &Story<'_>, caller: &Person, staff: [&Person; 3]) -> Resul
                "callcenter_id": site.cc, "inbound_numbers": [DID]}),
     )
     .await?;
-    story.say(format!("trunk \"carrier\" at {far} delivers {DID} to the IVR {}/ivr", story.ivr.base));
+    story.say(format!(
+        "trunk \"carrier\" at {far} delivers {DID} to the IVR {}/ivr",
+        story.ivr.base
+    ));
     let skills = |p: &Person| match p.name {
         "alice" => json!([{"name": "billing", "score": 90, "enabled": true}]),
         "sam" => json!([{"name": "supervisor", "score": 50, "enabled": true}]),
@@ -209,11 +220,19 @@ async fn setup(story: &Story<'_>, caller: &Person, staff: [&Person; 3]) -> Resul
     for p in staff {
         let (user, password) = (p.user, format!("{}pw1", p.name));
         let ext = site
-            .api("POST", "/v1/callcenter/extension", json!({"type": 1, "user": user, "password": password}))
+            .api(
+                "POST",
+                "/v1/callcenter/extension",
+                json!({"type": 1, "user": user, "password": password}),
+            )
             .await?;
         p.phone.register(&password).await?;
         // Alice starts busy so the caller waits in the queue a moment.
-        let state = if p.name == "alice" { "busy/briefing" } else { "idle" };
+        let state = if p.name == "alice" {
+            "busy/briefing"
+        } else {
+            "idle"
+        };
         let num = if p.name == "alice" { ALICE_NUM } else { "2000" };
         site.api(
             "POST",
@@ -246,16 +265,27 @@ async fn queue_and_talk(
     media.press(Digit::from_char('1').ok_or(DemoError::NoCall)?);
     let menu = story.ivr_hit("the menu key", "/menu").await?;
     let key = menu.params.get("keys").cloned().unwrap_or_default();
-    story.check("the IVR gets the menu key by RFC 4733", key == "1", format!("keys={key:?}"));
+    story.check(
+        "the IVR gets the menu key by RFC 4733",
+        key == "1",
+        format!("keys={key:?}"),
+    );
 
     let queued = Instant::now();
     sleep(Duration::from_millis(2500)).await;
     let waiting = media.heard_between(queued + Duration::from_millis(500), Instant::now());
-    story.music_check("caller hears hold music while queued", hearing::music(&waiting));
+    story.music_check(
+        "caller hears hold music while queued",
+        hearing::music(&waiting),
+    );
     story.say("alice is back from her briefing: state idle");
     story
         .site
-        .api("POST", "/v1/callcenter/agent/alice/state", json!({"state": "idle"}))
+        .api(
+            "POST",
+            "/v1/callcenter/agent/alice/state",
+            json!({"state": "idle"}),
+        )
         .await?;
     let begin = story
         .event("the queue conversation", |e| {
@@ -324,7 +354,9 @@ async fn supervise(
             json!({"conversationId": conversation}),
         )
         .await?;
-    story.until("sam's phone to be hung up", || !sam.phone.in_call()).await?;
+    story
+        .until("sam's phone to be hung up", || !sam.phone.in_call())
+        .await?;
     Ok(())
 }
 
@@ -349,9 +381,18 @@ async fn transfer(
         )
         .await?;
     let started = Instant::now();
-    let second = data["conversation_id"].as_str().unwrap_or_default().to_owned();
-    story.say(format!("conversation {conversation} → {second}"));
-    story.until("alice to be hung up", || !alice.phone.in_call()).await?;
+    let second = data["conversation_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    story.say(format!(
+        "the caller moves from conversation {} to {}",
+        short_id(conversation),
+        short_id(&second)
+    ));
+    story
+        .until("alice to be hung up", || !alice.phone.in_call())
+        .await?;
     let after = started.elapsed();
     story.check(
         "alice is hung up at once (release=true)",
@@ -364,7 +405,10 @@ async fn transfer(
         })
         .await?;
     let waiting = media.heard_between(started + Duration::from_millis(300), Instant::now());
-    story.music_check("caller hears the queue prompt while bob rings", hearing::music(&waiting));
+    story.music_check(
+        "caller hears the queue prompt while bob rings",
+        hearing::music(&waiting),
+    );
     sleep(Duration::from_millis(300)).await;
     story
         .hearing(&[(caller, &[bob], &[alice]), (bob, &[caller], &[])])
@@ -388,21 +432,34 @@ async fn survey(
             json!({"conversationId": conversation, "data": "survey"}),
         )
         .await?;
-    let after = story.ivr_hit("the caller back at the IVR", "/after").await?;
+    let after = story
+        .ivr_hit("the caller back at the IVR", "/after")
+        .await?;
     let p = |k: &str| after.params.get(k).cloned().unwrap_or_default();
     story.check(
         "the caller returns to the IVR from bob",
         p("result") == "success" && p("agent_name") == "bob" && p("data") == "survey",
-        format!("result={} agent_name={} data={:?}", p("result"), p("agent_name"), p("data")),
+        format!(
+            "result={} agent_name={} data={:?}",
+            p("result"),
+            p("agent_name"),
+            p("data")
+        ),
     );
-    story.until("bob's phone to be hung up", || !bob.phone.in_call()).await?;
+    story
+        .until("bob's phone to be hung up", || !bob.phone.in_call())
+        .await?;
     sleep(Duration::from_millis(700)).await;
     story.say("caller presses 5 for the survey");
     let media = caller.phone.media().ok_or(DemoError::NoCall)?;
     media.press(Digit::from_char('5').ok_or(DemoError::NoCall)?);
     let survey = story.ivr_hit("the survey key", "/survey").await?;
     let key = survey.params.get("keys").cloned().unwrap_or_default();
-    story.check("the IVR gets the survey key", key == "5", format!("keys={key:?}"));
+    story.check(
+        "the IVR gets the survey key",
+        key == "5",
+        format!("keys={key:?}"),
+    );
     story.say("caller hangs up");
     caller.phone.hang_up().await?;
     story
