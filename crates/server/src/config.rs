@@ -38,7 +38,7 @@ pub enum Command {
 }
 
 /// Flags of `switchboard demo`.
-#[derive(Debug, Args, Default, Clone, Copy)]
+#[derive(Debug, Args, Clone, Copy)]
 pub struct DemoArgs {
     /// Print only the checks and the summary, not the event log (for CI logs).
     #[arg(long)]
@@ -46,6 +46,10 @@ pub struct DemoArgs {
     /// Leave the server running afterwards, printing its URLs and tokens (Ctrl-C stops it).
     #[arg(long)]
     pub keep: bool,
+    /// Callers in all, 1–4: those beyond the first queue behind it and are served by alice
+    /// once she is free.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=4))]
+    pub callers: u8,
 }
 
 /// Flags that override the configuration file.

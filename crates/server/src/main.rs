@@ -24,6 +24,7 @@ fn main() -> std::process::ExitCode {
         return demo::run(demo::Options {
             quiet: args.quiet,
             keep: args.keep,
+            callers: usize::from(args.callers),
         });
     }
     let config = match Config::load(&cli.settings) {

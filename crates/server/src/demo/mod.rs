@@ -15,6 +15,7 @@ mod phone;
 mod report;
 mod site;
 mod story;
+mod waiting;
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -28,10 +29,12 @@ use report::{stamp, summary, Check, Line};
 pub const DEADLINE: Duration = Duration::from_secs(60);
 
 /// How the demo runs.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct Options {
     /// Print only the checks and the summary, not the event log.
     pub quiet: bool,
+    /// Callers in all (1–4): those beyond the first wait in the queue behind it.
+    pub callers: usize,
     /// Leave the server running afterwards (until Ctrl-C), printing its URLs and tokens.
     pub keep: bool,
 }
@@ -100,7 +103,11 @@ async fn run_async(options: Options) -> ExitCode {
     let start = Instant::now();
     let (log, lines) = mpsc::unbounded_channel();
     let printer = tokio::spawn(print_lines(lines, start, options.quiet));
-    println!("Switchboard demo: a caller, two agents and a supervisor, simulated on loopback.");
+    let callers = match options.callers {
+        1 => "a caller".to_owned(),
+        n => format!("{n} callers"),
+    };
+    println!("Switchboard demo: {callers}, two agents and a supervisor, simulated on loopback.");
     let (tx_checks, mut rx_checks) = mpsc::unbounded_channel::<Check>();
     let deadline = start + DEADLINE;
     let dir = tempfile::tempdir();
@@ -108,7 +115,7 @@ async fn run_async(options: Options) -> ExitCode {
         Ok(dir) => {
             let result = tokio::time::timeout_at(deadline, async {
                 let site = site::Site::start(&exe()?, dir.path(), &rtp_ports()).await?;
-                let result = story::run(&site, log.clone(), tx_checks).await;
+                let result = story::run(&site, log.clone(), tx_checks, options.callers).await;
                 Ok::<_, DemoError>((site, result))
             })
             .await;

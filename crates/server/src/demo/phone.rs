@@ -141,11 +141,6 @@ impl Phone {
         Ok(Phone { inner })
     }
 
-    /// The SIP address of this phone.
-    pub fn local(&self) -> SocketAddr {
-        self.inner.local
-    }
-
     /// Registers with digest authentication (one 401, then 200).
     pub async fn register(&self, password: &str) -> Result<(), DemoError> {
         let i = &self.inner;

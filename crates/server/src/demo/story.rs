@@ -18,6 +18,12 @@ use super::report::{short_id, Check, Line, Who};
 use super::site::Site;
 use super::DemoError;
 
+/// Callers beyond the first (`--callers`): name, caller id and voice.
+pub const EXTRA_CALLERS: [(&str, &str, u16); 3] = [
+    ("caller2", "5550124", 1500),
+    ("caller3", "5550125", 1600),
+    ("caller4", "5550126", 1700),
+];
 /// The inbound number the caller dials.
 const DID: &str = "4000";
 /// The agent whose job number is announced.
@@ -30,33 +36,38 @@ const ALICE_HZ: u16 = 1800;
 const BOB_HZ: u16 = 2200;
 const SAM_HZ: u16 = 2600;
 /// How long the demo listens to decide who hears whom.
-const LISTEN: Duration = Duration::from_millis(1200);
+pub(super) const LISTEN: Duration = Duration::from_millis(1200);
 /// The longest any single step may take.
 const STEP: Duration = Duration::from_secs(12);
 
 /// A simulated person.
-struct Person {
-    name: &'static str,
-    user: &'static str,
-    hz: u16,
-    phone: Phone,
+pub(super) struct Person {
+    pub(super) name: &'static str,
+    pub(super) user: &'static str,
+    pub(super) hz: u16,
+    pub(super) phone: Phone,
 }
 
 /// The run's shared pieces.
-struct Story<'a> {
-    site: &'a Site,
+pub(super) struct Story<'a> {
+    pub(super) site: &'a Site,
     ivr: IvrApp,
-    events: Arc<Mutex<Vec<Value>>>,
+    pub(super) events: Arc<Mutex<Vec<Value>>>,
     log: mpsc::UnboundedSender<Line>,
     checks: mpsc::UnboundedSender<Check>,
 }
 
 impl Story<'_> {
-    fn say(&self, text: impl Into<String>) {
+    pub(super) fn say(&self, text: impl Into<String>) {
         let _ = self.log.send(Line::new(Who::Demo, text.into()));
     }
 
-    fn check(&self, claim: impl Into<String>, passed: bool, evidence: impl Into<String>) {
+    pub(super) fn check(
+        &self,
+        claim: impl Into<String>,
+        passed: bool,
+        evidence: impl Into<String>,
+    ) {
         let c = Check {
             claim: claim.into(),
             passed,
@@ -67,7 +78,11 @@ impl Story<'_> {
     }
 
     /// Waits (up to [`STEP`]) until `done` holds.
-    async fn until(&self, what: &'static str, done: impl Fn() -> bool) -> Result<(), DemoError> {
+    pub(super) async fn until(
+        &self,
+        what: &'static str,
+        done: impl Fn() -> bool,
+    ) -> Result<(), DemoError> {
         let end = Instant::now() + STEP;
         while !done() {
             if Instant::now() >= end {
@@ -79,7 +94,7 @@ impl Story<'_> {
     }
 
     /// The first server event satisfying `found`, waiting for it.
-    async fn event(
+    pub(super) async fn event(
         &self,
         what: &'static str,
         found: impl Fn(&Value) -> bool,
@@ -92,20 +107,31 @@ impl Story<'_> {
         pick().ok_or(DemoError::Timeout { what })
     }
 
-    /// The IVR request to `path` (the `nth` one, from 0), waiting for it.
-    async fn ivr_hit(
+    /// The IVR request to `path` about IVR call `call` (the `ivr_start` of a call from
+    /// `call` for `/ivr`), waiting for it.
+    pub(super) async fn ivr_hit(
         &self,
         what: &'static str,
         path: &str,
+        call: &str,
     ) -> Result<super::ivr_app::Hit, DemoError> {
-        let pick = || self.ivr.hits().into_iter().find(|h| h.path == path);
+        let key = if path == "/ivr" { "from" } else { "call_id" };
+        let pick = || {
+            self.ivr
+                .hits()
+                .into_iter()
+                .find(|h| h.path == path && h.params.get(key).is_some_and(|v| v == call))
+        };
         self.until(what, || pick().is_some()).await?;
         pick().ok_or(DemoError::Timeout { what })
     }
 
     /// Listens for [`LISTEN`] and checks, for each `(listener, heard, not_heard)`, that
     /// the listener hears every one of `heard` and none of `not_heard`.
-    async fn hearing(&self, expect: &[(&Person, &[&Person], &[&Person])]) -> Result<(), DemoError> {
+    pub(super) async fn hearing(
+        &self,
+        expect: &[(&Person, &[&Person], &[&Person])],
+    ) -> Result<(), DemoError> {
         let mut media = Vec::new();
         for (listener, _, _) in expect {
             media.push(listener.phone.media().ok_or(DemoError::NoCall)?);
@@ -134,7 +160,7 @@ impl Story<'_> {
         Ok(())
     }
 
-    fn music_check(&self, claim: &str, share: Share) {
+    pub(super) fn music_check(&self, claim: &str, share: Share) {
         self.check(
             claim,
             share.heard(),
@@ -143,7 +169,7 @@ impl Story<'_> {
     }
 }
 
-async fn person(
+pub(super) async fn person(
     name: &'static str,
     user: &'static str,
     ip: IpAddr,
@@ -166,6 +192,7 @@ pub async fn run(
     site: &Site,
     log: mpsc::UnboundedSender<Line>,
     checks: mpsc::UnboundedSender<Check>,
+    callers: usize,
 ) -> Result<(), DemoError> {
     let events = site.watch(log.clone());
     let ivr = IvrApp::start(log.clone()).await?;
@@ -183,16 +210,21 @@ pub async fn run(
     let alice = person("alice", "alice0001", loopback, ALICE_HZ, site, &log).await?;
     let bob = person("bob", "bob0001", loopback, BOB_HZ, site, &log).await?;
     let sam = person("sam", "sam0001", loopback, SAM_HZ, site, &log).await?;
-    setup(&story, &caller, [&alice, &bob, &sam]).await?;
-    let conversation = queue_and_talk(&story, &caller, &alice).await?;
+    let mut waiting = Vec::new();
+    for &(name, user, hz) in EXTRA_CALLERS.iter().take(callers.saturating_sub(1)) {
+        waiting.push(person(name, user, trunk_ip, hz, site, &log).await?);
+    }
+    setup(&story, trunk_ip, [&alice, &bob, &sam]).await?;
+    let (call, conversation, waiting) = queue_and_talk(&story, &caller, waiting, &alice).await?;
     supervise(&story, &conversation, &caller, &alice, &sam).await?;
     let second = transfer(&story, &conversation, &caller, &alice, &bob).await?;
-    survey(&story, &second, &caller, &bob).await?;
-    Ok(())
+    depart_and_survey(&story, &second, &caller, &call, &bob).await?;
+    ended(&story, [&conversation, &second]).await?;
+    super::waiting::serve(&story, &waiting, &alice).await
 }
 
 /// The call center: IVR URL, a trunk whose far end is the caller, extensions and agents.
-async fn setup(story: &Story<'_>, caller: &Person, staff: [&Person; 3]) -> Result<(), DemoError> {
+async fn setup(story: &Story<'_>, trunk_ip: IpAddr, staff: [&Person; 3]) -> Result<(), DemoError> {
     let site = story.site;
     site.admin(
         "POST",
@@ -200,16 +232,16 @@ async fn setup(story: &Story<'_>, caller: &Person, staff: [&Person; 3]) -> Resul
         json!({"ivr_url": format!("{}/ivr", story.ivr.base)}),
     )
     .await?;
-    let far = caller.phone.local();
+    // Every caller's phone sits on the trunk's address, each on a port of its own.
     site.admin(
         "POST",
         "/v1/trunks",
-        json!({"name": "carrier", "host": far.ip().to_string(), "port": far.port(),
+        json!({"name": "carrier", "host": trunk_ip.to_string(),
                "callcenter_id": site.cc, "inbound_numbers": [DID]}),
     )
     .await?;
     story.say(format!(
-        "trunk \"carrier\" at {far} delivers {DID} to the IVR {}/ivr",
+        "trunk \"carrier\" at {trunk_ip} delivers {DID} to the IVR {}/ivr",
         story.ivr.base
     ));
     let skills = |p: &Person| match p.name {
@@ -250,34 +282,71 @@ async fn setup(story: &Story<'_>, caller: &Person, staff: [&Person; 3]) -> Resul
     Ok(())
 }
 
-/// The caller dials in, keys 1, waits with the hold music, hears alice's number and talks.
-async fn queue_and_talk(
-    story: &Story<'_>,
-    caller: &Person,
-    alice: &Person,
-) -> Result<String, DemoError> {
-    story.say(format!("caller dials {DID} from the trunk"));
+/// `caller` dials in and keys 1 (RFC 4733), which queues it; its IVR call id.
+pub(super) async fn enter_queue(story: &Story<'_>, caller: &Person) -> Result<String, DemoError> {
+    story.say(format!("{} dials {DID} from the trunk", caller.name));
     caller.phone.dial(DID).await?;
     let media = caller.phone.media().ok_or(DemoError::NoCall)?;
-    story.ivr_hit("the IVR start", "/ivr").await?;
+    let start = story.ivr_hit("the IVR start", "/ivr", caller.user).await?;
+    let call = start.params.get("call_id").cloned().unwrap_or_default();
     sleep(Duration::from_millis(600)).await;
-    story.say("caller presses 1 (RFC 4733)");
+    story.say(format!("{} presses 1 (RFC 4733)", caller.name));
     media.press(Digit::from_char('1').ok_or(DemoError::NoCall)?);
-    let menu = story.ivr_hit("the menu key", "/menu").await?;
+    let menu = story.ivr_hit("the menu key", "/menu", &call).await?;
     let key = menu.params.get("keys").cloned().unwrap_or_default();
     story.check(
-        "the IVR gets the menu key by RFC 4733",
+        format!("the IVR gets {}'s menu key by RFC 4733", caller.name),
         key == "1",
         format!("keys={key:?}"),
     );
+    Ok(call)
+}
 
+/// The caller (and those `waiting` behind it) queue; the caller hears the hold music,
+/// then alice's number once she is free, and they talk. The caller's IVR call id and
+/// the conversation's id.
+async fn queue_and_talk(
+    story: &Story<'_>,
+    caller: &Person,
+    waiting: Vec<Person>,
+    alice: &Person,
+) -> Result<(String, String, Vec<(Person, String)>), DemoError> {
+    let call = enter_queue(story, caller).await?;
     let queued = Instant::now();
-    sleep(Duration::from_millis(2500)).await;
-    let waiting = media.heard_between(queued + Duration::from_millis(500), Instant::now());
+    let mut behind = Vec::new();
+    for w in waiting {
+        let call = enter_queue(story, &w).await?;
+        behind.push((w, call, Instant::now()));
+    }
+    let tasks = story
+        .site
+        .api("GET", "/v1/callcenter/queue", json!({}))
+        .await?;
+    let count = tasks["totalCount"].as_u64().unwrap_or(0);
+    story.check(
+        format!(
+            "{} caller(s) wait in the queue while alice is busy",
+            1 + behind.len()
+        ),
+        count == 1 + behind.len() as u64,
+        format!("GET /callcenter/queue lists {count}"),
+    );
+    let media = caller.phone.media().ok_or(DemoError::NoCall)?;
+    sleep(Duration::from_millis(2500).saturating_sub(queued.elapsed())).await;
+    if !behind.is_empty() {
+        sleep(Duration::from_millis(1500)).await;
+    }
+    let heard = media.heard_between(queued + Duration::from_millis(500), Instant::now());
     story.music_check(
         "caller hears hold music while queued",
-        hearing::music(&waiting),
+        hearing::music(&heard),
     );
+    for (w, _, at) in &behind {
+        let media = w.phone.media().ok_or(DemoError::NoCall)?;
+        let heard = media.heard_since(*at + Duration::from_millis(300));
+        let claim = format!("{} hears hold music while queued", w.name);
+        story.music_check(&claim, hearing::music(&heard));
+    }
     story.say("alice is back from her briefing: state idle");
     story
         .site
@@ -309,7 +378,8 @@ async fn queue_and_talk(
     story
         .hearing(&[(caller, &[alice], &[]), (alice, &[caller], &[])])
         .await?;
-    Ok(id)
+    let behind = behind.into_iter().map(|(w, call, _)| (w, call)).collect();
+    Ok((call, id, behind))
 }
 
 /// Alice invites supervisor sam in mode 3: sam hears both, nobody hears sam; sam leaves.
@@ -416,29 +486,32 @@ async fn transfer(
     Ok(second)
 }
 
-/// Bob departs: the caller goes back to the IVR, keys a survey digit and hangs up.
-async fn survey(
+/// `agent` departs from `conversation`: `caller` (IVR call `call`) is back at the IVR,
+/// keys 5 for the survey and hangs up.
+pub(super) async fn depart_and_survey(
     story: &Story<'_>,
     conversation: &str,
     caller: &Person,
-    bob: &Person,
+    call: &str,
+    agent: &Person,
 ) -> Result<(), DemoError> {
-    story.say("bob leaves the caller (depart, data \"survey\")");
+    let (who, name) = (caller.name, agent.name);
+    story.say(format!("{name} leaves {who} (depart, data \"survey\")"));
     story
         .site
         .api(
             "POST",
-            "/v1/callcenter/agent/bob/depart",
+            &format!("/v1/callcenter/agent/{name}/depart"),
             json!({"conversationId": conversation, "data": "survey"}),
         )
         .await?;
     let after = story
-        .ivr_hit("the caller back at the IVR", "/after")
+        .ivr_hit("the caller back at the IVR", "/after", call)
         .await?;
     let p = |k: &str| after.params.get(k).cloned().unwrap_or_default();
     story.check(
-        "the caller returns to the IVR from bob",
-        p("result") == "success" && p("agent_name") == "bob" && p("data") == "survey",
+        format!("{who} returns to the IVR from {name}"),
+        p("result") == "success" && p("agent_name") == name && p("data") == "survey",
         format!(
             "result={} agent_name={} data={:?}",
             p("result"),
@@ -446,35 +519,49 @@ async fn survey(
             p("data")
         ),
     );
-    story
-        .until("bob's phone to be hung up", || !bob.phone.in_call())
-        .await?;
     sleep(Duration::from_millis(700)).await;
-    story.say("caller presses 5 for the survey");
+    story.say(format!("{who} presses 5 for the survey"));
     let media = caller.phone.media().ok_or(DemoError::NoCall)?;
     media.press(Digit::from_char('5').ok_or(DemoError::NoCall)?);
-    let survey = story.ivr_hit("the survey key", "/survey").await?;
+    let survey = story.ivr_hit("the survey key", "/survey", call).await?;
     let key = survey.params.get("keys").cloned().unwrap_or_default();
     story.check(
-        "the IVR gets the survey key",
+        format!("the IVR gets {who}'s survey key"),
         key == "5",
         format!("keys={key:?}"),
     );
-    story.say("caller hangs up");
+    story.say(format!("{who} hangs up"));
     caller.phone.hang_up().await?;
     story
-        .event("the end of the IVR call", |e| e["event"] == "ivr.call_end")
+        .event("the end of the IVR call", |e| {
+            e["event"] == "ivr.call_end" && e["call_id"] == call
+        })
         .await?;
-    let ends = {
-        let seen = story.events.lock().unwrap_or_else(|e| e.into_inner());
-        seen.iter()
-            .filter(|e| e["event"] == "callcenter.conversation.end")
-            .count()
-    };
+    Ok(())
+}
+
+/// Checks that the conversations `ids` ended, each once.
+async fn ended(story: &Story<'_>, ids: [&str; 2]) -> Result<(), DemoError> {
+    story
+        .until("the conversations to end", || {
+            let seen = story.events.lock().unwrap_or_else(|e| e.into_inner());
+            ids.iter().all(|id| {
+                seen.iter()
+                    .any(|e| e["event"] == "callcenter.conversation.end" && e["id"] == *id)
+            })
+        })
+        .await?;
+    let seen = story.events.lock().unwrap_or_else(|e| e.into_inner());
+    let reasons: Vec<&str> = seen
+        .iter()
+        .filter(|e| e["event"] == "callcenter.conversation.end")
+        .filter(|e| ids.iter().any(|id| e["id"] == *id))
+        .map(|e| e["end_reason"].as_str().unwrap_or("-"))
+        .collect();
     story.check(
-        "both conversations ended",
-        ends == 2,
-        format!("{ends} conversation.end events"),
+        "the caller's two conversations ended as members left",
+        reasons == ["member_left", "member_left"],
+        format!("end reasons {reasons:?}"),
     );
     Ok(())
 }
