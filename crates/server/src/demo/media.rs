@@ -15,6 +15,8 @@ use sb_media::{Frame, FRAME_SAMPLES};
 use tokio::net::UdpSocket;
 use tokio::time::Instant;
 
+use super::DemoError;
+
 /// The payload type the demo offers and answers for telephone-events.
 pub const EVENT_PT: u8 = 101;
 
@@ -63,9 +65,11 @@ impl Media {
         lock(&self.state).remote = Some(remote);
     }
 
-    /// Presses `digit` (an RFC 4733 event of 120 ms in place of the tone).
-    pub fn press(&self, digit: Digit) {
+    /// Presses `key` (an RFC 4733 event of 120 ms in place of the tone).
+    pub fn press(&self, key: char) -> Result<(), DemoError> {
+        let digit = Digit::from_char(key).ok_or(DemoError::NotAKey { key })?;
         lock(&self.state).keys.push_back(digit);
+        Ok(())
     }
 
     /// Every sample received from `since` up to now, in arrival order.

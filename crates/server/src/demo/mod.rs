@@ -73,8 +73,14 @@ pub enum DemoError {
         /// The final status.
         status: u16,
     },
-    /// A phone was asked to hang up with no call up.
-    #[error("no call to hang up")]
+    /// A key that is not one of DTMF's sixteen.
+    #[error("{key:?} is not a DTMF key")]
+    NotAKey {
+        /// The key.
+        key: char,
+    },
+    /// A phone had no call up when the story needed one.
+    #[error("the phone has no call up")]
     NoCall,
     /// Something expected did not happen in time.
     #[error("timed out waiting for {what}")]

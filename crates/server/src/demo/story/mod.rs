@@ -6,7 +6,6 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use sb_media::dtmf::Digit;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 use tokio::time::{sleep, Instant};
@@ -17,6 +16,8 @@ use super::phone::Phone;
 use super::report::{short_id, Check, Line, Who};
 use super::site::Site;
 use super::DemoError;
+
+mod handover;
 
 /// Callers beyond the first (`--callers`): name, caller id and voice.
 pub const EXTRA_CALLERS: [(&str, &str, u16); 3] = [
@@ -215,9 +216,10 @@ pub async fn run(
         waiting.push(person(name, user, trunk_ip, hz, site, &log).await?);
     }
     setup(&story, trunk_ip, [&alice, &bob, &sam]).await?;
-    let (call, conversation, waiting) = queue_and_talk(&story, &caller, waiting, &alice).await?;
-    supervise(&story, &conversation, &caller, &alice, &sam).await?;
-    let second = transfer(&story, &conversation, &caller, &alice, &bob).await?;
+    let (call, waiting) = queue(&story, &caller, waiting).await?;
+    let conversation = talk(&story, &caller, &alice).await?;
+    handover::supervise(&story, &conversation, &caller, &alice, &sam).await?;
+    let second = handover::transfer(&story, &conversation, &caller, &alice, &bob).await?;
     depart_and_survey(&story, &second, &caller, &call, &bob).await?;
     ended(&story, [&conversation, &second]).await?;
     super::waiting::serve(&story, &waiting, &alice).await
@@ -244,41 +246,44 @@ async fn setup(story: &Story<'_>, trunk_ip: IpAddr, staff: [&Person; 3]) -> Resu
         "trunk \"carrier\" at {trunk_ip} delivers {DID} to the IVR {}/ivr",
         story.ivr.base
     ));
-    let skills = |p: &Person| match p.name {
-        "alice" => json!([{"name": "billing", "score": 90, "enabled": true}]),
-        "sam" => json!([{"name": "supervisor", "score": 50, "enabled": true}]),
-        _ => json!([{"name": "support", "score": 70, "enabled": true}]),
-    };
     for p in staff {
-        let (user, password) = (p.user, format!("{}pw1", p.name));
-        let ext = site
-            .api(
-                "POST",
-                "/v1/callcenter/extension",
-                json!({"type": 1, "user": user, "password": password}),
-            )
-            .await?;
-        p.phone.register(&password).await?;
-        // Alice starts busy so the caller waits in the queue a moment.
-        let state = if p.name == "alice" {
-            "busy/briefing"
-        } else {
-            "idle"
-        };
-        let num = if p.name == "alice" { ALICE_NUM } else { "2000" };
-        site.api(
+        login(story, p).await?;
+    }
+    Ok(())
+}
+
+/// Gives `p` an extension, registers its phone there and logs it in as an agent: alice
+/// (skill billing) starts busy so the caller waits in the queue a moment; sam has the
+/// supervisor skill, bob support.
+async fn login(story: &Story<'_>, p: &Person) -> Result<(), DemoError> {
+    let (user, password) = (p.user, format!("{}pw1", p.name));
+    let ext = story
+        .site
+        .api(
             "POST",
-            "/v1/callcenter/agent",
-            json!({"name": p.name, "num": num, "state": state, "skills": skills(p),
-                   "extension": ext["id"]}),
+            "/v1/callcenter/extension",
+            json!({"type": 1, "user": user, "password": password}),
         )
         .await?;
-        story.say(format!(
-            "{} registered as {user} and logged in ({state}, skills {})",
-            p.name,
-            skills(p)[0]["name"]
-        ));
-    }
+    p.phone.register(&password).await?;
+    let (skill, state, num) = match p.name {
+        "alice" => ("billing", "busy/briefing", ALICE_NUM),
+        "sam" => ("supervisor", "idle", "2001"),
+        _ => ("support", "idle", "2000"),
+    };
+    story
+        .site
+        .api(
+            "POST",
+            "/v1/callcenter/agent",
+            json!({"name": p.name, "num": num, "state": state, "extension": ext["id"],
+                   "skills": [{"name": skill, "score": 80, "enabled": true}]}),
+        )
+        .await?;
+    story.say(format!(
+        "{} registered as {user} and logged in ({state}, skill {skill})",
+        p.name
+    ));
     Ok(())
 }
 
@@ -291,7 +296,7 @@ pub(super) async fn enter_queue(story: &Story<'_>, caller: &Person) -> Result<St
     let call = start.params.get("call_id").cloned().unwrap_or_default();
     sleep(Duration::from_millis(600)).await;
     story.say(format!("{} presses 1 (RFC 4733)", caller.name));
-    media.press(Digit::from_char('1').ok_or(DemoError::NoCall)?);
+    media.press('1')?;
     let menu = story.ivr_hit("the menu key", "/menu", &call).await?;
     let key = menu.params.get("keys").cloned().unwrap_or_default();
     story.check(
@@ -302,15 +307,13 @@ pub(super) async fn enter_queue(story: &Story<'_>, caller: &Person) -> Result<St
     Ok(call)
 }
 
-/// The caller (and those `waiting` behind it) queue; the caller hears the hold music,
-/// then alice's number once she is free, and they talk. The caller's IVR call id and
-/// the conversation's id.
-async fn queue_and_talk(
+/// The caller, then those `waiting` behind it, queue while alice is busy, and hear the
+/// hold music. The caller's IVR call id, and each waiting person with theirs.
+async fn queue(
     story: &Story<'_>,
     caller: &Person,
     waiting: Vec<Person>,
-    alice: &Person,
-) -> Result<(String, String, Vec<(Person, String)>), DemoError> {
+) -> Result<(String, Vec<(Person, String)>), DemoError> {
     let call = enter_queue(story, caller).await?;
     let queued = Instant::now();
     let mut behind = Vec::new();
@@ -323,19 +326,18 @@ async fn queue_and_talk(
         .api("GET", "/v1/callcenter/queue", json!({}))
         .await?;
     let count = tasks["totalCount"].as_u64().unwrap_or(0);
+    let expected = 1 + behind.len();
     story.check(
-        format!(
-            "{} caller(s) wait in the queue while alice is busy",
-            1 + behind.len()
-        ),
-        count == 1 + behind.len() as u64,
+        format!("{expected} caller(s) wait in the queue while alice is busy"),
+        count == expected as u64,
         format!("GET /callcenter/queue lists {count}"),
     );
-    let media = caller.phone.media().ok_or(DemoError::NoCall)?;
     sleep(Duration::from_millis(2500).saturating_sub(queued.elapsed())).await;
     if !behind.is_empty() {
+        // The last one in needs a moment of music too.
         sleep(Duration::from_millis(1500)).await;
     }
+    let media = caller.phone.media().ok_or(DemoError::NoCall)?;
     let heard = media.heard_between(queued + Duration::from_millis(500), Instant::now());
     story.music_check(
         "caller hears hold music while queued",
@@ -347,6 +349,13 @@ async fn queue_and_talk(
         let claim = format!("{} hears hold music while queued", w.name);
         story.music_check(&claim, hearing::music(&heard));
     }
+    let behind = behind.into_iter().map(|(w, call, _)| (w, call)).collect();
+    Ok((call, behind))
+}
+
+/// Alice becomes free: the queue rings her, the caller hears her job number, and the two
+/// talk. The conversation's id.
+async fn talk(story: &Story<'_>, caller: &Person, alice: &Person) -> Result<String, DemoError> {
     story.say("alice is back from her briefing: state idle");
     story
         .site
@@ -362,13 +371,15 @@ async fn queue_and_talk(
         })
         .await?;
     let id = begin["id"].as_str().unwrap_or_default().to_owned();
+    let media = caller.phone.media().ok_or(DemoError::NoCall)?;
     let connected = Instant::now();
     sleep(Duration::from_millis(3500)).await;
     let announced = media.heard_between(connected, Instant::now());
-    let number = hearing::render(
-        sb_media::builtin::play_num(None, ALICE_NUM, None).map_err(|_| DemoError::NoCall)?,
-        500,
-    );
+    // The digits as the server's built-in prompts say them (none if the number is not
+    // digits, which fails the check).
+    let number = sb_media::builtin::play_num(None, ALICE_NUM, None)
+        .map(|player| hearing::render(player, 500))
+        .unwrap_or_default();
     let score = hearing::carries(&announced, &number, &[f64::from(ALICE_HZ)]);
     story.check(
         format!("caller hears alice's job number {ALICE_NUM}"),
@@ -378,112 +389,7 @@ async fn queue_and_talk(
     story
         .hearing(&[(caller, &[alice], &[]), (alice, &[caller], &[])])
         .await?;
-    let behind = behind.into_iter().map(|(w, call, _)| (w, call)).collect();
-    Ok((call, id, behind))
-}
-
-/// Alice invites supervisor sam in mode 3: sam hears both, nobody hears sam; sam leaves.
-async fn supervise(
-    story: &Story<'_>,
-    conversation: &str,
-    caller: &Person,
-    alice: &Person,
-    sam: &Person,
-) -> Result<(), DemoError> {
-    story.say("alice invites a supervisor (inviteAgent, skill supervisor, voiceIoMode 3)");
-    story
-        .site
-        .api(
-            "POST",
-            "/v1/callcenter/agent/alice/inviteAgent",
-            json!({"conversationId": conversation, "voiceIoMode": 3, "backgroud": true,
-                   "enqueue": r#"<enqueue><route><skill name="supervisor" queue_timeout="20"/></route></enqueue>"#}),
-        )
-        .await?;
-    story
-        .event("sam in the conversation", |e| {
-            e["event"] == "callcenter.agent.conversation_changed"
-                && e["name"] == "sam"
-                && e["type"] == "enter"
-        })
-        .await?;
-    sleep(Duration::from_millis(300)).await;
-    story
-        .hearing(&[
-            (sam, &[caller, alice], &[]),
-            (caller, &[alice], &[sam]),
-            (alice, &[caller], &[sam]),
-        ])
-        .await?;
-    story.say("sam leaves (depart)");
-    story
-        .site
-        .api(
-            "POST",
-            "/v1/callcenter/agent/sam/depart",
-            json!({"conversationId": conversation}),
-        )
-        .await?;
-    story
-        .until("sam's phone to be hung up", || !sam.phone.in_call())
-        .await?;
-    Ok(())
-}
-
-/// Alice transfers the caller to bob (xferAgent, release): alice is hung up, the caller
-/// hears the queue prompt while bob rings, then caller and bob talk.
-async fn transfer(
-    story: &Story<'_>,
-    conversation: &str,
-    caller: &Person,
-    alice: &Person,
-    bob: &Person,
-) -> Result<String, DemoError> {
-    story.say("alice transfers the caller to bob (xferAgent, release=true)");
-    let media = caller.phone.media().ok_or(DemoError::NoCall)?;
-    let data = story
-        .site
-        .api(
-            "POST",
-            "/v1/callcenter/agent/alice/xferAgent",
-            json!({"conversationId": conversation, "release": true,
-                   "queue": r#"<enqueue><route><agent name="bob" queue_timeout="20"/></route></enqueue>"#}),
-        )
-        .await?;
-    let started = Instant::now();
-    let second = data["conversation_id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    story.say(format!(
-        "the caller moves from conversation {} to {}",
-        short_id(conversation),
-        short_id(&second)
-    ));
-    story
-        .until("alice to be hung up", || !alice.phone.in_call())
-        .await?;
-    let after = started.elapsed();
-    story.check(
-        "alice is hung up at once (release=true)",
-        after < Duration::from_secs(1),
-        format!("BYE within {} ms", after.as_millis()),
-    );
-    story
-        .event("bob's conversation", |e| {
-            e["event"] == "callcenter.conversation.begin" && e["id"] == second.as_str()
-        })
-        .await?;
-    let waiting = media.heard_between(started + Duration::from_millis(300), Instant::now());
-    story.music_check(
-        "caller hears the queue prompt while bob rings",
-        hearing::music(&waiting),
-    );
-    sleep(Duration::from_millis(300)).await;
-    story
-        .hearing(&[(caller, &[bob], &[alice]), (bob, &[caller], &[])])
-        .await?;
-    Ok(second)
+    Ok(id)
 }
 
 /// `agent` departs from `conversation`: `caller` (IVR call `call`) is back at the IVR,
@@ -522,7 +428,7 @@ pub(super) async fn depart_and_survey(
     sleep(Duration::from_millis(700)).await;
     story.say(format!("{who} presses 5 for the survey"));
     let media = caller.phone.media().ok_or(DemoError::NoCall)?;
-    media.press(Digit::from_char('5').ok_or(DemoError::NoCall)?);
+    media.press('5')?;
     let survey = story.ivr_hit("the survey key", "/survey", call).await?;
     let key = survey.params.get("keys").cloned().unwrap_or_default();
     story.check(
