@@ -12,6 +12,7 @@ use tokio::time::{sleep, Instant};
 
 use super::hearing::{self, Share};
 use super::ivr_app::IvrApp;
+use super::media::Media;
 use super::phone::Phone;
 use super::report::{short_id, Check, Line, Who};
 use super::site::Site;
@@ -106,6 +107,40 @@ impl Story<'_> {
         };
         self.until(what, || pick().is_some()).await?;
         pick().ok_or(DemoError::Timeout { what })
+    }
+
+    /// `caller` presses `key` (RFC 4733) once the IVR has had a moment to start
+    /// collecting, again if the IVR request to `path` does not follow (a key that came
+    /// before collection started is not collected), at most three times; that request.
+    async fn press_until(
+        &self,
+        caller: &Person,
+        media: &Media,
+        key: char,
+        what: &'static str,
+        path: &str,
+        call: &str,
+    ) -> Result<super::ivr_app::Hit, DemoError> {
+        let pick = || {
+            self.ivr
+                .hits()
+                .into_iter()
+                .find(|h| h.path == path && h.params.get("call_id").is_some_and(|v| v == call))
+        };
+        for attempt in 0..3 {
+            sleep(Duration::from_millis(600)).await;
+            let again = if attempt == 0 { "" } else { " again" };
+            self.say(format!("{} presses {key}{again} (RFC 4733)", caller.name));
+            media.press(key)?;
+            let end = Instant::now() + Duration::from_secs(3);
+            while Instant::now() < end {
+                if let Some(hit) = pick() {
+                    return Ok(hit);
+                }
+                sleep(Duration::from_millis(40)).await;
+            }
+        }
+        Err(DemoError::Timeout { what })
     }
 
     /// The IVR request to `path` about IVR call `call` (the `ivr_start` of a call from
@@ -294,10 +329,9 @@ pub(super) async fn enter_queue(story: &Story<'_>, caller: &Person) -> Result<St
     let media = caller.phone.media().ok_or(DemoError::NoCall)?;
     let start = story.ivr_hit("the IVR start", "/ivr", caller.user).await?;
     let call = start.params.get("call_id").cloned().unwrap_or_default();
-    sleep(Duration::from_millis(600)).await;
-    story.say(format!("{} presses 1 (RFC 4733)", caller.name));
-    media.press('1')?;
-    let menu = story.ivr_hit("the menu key", "/menu", &call).await?;
+    let menu = story
+        .press_until(caller, &media, '1', "the menu key", "/menu", &call)
+        .await?;
     let key = menu.params.get("keys").cloned().unwrap_or_default();
     story.check(
         format!("the IVR gets {}'s menu key by RFC 4733", caller.name),
@@ -321,12 +355,20 @@ async fn queue(
         let call = enter_queue(story, &w).await?;
         behind.push((w, call, Instant::now()));
     }
-    let tasks = story
-        .site
-        .api("GET", "/v1/callcenter/queue", json!({}))
-        .await?;
-    let count = tasks["totalCount"].as_u64().unwrap_or(0);
     let expected = 1 + behind.len();
+    // The task is made once the server has read the IVR's answer, just after it.
+    let mut count = 0;
+    for _ in 0..20 {
+        let tasks = story
+            .site
+            .api("GET", "/v1/callcenter/queue", json!({}))
+            .await?;
+        count = tasks["totalCount"].as_u64().unwrap_or(0);
+        if count == expected as u64 {
+            break;
+        }
+        sleep(Duration::from_millis(100)).await;
+    }
     story.check(
         format!("{expected} caller(s) wait in the queue while alice is busy"),
         count == expected as u64,
@@ -357,6 +399,7 @@ async fn queue(
 /// talk. The conversation's id.
 async fn talk(story: &Story<'_>, caller: &Person, alice: &Person) -> Result<String, DemoError> {
     story.say("alice is back from her briefing: state idle");
+    let freed = Instant::now();
     story
         .site
         .api(
@@ -372,9 +415,9 @@ async fn talk(story: &Story<'_>, caller: &Person, alice: &Person) -> Result<Stri
         .await?;
     let id = begin["id"].as_str().unwrap_or_default().to_owned();
     let media = caller.phone.media().ok_or(DemoError::NoCall)?;
-    let connected = Instant::now();
     sleep(Duration::from_millis(3500)).await;
-    let announced = media.heard_between(connected, Instant::now());
+    // From before her phone rang: the number is searched for anywhere in it.
+    let announced = media.heard_since(freed);
     // The digits as the server's built-in prompts say them (none if the number is not
     // digits, which fails the check).
     let number = sb_media::builtin::play_num(None, ALICE_NUM, None)
@@ -425,11 +468,10 @@ pub(super) async fn depart_and_survey(
             p("data")
         ),
     );
-    sleep(Duration::from_millis(700)).await;
-    story.say(format!("{who} presses 5 for the survey"));
     let media = caller.phone.media().ok_or(DemoError::NoCall)?;
-    media.press('5')?;
-    let survey = story.ivr_hit("the survey key", "/survey", call).await?;
+    let survey = story
+        .press_until(caller, &media, '5', "the survey key", "/survey", call)
+        .await?;
     let key = survey.params.get("keys").cloned().unwrap_or_default();
     story.check(
         format!("the IVR gets {who}'s survey key"),
