@@ -41,9 +41,20 @@ async fn reply(i: &Inner, r: Response) -> Bytes {
     bytes
 }
 
+/// Our To tag in the dialog of call `call_id`: one per call of this phone.
+fn tag_for(i: &Inner, call_id: &str) -> String {
+    let s = i.state();
+    let n = s
+        .calls
+        .iter()
+        .position(|c| c.id == call_id)
+        .unwrap_or(s.calls.len());
+    format!("{}-{}", i.user, n + 1)
+}
+
 async fn on_request(i: &Arc<Inner>, req: Request) {
     let call_id = req.call_id().unwrap_or_default().to_owned();
-    let tag = format!("a{}", call_id.len() + i.local.port() as usize);
+    let tag = tag_for(i, &call_id);
     match req.method.as_str() {
         "INVITE" => on_invite(i, req, call_id, tag).await,
         "BYE" => {
@@ -62,10 +73,17 @@ async fn on_request(i: &Arc<Inner>, req: Request) {
         }
         "CANCEL" => {
             reply(i, Response::from_request(&req, 200, Some(&tag))).await;
-            let mut s = i.state();
-            if let Some(c) = s.calls.iter_mut().find(|c| c.id == call_id) {
-                c.ended = true;
-                c.media = None;
+            let invite = {
+                let mut s = i.state();
+                let c = s.calls.iter_mut().find(|c| c.id == call_id && !c.answered);
+                c.and_then(|c| {
+                    c.ended = true;
+                    c.invite.take()
+                })
+            };
+            if let Some(invite) = invite {
+                i.say("stops ringing (CANCEL)".into());
+                reply(i, Response::from_request(&invite, 487, Some(&tag))).await;
             }
         }
         "ACK" => {}
@@ -112,6 +130,7 @@ async fn on_invite(i: &Arc<Inner>, req: Request, call_id: String, tag: String) {
                 answered: false,
                 ended: false,
                 last: Some(ringing),
+                invite: Some(req.clone()),
             });
             i.say("phone rings".into());
             let i = i.clone();
@@ -144,6 +163,7 @@ async fn pick_up(i: &Arc<Inner>, req: Request, call_id: String, tag: String) {
             c.answered = true;
             c.media = Some(media);
             c.last = Some(sent);
+            c.invite = None;
         }
     }
     i.say("answers".into());

@@ -37,6 +37,8 @@ struct Call {
     ended: bool,
     /// The last response sent for the INVITE we received, for its retransmissions.
     last: Option<Bytes>,
+    /// The INVITE we received, while it is unanswered (a CANCEL answers it 487).
+    invite: Option<sb_sip::message::Request>,
 }
 
 #[derive(Debug, Default)]
@@ -266,9 +268,21 @@ impl Phone {
             answered: false,
             ended: false,
             last: None,
+            invite: None,
         });
         let ok = self.transact(&branch, text).await?;
         if !(200..300).contains(&ok.status) {
+            // §17.1.1.3: a failure is ACKed in its own transaction (same branch).
+            let ack = format!(
+                "ACK sip:{number}@{server} SIP/2.0\r\nVia: SIP/2.0/UDP {local};branch={branch};rport\r\n\
+                 Max-Forwards: 70\r\nFrom: {from}\r\nTo: {to}\r\nCall-ID: {call_id}\r\n\
+                 CSeq: {cseq} ACK\r\nContent-Length: 0\r\n\r\n",
+                server = i.server,
+                local = i.local,
+                to = ok.headers.get("To").unwrap_or_default(),
+            );
+            self.send(Bytes::from(ack)).await;
+            self.end(&call_id);
             return Err(DemoError::Sip {
                 what: "INVITE",
                 status: ok.status,
@@ -289,13 +303,13 @@ impl Phone {
                 }
             }
         }
-        let ack = self.in_dialog_text(&call_id, "ACK", cseq);
+        let (ack, _) = self.in_dialog(&call_id, "ACK", cseq);
         self.send(Bytes::from(ack)).await;
         Ok(())
     }
 
-    /// A request inside the dialog of call `call_id` (our side sends it).
-    fn in_dialog_text(&self, call_id: &str, method: &str, cseq: u32) -> String {
+    /// A request inside the dialog of call `call_id` (our side sends it), and its branch.
+    fn in_dialog(&self, call_id: &str, method: &str, cseq: u32) -> (String, String) {
         let (_, branch) = self.next_ids();
         let i = &self.inner;
         let s = i.state();
@@ -305,12 +319,13 @@ impl Phone {
             .find(|c| c.id == call_id)
             .map(|c| (c.ours.clone(), c.theirs.clone(), c.target.clone()))
             .unwrap_or_default();
-        format!(
+        let text = format!(
             "{method} {target} SIP/2.0\r\nVia: SIP/2.0/UDP {local};branch={branch};rport\r\n\
              Max-Forwards: 70\r\nFrom: {ours}\r\nTo: {theirs}\r\nCall-ID: {call_id}\r\n\
              CSeq: {cseq} {method}\r\nContent-Length: 0\r\n\r\n",
             local = i.local,
-        )
+        );
+        (text, branch)
     }
 
     /// Hangs the current call up with BYE; Ok once the server answered it.
@@ -327,13 +342,7 @@ impl Phone {
             return Err(DemoError::NoCall);
         };
         let (cseq, _) = self.next_ids();
-        let text = self.in_dialog_text(&call_id, "BYE", cseq);
-        let branch = text
-            .split("branch=")
-            .nth(1)
-            .and_then(|b| b.split(';').next())
-            .unwrap_or_default()
-            .to_owned();
+        let (text, branch) = self.in_dialog(&call_id, "BYE", cseq);
         self.end(&call_id);
         let r = self.transact(&branch, text).await?;
         match r.status {
