@@ -72,9 +72,16 @@ impl Site {
             .spawn()
             .map_err(DemoError::Spawn)?;
         let stdout = child.stdout.take().ok_or(DemoError::Banner)?;
-        let read = tokio::task::spawn_blocking(move || {
-            let mut lines = Vec::new();
+        // The server's stdout is read to its end, so it never writes into a closed pipe.
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let banner = async {
+            let mut lines = Vec::new();
+            while let Some(line) = rx.recv().await {
                 let done = line.starts_with("HTTP API listening on http://");
                 lines.push(line);
                 if done {
@@ -82,13 +89,10 @@ impl Site {
                 }
             }
             lines
-        });
-        let lines = match tokio::time::timeout(Duration::from_secs(20), read).await {
-            Ok(Ok(lines)) => lines,
-            _ => {
-                let _ = child.kill();
-                return Err(DemoError::Banner);
-            }
+        };
+        let Ok(lines) = tokio::time::timeout(Duration::from_secs(20), banner).await else {
+            let _ = child.kill();
+            return Err(DemoError::Banner);
         };
         let parsed = (|| {
             Some((

@@ -238,79 +238,67 @@ impl Phone {
     /// the call is answered.
     pub async fn dial(&self, number: &str) -> Result<(), DemoError> {
         let i = &self.inner;
-        let media = Arc::new(Media::start(i.local.ip(), i.freq).await.map_err(|source| {
-            DemoError::Bind {
+        let media = Media::start(i.local.ip(), i.freq)
+            .await
+            .map_err(|source| DemoError::Bind {
                 what: "RTP",
                 source,
-            }
-        })?);
+            })?;
+        let media = Arc::new(media);
         let (cseq, branch) = self.next_ids();
         let call_id = format!("call-{cseq}-{}@{}", i.user, i.local);
-        let from = format!("<sip:{}@{}>;tag=c{cseq}", i.user, i.local);
-        let to = format!("<sip:{number}@{}>", i.server);
-        let body = sdp(media.local());
-        let text = format!(
-            "INVITE sip:{number}@{server} SIP/2.0\r\nVia: SIP/2.0/UDP {local};branch={branch};rport\r\n\
-             Max-Forwards: 70\r\nFrom: {from}\r\nTo: {to}\r\nCall-ID: {call_id}\r\n\
-             CSeq: {cseq} INVITE\r\nContact: <sip:{user}@{local}>\r\n\
-             Content-Type: application/sdp\r\nContent-Length: {len}\r\n\r\n{body}",
-            server = i.server,
-            local = i.local,
-            user = i.user,
-            len = body.len(),
-        );
         i.state().calls.push(Call {
             id: call_id.clone(),
             media: Some(media.clone()),
-            ours: from.clone(),
-            theirs: to,
+            ours: format!("<sip:{}@{}>;tag=c{cseq}", i.user, i.local),
+            theirs: format!("<sip:{number}@{}>", i.server),
             target: format!("sip:{number}@{}", i.server),
             answered: false,
             ended: false,
             last: None,
             invite: None,
         });
-        let ok = self.transact(&branch, text).await?;
-        if !(200..300).contains(&ok.status) {
-            // §17.1.1.3: a failure is ACKed in its own transaction (same branch).
-            let ack = format!(
-                "ACK sip:{number}@{server} SIP/2.0\r\nVia: SIP/2.0/UDP {local};branch={branch};rport\r\n\
-                 Max-Forwards: 70\r\nFrom: {from}\r\nTo: {to}\r\nCall-ID: {call_id}\r\n\
-                 CSeq: {cseq} ACK\r\nContent-Length: 0\r\n\r\n",
-                server = i.server,
-                local = i.local,
-                to = ok.headers.get("To").unwrap_or_default(),
-            );
+        let body = sdp(media.local());
+        let invite = self.request(&call_id, "INVITE", cseq, &branch, None, &body);
+        let answer = self.transact(&branch, invite).await?;
+        if !(200..300).contains(&answer.status) {
+            // §17.1.1.3: a failure is ACKed in the INVITE's transaction (same branch).
+            let to = answer.headers.get("To");
+            let ack = self.request(&call_id, "ACK", cseq, &branch, to, "");
             self.send(Bytes::from(ack)).await;
             self.end(&call_id);
             return Err(DemoError::Sip {
                 what: "INVITE",
-                status: ok.status,
+                status: answer.status,
             });
         }
-        let theirs = ok.headers.get("To").unwrap_or_default().to_owned();
-        let target = ok.headers.get("Contact").map(uri_of);
-        if let Some(remote) = sdp_addr(&ok.body) {
+        if let Some(remote) = sdp_addr(&answer.body) {
             media.connect(remote);
         }
-        {
-            let mut s = i.state();
-            if let Some(c) = s.calls.iter_mut().find(|c| c.id == call_id) {
-                c.theirs = theirs.clone();
-                c.answered = true;
-                if let Some(t) = target {
-                    c.target = t;
-                }
+        if let Some(c) = i.state().calls.iter_mut().find(|c| c.id == call_id) {
+            c.theirs = answer.headers.get("To").unwrap_or_default().to_owned();
+            c.answered = true;
+            if let Some(t) = answer.headers.get("Contact").map(uri_of) {
+                c.target = t;
             }
         }
-        let (ack, _) = self.in_dialog(&call_id, "ACK", cseq);
+        let (_, branch) = self.next_ids();
+        let ack = self.request(&call_id, "ACK", cseq, &branch, None, "");
         self.send(Bytes::from(ack)).await;
         Ok(())
     }
 
-    /// A request inside the dialog of call `call_id` (our side sends it), and its branch.
-    fn in_dialog(&self, call_id: &str, method: &str, cseq: u32) -> (String, String) {
-        let (_, branch) = self.next_ids();
+    /// A request of our side in call `call_id`: to its target, with its From and To (or
+    /// `to`), and an SDP `body` unless empty.
+    fn request(
+        &self,
+        call_id: &str,
+        method: &str,
+        cseq: u32,
+        branch: &str,
+        to: Option<&str>,
+        body: &str,
+    ) -> String {
         let i = &self.inner;
         let s = i.state();
         let (ours, theirs, target) = s
@@ -319,13 +307,21 @@ impl Phone {
             .find(|c| c.id == call_id)
             .map(|c| (c.ours.clone(), c.theirs.clone(), c.target.clone()))
             .unwrap_or_default();
-        let text = format!(
+        let sdp_type = if body.is_empty() {
+            ""
+        } else {
+            "Content-Type: application/sdp\r\n"
+        };
+        format!(
             "{method} {target} SIP/2.0\r\nVia: SIP/2.0/UDP {local};branch={branch};rport\r\n\
-             Max-Forwards: 70\r\nFrom: {ours}\r\nTo: {theirs}\r\nCall-ID: {call_id}\r\n\
-             CSeq: {cseq} {method}\r\nContent-Length: 0\r\n\r\n",
+             Max-Forwards: 70\r\nFrom: {ours}\r\nTo: {to}\r\nCall-ID: {call_id}\r\n\
+             CSeq: {cseq} {method}\r\nContact: <sip:{user}@{local}>\r\n{sdp_type}\
+             Content-Length: {len}\r\n\r\n{body}",
             local = i.local,
-        );
-        (text, branch)
+            user = i.user,
+            to = to.unwrap_or(&theirs),
+            len = body.len(),
+        )
     }
 
     /// Hangs the current call up with BYE; Ok once the server answered it.
@@ -341,8 +337,8 @@ impl Phone {
         let Some(call_id) = call else {
             return Err(DemoError::NoCall);
         };
-        let (cseq, _) = self.next_ids();
-        let (text, branch) = self.in_dialog(&call_id, "BYE", cseq);
+        let (cseq, branch) = self.next_ids();
+        let text = self.request(&call_id, "BYE", cseq, &branch, None, "");
         self.end(&call_id);
         let r = self.transact(&branch, text).await?;
         match r.status {
