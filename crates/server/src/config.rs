@@ -31,6 +31,25 @@ pub enum Command {
     Run,
     /// Print the effective configuration as TOML and exit.
     PrintConfig,
+    /// See it work without phones: start a server on loopback, simulate a caller, two
+    /// agents and a supervisor with their own SIP phones and RTP, and check who hears whom
+    /// (under a minute; exits non-zero if a check fails).
+    Demo(DemoArgs),
+}
+
+/// Flags of `switchboard demo`.
+#[derive(Debug, Args, Clone, Copy)]
+pub struct DemoArgs {
+    /// Print only the checks and the summary, not the event log (for CI logs).
+    #[arg(long)]
+    pub quiet: bool,
+    /// Leave the server running afterwards, printing its URLs and tokens (Ctrl-C stops it).
+    #[arg(long)]
+    pub keep: bool,
+    /// Callers in all, 1–4: those beyond the first queue behind it and are served by alice
+    /// once she is free.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=4))]
+    pub callers: u8,
 }
 
 /// Flags that override the configuration file.

@@ -5,6 +5,7 @@
 
 mod bootstrap;
 mod config;
+mod demo;
 mod sip_settings;
 mod telemetry;
 
@@ -19,6 +20,13 @@ use crate::config::{Cli, Command, Config, LogFormat};
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    if let Some(Command::Demo(args)) = cli.command {
+        return demo::run(demo::Options {
+            quiet: args.quiet,
+            keep: args.keep,
+            callers: usize::from(args.callers),
+        });
+    }
     let config = match Config::load(&cli.settings) {
         Ok(c) => c,
         Err(e) => {
