@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use sb_store::{CallCenterId, Page, Settings, StoreError, StoreHandle, Trunk, TrunkId};
@@ -120,31 +121,74 @@ impl RouteTable {
 }
 
 /// The shared, swappable snapshot.
+///
+/// Reloads may overlap (every admin change starts one, and resolving trunk hosts takes a
+/// variable time), so each carries the number of its start: a reload installs its table
+/// only if no reload that started later has installed one already. A later start read the
+/// store later, so the table that stays is always one read after the last change.
 #[derive(Debug, Clone, Default)]
-pub struct Routes(Arc<RwLock<Arc<RouteTable>>>);
+pub struct Routes {
+    table: Arc<RwLock<Installed>>,
+    started: Arc<AtomicU64>,
+}
+
+#[derive(Debug, Default)]
+struct Installed {
+    /// The start number of the reload that installed `table` (0: set directly).
+    generation: u64,
+    table: Arc<RouteTable>,
+}
 
 impl Routes {
     /// A handle on `table`.
     pub fn new(table: RouteTable) -> Self {
-        Routes(Arc::new(RwLock::new(Arc::new(table))))
+        Routes {
+            table: Arc::new(RwLock::new(Installed {
+                generation: 0,
+                table: Arc::new(table),
+            })),
+            started: Arc::new(AtomicU64::new(0)),
+        }
     }
 
     /// The current snapshot.
     pub fn current(&self) -> Arc<RouteTable> {
-        let guard = self.0.read().unwrap_or_else(|p| p.into_inner());
-        Arc::clone(&guard)
+        let guard = self.table.read().unwrap_or_else(|p| p.into_inner());
+        Arc::clone(&guard.table)
     }
 
     /// Replaces the snapshot.
     pub fn set(&self, table: RouteTable) {
-        let mut guard = self.0.write().unwrap_or_else(|p| p.into_inner());
-        *guard = Arc::new(table);
+        let generation = self.begin();
+        self.install(generation, table);
+    }
+
+    /// Numbers a reload (or a direct set) as it starts.
+    fn begin(&self) -> u64 {
+        self.started.fetch_add(1, Ordering::SeqCst) + 1
+    }
+
+    /// Installs `table` unless a reload that started after `generation` already did.
+    /// Returns whether it did.
+    fn install(&self, generation: u64, table: RouteTable) -> bool {
+        let mut guard = self.table.write().unwrap_or_else(|p| p.into_inner());
+        if guard.generation > generation {
+            return false;
+        }
+        *guard = Installed {
+            generation,
+            table: Arc::new(table),
+        };
+        true
     }
 
     /// Reads trunks and call centers from the store again, resolving trunk hosts.
     pub async fn reload(&self, store: &StoreHandle) -> Result<(), StoreError> {
+        let generation = self.begin();
         let table = load(store).await?;
-        self.set(table);
+        if !self.install(generation, table) {
+            tracing::debug!(generation, "a later reload's routes were kept");
+        }
         Ok(())
     }
 }
@@ -201,5 +245,34 @@ async fn resolve(host: &str, port: u16) -> Vec<SocketAddr> {
             tracing::debug!(%host, %error, "trunk host lookup failed");
             Vec::new()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_ivr_url(url: &str) -> RouteTable {
+        let cc = CallCenterId("cc".into());
+        RouteTable::default().with_ivr_urls([(cc, url.to_owned())].into())
+    }
+
+    fn url(routes: &Routes) -> Option<String> {
+        let cc = CallCenterId("cc".into());
+        routes.current().ivr_url(&cc).map(str::to_owned)
+    }
+
+    #[test]
+    fn an_earlier_reload_finishing_last_does_not_undo_a_later_one() {
+        let routes = Routes::default();
+        let (first, second) = (routes.begin(), routes.begin());
+        // The second reload (read after the last change) finishes first...
+        assert!(routes.install(second, with_ivr_url("http://new")));
+        // ...and the first, slower one (read before it) must not replace it.
+        assert!(!routes.install(first, with_ivr_url("http://old")));
+        assert_eq!(url(&routes).as_deref(), Some("http://new"));
+        // A reload that starts afterwards installs as usual.
+        routes.set(with_ivr_url("http://newer"));
+        assert_eq!(url(&routes).as_deref(), Some("http://newer"));
     }
 }

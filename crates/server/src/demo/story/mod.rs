@@ -56,8 +56,6 @@ pub(super) struct Story<'a> {
     pub(super) site: &'a Site,
     ivr: IvrApp,
     pub(super) events: Arc<Mutex<Vec<Value>>>,
-    /// The trunk's id and definition, once made.
-    trunk: std::sync::OnceLock<(String, Value)>,
     log: mpsc::UnboundedSender<Line>,
     checks: mpsc::UnboundedSender<Check>,
 }
@@ -80,19 +78,6 @@ impl Story<'_> {
         };
         let _ = self.log.send(Line::new(Who::Demo, c.line()));
         let _ = self.checks.send(c);
-    }
-
-    /// Saves the trunk again unchanged, which makes the server reload its routes: each
-    /// change reloads them in the background, and a reload that started earlier may
-    /// finish later and put back routes without the trunk.
-    async fn reroute(&self) -> Result<(), DemoError> {
-        let Some((id, body)) = self.trunk.get() else {
-            return Ok(());
-        };
-        self.site
-            .admin("POST", &format!("/v1/trunks/{id}"), body.clone())
-            .await
-            .map(drop)
     }
 
     /// Waits (up to [`STEP`]) until `done` holds.
@@ -252,7 +237,6 @@ pub async fn run(
         site,
         ivr,
         events,
-        trunk: std::sync::OnceLock::new(),
         log: log.clone(),
         checks,
     };
@@ -281,8 +265,7 @@ pub async fn run(
 pub(super) async fn enter_queue(story: &Story<'_>, caller: &Person) -> Result<String, DemoError> {
     story.say(format!("{} dials {DID} from the trunk", caller.name));
     // The server takes a new trunk into its routes just after the API answered; until
-    // then a call from the trunk's address is a stranger's, challenged with 407. (Two
-    // changes close together can also leave the older routes in place: see `reroute`.)
+    // then a call from the trunk's address is a stranger's, challenged with 407.
     let mut tries = 0;
     loop {
         match caller.phone.dial(DID).await {
@@ -293,7 +276,6 @@ pub(super) async fn enter_queue(story: &Story<'_>, caller: &Person) -> Result<St
                     "the trunk is not routed yet (407): {who} dials again"
                 ));
                 sleep(Duration::from_millis(300)).await;
-                story.reroute().await?;
             }
             other => break other?,
         }
