@@ -142,34 +142,14 @@ impl Receiver {
     fn serve(&self, mut stream: TcpStream) -> std::io::Result<()> {
         stream.set_read_timeout(Some(Duration::from_secs(10)))?;
         let mut reader = std::io::BufReader::new(stream.try_clone()?);
-        loop {
-            let mut length = 0usize;
-            let mut line = String::new();
-            // Request line, then headers up to the blank line.
-            if std::io::BufRead::read_line(&mut reader, &mut line)? == 0 {
-                return Ok(());
-            }
-            loop {
-                line.clear();
-                std::io::BufRead::read_line(&mut reader, &mut line)?;
-                let l = line.trim_end();
-                if l.is_empty() {
-                    break;
-                }
-                if let Some((k, v)) = l.split_once(':') {
-                    if k.eq_ignore_ascii_case("content-length") {
-                        length = v.trim().parse().unwrap_or(0);
-                    }
-                }
-            }
-            let mut body = vec![0; length];
-            std::io::Read::read_exact(&mut reader, &mut body)?;
+        while let Some((_, body)) = read_request(&mut reader)? {
             let status = self.status.load(std::sync::atomic::Ordering::SeqCst);
             if let Ok(mut seen) = self.seen.lock() {
                 seen.push((status, String::from_utf8_lossy(&body).into_owned()));
             }
             write!(stream, "HTTP/1.1 {status} X\r\nContent-Length: 0\r\n\r\n")?;
         }
+        Ok(())
     }
 }
 
@@ -221,27 +201,7 @@ impl Pages {
     fn serve(&self, mut stream: TcpStream) -> std::io::Result<()> {
         stream.set_read_timeout(Some(Duration::from_secs(10)))?;
         let mut reader = std::io::BufReader::new(stream.try_clone()?);
-        loop {
-            let mut request_line = String::new();
-            if std::io::BufRead::read_line(&mut reader, &mut request_line)? == 0 {
-                return Ok(());
-            }
-            let mut length = 0usize;
-            loop {
-                let mut line = String::new();
-                std::io::BufRead::read_line(&mut reader, &mut line)?;
-                let l = line.trim_end();
-                if l.is_empty() {
-                    break;
-                }
-                if let Some((k, v)) = l.split_once(':') {
-                    if k.eq_ignore_ascii_case("content-length") {
-                        length = v.trim().parse().unwrap_or(0);
-                    }
-                }
-            }
-            let mut body = vec![0; length];
-            std::io::Read::read_exact(&mut reader, &mut body)?;
+        while let Some((request_line, _)) = read_request(&mut reader)? {
             let target = request_line.split_whitespace().nth(1).unwrap_or("/");
             let path = target.split('?').next().unwrap_or(target).to_owned();
             let base = format!("http://{}", self.addr);
@@ -262,5 +222,34 @@ impl Pages {
                 None => write!(stream, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")?,
             }
         }
+        Ok(())
     }
+}
+
+/// One HTTP/1.1 request from `reader`: its request line and body (by `Content-Length`);
+/// `None` once the client closed the connection.
+fn read_request(
+    reader: &mut std::io::BufReader<TcpStream>,
+) -> std::io::Result<Option<(String, Vec<u8>)>> {
+    let mut request_line = String::new();
+    if std::io::BufRead::read_line(reader, &mut request_line)? == 0 {
+        return Ok(None);
+    }
+    let mut length = 0usize;
+    loop {
+        let mut line = String::new();
+        std::io::BufRead::read_line(reader, &mut line)?;
+        let l = line.trim_end();
+        if l.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = l.split_once(':') {
+            if k.eq_ignore_ascii_case("content-length") {
+                length = v.trim().parse().unwrap_or(0);
+            }
+        }
+    }
+    let mut body = vec![0; length];
+    std::io::Read::read_exact(reader, &mut body)?;
+    Ok(Some((request_line, body)))
 }

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use sb_testkit::http::{request, Pages};
+use sb_testkit::http::Pages;
 use serde_json::{json, Value};
 
 use crate::peers::root;
@@ -71,20 +71,6 @@ impl Drop for Edge {
     }
 }
 
-fn api(server: &Server, token: &str, method: &str, path: &str, body: Value) -> Value {
-    let r = request(
-        server.http,
-        method,
-        path,
-        Some(token),
-        Some(&body.to_string()),
-    )
-    .expect("the API answers");
-    let v: Value = serde_json::from_str(&r.body).expect("a JSON envelope");
-    assert_eq!(v["code"], "000000", "{method} {path}: {}", r.body);
-    v["data"].clone()
-}
-
 #[test]
 fn a_carrier_call_through_the_edge_fails_over_to_the_next_node() {
     let dir = tempfile::tempdir().unwrap();
@@ -102,22 +88,14 @@ fn a_carrier_call_through_the_edge_fails_over_to_the_next_node() {
     let node = Server::start(&dir.path().join("node"), &["--rtp-ports", "33000-33099"]);
     let admin = node.banner_value("admin token:").expect("admin token");
     let cc = node.banner_value("call center id:").expect("cc id");
-    let sip = node
-        .banner
-        .iter()
-        .find_map(|l| l.strip_prefix("SIP listening on udp://"))
-        .and_then(|rest| rest.split_whitespace().next())
-        .expect("the SIP address is printed")
-        .to_owned();
-    api(
-        &node,
+    let sip = node.sip_udp();
+    node.api(
         &admin,
         "POST",
         &format!("/v1/callcenters/{cc}"),
         json!({"ivr_url": ivr.url("/ivr")}),
     );
-    api(
-        &node,
+    node.api(
         &admin,
         "POST",
         "/v1/trunks",
@@ -168,7 +146,7 @@ fn a_carrier_call_through_the_edge_fails_over_to_the_next_node() {
         .expect("cc token");
     let mut calls = Value::Null;
     for _ in 0..40 {
-        calls = api(&node, &token, "GET", "/v1/callcenter/call", json!({}));
+        calls = node.api(&token, "GET", "/v1/callcenter/call", json!({}));
         if calls["totalCount"] == 1 {
             break;
         }

@@ -67,6 +67,37 @@ impl Server {
             .find_map(|l| l.trim().strip_prefix(label).map(|v| v.trim().to_owned()))
     }
 
+    /// The SIP UDP address it printed (`ip:port`).
+    pub fn sip_udp(&self) -> String {
+        self.banner
+            .iter()
+            .find_map(|l| l.strip_prefix("SIP listening on udp://"))
+            .and_then(|rest| rest.split_whitespace().next())
+            .expect("the SIP address is printed")
+            .to_owned()
+    }
+
+    /// An API call with `token` that must succeed; its `data`.
+    pub fn api(
+        &self,
+        token: &str,
+        method: &str,
+        path: &str,
+        body: serde_json::Value,
+    ) -> serde_json::Value {
+        let r = sb_testkit::http::request(
+            self.http,
+            method,
+            path,
+            Some(token),
+            Some(&body.to_string()),
+        )
+        .expect("the API answers");
+        let v: serde_json::Value = serde_json::from_str(&r.body).expect("a JSON envelope");
+        assert_eq!(v["code"], "000000", "{method} {path} {body}: {}", r.body);
+        v["data"].clone()
+    }
+
     /// Sends SIGTERM and returns whether the process exited successfully within 30 s.
     pub fn terminate(mut self) -> bool {
         let pid = self.child.id().to_string();

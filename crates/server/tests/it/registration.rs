@@ -15,13 +15,7 @@ fn a_pjsip_phone_registers_and_the_extension_list_shows_it() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path(), &[]);
     let token = server.banner_value("call center API token:").unwrap();
-    let sip = server
-        .banner
-        .iter()
-        .find_map(|l| l.strip_prefix("SIP listening on udp://"))
-        .and_then(|rest| rest.split_whitespace().next())
-        .expect("the SIP address is printed")
-        .to_owned();
+    let sip = server.sip_udp();
     let body = r#"{"type": 1, "user": "agent7001", "password": "pw7001x"}"#;
     let r = request(
         server.http,

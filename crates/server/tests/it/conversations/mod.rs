@@ -43,13 +43,7 @@ impl Site {
         let token = server
             .banner_value("call center API token:")
             .expect("cc token");
-        let sip = server
-            .banner
-            .iter()
-            .find_map(|l| l.strip_prefix("SIP listening on udp://"))
-            .and_then(|rest| rest.split_whitespace().next())
-            .expect("the SIP address is printed")
-            .to_owned();
+        let sip = server.sip_udp();
         let hooks = Receiver::start(200).expect("a webhook receiver");
         let port = UdpSocket::bind((trunk_ip, 0))
             .and_then(|s| s.local_addr())
@@ -82,17 +76,7 @@ impl Site {
     }
 
     fn call(&self, token: &str, method: &str, path: &str, body: Value) -> Value {
-        let r = request(
-            self.server.http,
-            method,
-            path,
-            Some(token),
-            Some(&body.to_string()),
-        )
-        .expect("the API answers");
-        let v: Value = serde_json::from_str(&r.body).expect("a JSON envelope");
-        assert_eq!(v["code"], "000000", "{method} {path} {body}: {}", r.body);
-        v["data"].clone()
+        self.server.api(token, method, path, body)
     }
 
     /// An admin API call that must succeed; its `data`.
