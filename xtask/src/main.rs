@@ -143,7 +143,14 @@ fn test(root: &Path, extra: &[String]) -> Result<(), String> {
     let status = Command::new(env!("CARGO"))
         .current_dir(root)
         .env("SWITCHBOARD_PYTHON", &python)
-        .args(["test", "--workspace", "--all-features", "--quiet"])
+        // Every test binary runs even after one fails, so a run reports all failures at once.
+        .args([
+            "test",
+            "--workspace",
+            "--all-features",
+            "--quiet",
+            "--no-fail-fast",
+        ])
         .args(extra)
         .status()
         .map_err(|e| format!("cannot run cargo test: {e}"))?;
