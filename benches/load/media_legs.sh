@@ -9,7 +9,9 @@
 # step after a 1 s warm-up (default 8; each step is killed after 15 s); pin: 1 pins the
 # worker thread to a core (EngineConfig::pin_workers, default 0). Prints one line
 # per step and the highest passing count. Note the machine's load first: the worker and
-# the generator each want a core.
+# the generator each want a core. It first prints the socket floor at 1,000 legs (the
+# udp_floor example: the same system calls per leg with no media work), the most any
+# worker could carry on this machine.
 set -euo pipefail
 
 members="${1:-2}"
@@ -18,11 +20,12 @@ pin="${3:-0}"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
 
-cargo build --release --quiet -p switchboard-mediaworker --example rtp_load
+cargo build --release --quiet -p switchboard-mediaworker --example rtp_load --example udp_floor
 bin="$CARGO_TARGET_DIR/release/examples/rtp_load"
 
 echo "cpu: $(lscpu | grep 'Model name' | sed 's/Model name:[[:space:]]*//') x $(nproc)"
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "floor: $(timeout 15 "$CARGO_TARGET_DIR/release/examples/udp_floor" --legs 1000 --secs "$secs")"
 
 best=0
 for legs in 250 500 1000 1500 2000 2500 3000 3500 4000 5000; do
