@@ -315,22 +315,7 @@ fn records(site: &Site, story: &Story<'_>) {
         recorded > 5_000 && recorded.abs_diff(lasted) < 2_000,
         "recorded {recorded} ms of a {lasted} ms conversation: {row}"
     );
-    let wav = sb_testkit::http::request(
-        site.server.http,
-        "GET",
-        &format!("{path}/file"),
-        Some(&site.token),
-        None,
-    )
-    .unwrap();
-    assert_eq!(wav.status, 200);
-    // The body is text decoded lossily, so the RIFF length's bytes may have become
-    // replacement characters: look for the WAVE form and its fmt chunk by content.
-    assert!(
-        wav.body.starts_with("RIFF") && wav.body[4..].contains("WAVEfmt "),
-        "not a WAV: {:?}",
-        wav.body.get(..16)
-    );
+    site.assert_recording_is_wav(&path);
 }
 
 /// Gives the provider's trunk (the customer's far end) the inbound number, and adds a trunk

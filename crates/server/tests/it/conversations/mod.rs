@@ -105,6 +105,26 @@ impl Site {
         panic!("{what}: GET {path} never succeeded");
     }
 
+    /// Downloads the recording at `path` (`/v1/callcenter/recording/{file}`) and checks it
+    /// is a WAV. The body is text decoded lossily, so the RIFF length's bytes may have
+    /// become replacement characters: the WAVE form and its fmt chunk are found by content.
+    pub fn assert_recording_is_wav(&self, path: &str) {
+        let wav = request(
+            self.server.http,
+            "GET",
+            &format!("{path}/file"),
+            Some(&self.token),
+            None,
+        )
+        .expect("the API answers");
+        assert_eq!(wav.status, 200);
+        assert!(
+            wav.body.starts_with("RIFF") && wav.body[4..].contains("WAVEfmt "),
+            "not a WAV: {:?}",
+            wav.body.get(..16)
+        );
+    }
+
     /// An extension `user`/`password` and an idle agent `name` reached there.
     pub fn agent(&self, name: &str, user: &str, password: &str) {
         let ext = self.api(

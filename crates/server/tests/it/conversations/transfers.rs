@@ -65,16 +65,7 @@ fn transfers_hand_the_customer_on_and_dissolve_hangs_everyone_up() {
         assert_eq!(row["kind"], "conversation", "{row}");
         assert_eq!(row["conversation_id"], end["id"], "{row}");
         assert!(row["duration_ms"].as_u64().unwrap() > 500, "{row}");
-        let wav = sb_testkit::http::request(
-            site.server.http,
-            "GET",
-            &format!("{path}/file"),
-            Some(&site.token),
-            None,
-        )
-        .unwrap();
-        assert_eq!(wav.status, 200);
-        assert!(wav.body.starts_with("RIFF"), "a WAV file");
+        site.assert_recording_is_wav(&path);
     }
     assert!(site.terminate(), "the server stops cleanly");
 }
