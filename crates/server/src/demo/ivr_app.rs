@@ -114,38 +114,10 @@ async fn read_request(stream: &mut TcpStream) -> Option<(String, String)> {
     }
 }
 
-fn decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
-                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                    Some(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    None => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 /// The path and parameters of a request (`ivr_start`'s JSON body gives `call_id`).
 fn parse_hit(target: &str, body: &str) -> Hit {
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    let mut params: HashMap<String, String> = query
-        .split('&')
-        .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| (decode(k), decode(v)))
-        .collect();
+    let mut params: HashMap<String, String> = serde_urlencoded::from_str(query).unwrap_or_default();
     if let Ok(v) = serde_json::from_str::<serde_json::Value>(body) {
         for key in ["call_id", "from", "to", "action"] {
             if let Some(s) = v[key].as_str() {
@@ -223,8 +195,9 @@ mod tests {
             r#"{"action":"ivr_start","call_id":"c9","from":"5551"}"#,
         );
         assert_eq!(param(&start, "call_id"), "c9");
-        assert_eq!(decode("100%"), "100%");
-        assert_eq!(decode("%4"), "%4");
+        let raw = parse_hit("/after?a=100%&b=%4", "");
+        assert_eq!(param(&raw, "a"), "100%");
+        assert_eq!(param(&raw, "b"), "%4");
     }
 
     #[test]
