@@ -40,8 +40,8 @@ fn malformed(c: &mut Criterion) {
     let raw = b"REGISTER sip:x SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa\r\n\
         From: <sip:1001@x>;tag=1\r\nTo: <sip:1001@x>\r\nCall-ID: c1\r\nCSeq: 1 REGISTER\r\n\
         Expires: soon\r\n\r\n";
-    c.bench_function("engine_bad_request", |b| {
-        b.iter(|| black_box(switchboard_engine::malformed::bad_request(black_box(raw))))
+    c.bench_function("sip_bad_request", |b| {
+        b.iter(|| black_box(switchboard_sip::malformed::bad_request(black_box(raw))))
     });
 }
 

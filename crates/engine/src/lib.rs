@@ -38,7 +38,6 @@ mod endpoint;
 pub mod ivr;
 mod ivr_link;
 mod lookup;
-pub mod malformed;
 pub mod media;
 pub mod persist;
 pub mod routes;

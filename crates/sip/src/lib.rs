@@ -9,6 +9,7 @@
 //!
 //! - [`message`]: parse (limits, compact forms, list splitting, structured errors), read,
 //!   build and serialise SIP messages; [`framing`] cuts them out of TCP streams.
+//! - [`malformed`]: the RFC 3261 §8.2 `400` for a request that does not parse.
 //! - [`transport`]: RFC 3581 `received`/`rport` and the RFC 3261 §18.2.2 response target.
 //! - [`transaction`]: RFC 3261 §17 + RFC 6026, timers A–M in [`transaction::Timer`].
 //! - [`dialog`]: RFC 3261 §12 dialogs, in-dialog requests, CANCEL.
@@ -48,6 +49,7 @@
 pub mod auth;
 pub mod dialog;
 pub mod framing;
+pub mod malformed;
 pub mod message;
 pub mod registrar;
 pub mod rfc;

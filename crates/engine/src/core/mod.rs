@@ -25,7 +25,6 @@ use sha2::{Digest as _, Sha256};
 
 use crate::config::SipConfig;
 use crate::directory::Directory;
-use crate::malformed;
 use crate::media::MediaPlane;
 use crate::persist::Write;
 use crate::routes::Routes;
@@ -34,6 +33,7 @@ use crate::transport::udp::Datagram;
 use crate::transport::Inbound;
 use call::{CallConfig, CallRecord, Calls};
 use digest::ShardedDigest;
+use sb_sip::malformed;
 
 /// How often idle rate-limit buckets and lapsed bans are forgotten.
 const PRUNE_EVERY: Duration = Duration::from_secs(30);

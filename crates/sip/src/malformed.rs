@@ -2,8 +2,8 @@
 //! building one needs Via, From, To, Call-ID and CSeq. This scrapes them from the raw text
 //! (compact forms included, §7.3.3) and gives up quietly when a response cannot be routed.
 
+use crate::message::{CSeq, NameAddr, Via};
 use bytes::Bytes;
-use sb_sip::message::{CSeq, NameAddr, Via};
 
 /// The headers a response copies from its request (§8.2.6.2), with their compact forms.
 const COPIED: [(&str, &str); 5] = [
@@ -74,7 +74,7 @@ fn valid(name: &str, value: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sb_sip::message::{parse, Message};
+    use crate::message::{parse, Message};
 
     #[test]
     fn broken_request_with_via_gets_a_parseable_400() {
