@@ -11,7 +11,7 @@
 use std::error::Error;
 
 use sb_sip::auth::Algorithm;
-use sb_store::{ExtensionKind, NewCallCenter, Settings, SqliteStore, StoreHandle};
+use sb_store::{ExtensionKind, NewCallCenter, SqliteStore, StoreHandle};
 use switchboard_engine::{BanPolicy, RateLimit, SipConfig, SipEndpoint};
 use tokio::io::AsyncReadExt;
 
@@ -48,12 +48,7 @@ fn args() -> Result<Args, Box<dyn Error>> {
 
 fn seed(store: &StoreHandle, a: &Args) -> Result<(), Box<dyn Error>> {
     let s = store.blocking();
-    let new = NewCallCenter {
-        name: "load".into(),
-        ivr_url: None,
-        callback_url: None,
-        settings: Settings::default(),
-    };
+    let new = NewCallCenter::named("load");
     let cc = s.create_callcenter(&new, 0)?;
     for n in a.first..a.first + a.users {
         let kind = ExtensionKind::Terminal {

@@ -68,18 +68,13 @@ async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sb_store::{ExtensionKind, NewCallCenter, Settings, SqliteStore};
+    use sb_store::{ExtensionKind, NewCallCenter, SqliteStore};
 
     #[tokio::test]
     async fn answers_every_user_asked_for() {
         let store = StoreHandle::new(SqliteStore::open_in_memory().unwrap());
         let s = store.blocking();
-        let new = NewCallCenter {
-            name: "t".into(),
-            ivr_url: None,
-            callback_url: None,
-            settings: Settings::default(),
-        };
+        let new = NewCallCenter::named("t");
         let cc = s.create_callcenter(&new, 0).unwrap();
         let kind = ExtensionKind::Terminal {
             user: "1001".into(),

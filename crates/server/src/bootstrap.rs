@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use anyhow::Context as _;
 use sb_api::auth::{hash_token, new_token};
 use sb_api::AppState;
-use sb_store::{FileLibrary, NewCallCenter, Settings, StoreHandle};
+use sb_store::{FileLibrary, NewCallCenter, StoreHandle};
 
 /// Metadata key holding the generated admin token's hash.
 const ADMIN_HASH: &str = "admin_token_hash";
@@ -91,15 +91,7 @@ pub fn prepare(
     let token = new_token();
     let now = state.clock.unix_ms();
     let cc = db
-        .create_callcenter(
-            &NewCallCenter {
-                name: "default".to_owned(),
-                ivr_url: None,
-                callback_url: None,
-                settings: Settings::default(),
-            },
-            now,
-        )
+        .create_callcenter(&NewCallCenter::named("default"), now)
         .context("creating the default call center")?;
     db.add_token(&cc.id, &hash_token(&token), now)?;
     db.set_meta(INITIALISED, "1")?;

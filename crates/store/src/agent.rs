@@ -114,21 +114,13 @@ pub(crate) fn all(conn: &Connection) -> Result<Vec<AgentRecord>, StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{NewCallCenter, Settings, SqliteStore, Store};
+    use crate::{NewCallCenter, SqliteStore, Store};
 
     #[test]
     fn save_replace_list_delete() {
         let store = SqliteStore::open_in_memory().unwrap();
         let cc = store
-            .create_callcenter(
-                &NewCallCenter {
-                    name: "a".into(),
-                    ivr_url: None,
-                    callback_url: None,
-                    settings: Settings::default(),
-                },
-                1,
-            )
+            .create_callcenter(&NewCallCenter::named("a"), 1)
             .unwrap()
             .id;
         let mut rec = AgentRecord {

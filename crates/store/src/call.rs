@@ -193,7 +193,7 @@ pub(crate) fn list(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{NewCallCenter, Settings, SqliteStore, Store};
+    use crate::{NewCallCenter, SqliteStore, Store};
 
     fn row(id: &str, cc: &CallCenterId, start: u64) -> CallRow {
         CallRow {
@@ -217,12 +217,7 @@ mod tests {
     #[test]
     fn records_are_stored_listed_newest_first_and_get_their_quality() {
         let store = SqliteStore::open_in_memory().unwrap();
-        let new = NewCallCenter {
-            name: "c".into(),
-            ivr_url: None,
-            callback_url: None,
-            settings: Settings::default(),
-        };
+        let new = NewCallCenter::named("c");
         let cc = store.create_callcenter(&new, 1).unwrap().id;
         let other = store.create_callcenter(&new, 1).unwrap().id;
         store
@@ -251,12 +246,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cc = {
             let store = SqliteStore::open(dir.path()).unwrap();
-            let new = NewCallCenter {
-                name: "c".into(),
-                ivr_url: None,
-                callback_url: None,
-                settings: Settings::default(),
-            };
+            let new = NewCallCenter::named("c");
             let cc = store.create_callcenter(&new, 1).unwrap().id;
             store
                 .calls_began(&[row("up", &cc, 100), row("ended", &cc, 200)])

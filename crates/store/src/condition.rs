@@ -177,17 +177,12 @@ pub(crate) fn delete(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{NewCallCenter, Settings, SqliteStore, Store};
+    use crate::{NewCallCenter, SqliteStore, Store};
 
     #[test]
     fn crud_within_a_tenant() {
         let store = SqliteStore::open_in_memory().unwrap();
-        let new = |name: &str| NewCallCenter {
-            name: name.into(),
-            ivr_url: None,
-            callback_url: None,
-            settings: Settings::default(),
-        };
+        let new = |name: &str| NewCallCenter::named(name);
         let a = store.create_callcenter(&new("a"), 1).unwrap().id;
         let b = store.create_callcenter(&new("b"), 1).unwrap().id;
         let mut def = ConditionDef {

@@ -210,7 +210,7 @@ pub(crate) fn parked(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{NewCallCenter, Settings, SqliteStore, Store};
+    use crate::{NewCallCenter, SqliteStore, Store};
 
     fn payload() -> serde_json::Map<String, serde_json::Value> {
         let mut m = serde_json::Map::new();
@@ -221,12 +221,7 @@ mod tests {
     #[test]
     fn sequence_numbers_are_per_callcenter_without_gaps() {
         let store = SqliteStore::open_in_memory().unwrap();
-        let new = |n: &str| NewCallCenter {
-            name: n.into(),
-            ivr_url: None,
-            callback_url: None,
-            settings: Settings::default(),
-        };
+        let new = |n: &str| NewCallCenter::named(n);
         let a = store.create_callcenter(&new("a"), 1).unwrap().id;
         let b = store.create_callcenter(&new("b"), 1).unwrap().id;
         let seqs: Vec<u64> = (0..3)

@@ -153,6 +153,18 @@ pub struct NewCallCenter {
     pub settings: Settings,
 }
 
+impl NewCallCenter {
+    /// A call center with just a name: no IVR, no webhooks, default settings.
+    pub fn named(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            ivr_url: None,
+            callback_url: None,
+            settings: Settings::default(),
+        }
+    }
+}
+
 /// A partial update of a call center: `None` keeps a field; `Some(None)` clears an optional one.
 #[derive(Debug, Clone, Default)]
 pub struct CallCenterUpdate {

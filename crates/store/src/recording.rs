@@ -226,17 +226,12 @@ pub(crate) fn list(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{NewCallCenter, Settings, SqliteStore, Store};
+    use crate::{NewCallCenter, SqliteStore, Store};
 
     const ALL: Page = Page { no: 1, size: 100 };
 
     fn callcenter(store: &SqliteStore) -> CallCenterId {
-        let new = NewCallCenter {
-            name: "c".into(),
-            ivr_url: None,
-            callback_url: None,
-            settings: Settings::default(),
-        };
+        let new = NewCallCenter::named("c");
         store.create_callcenter(&new, 1).unwrap().id
     }
 

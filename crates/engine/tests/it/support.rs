@@ -10,7 +10,7 @@ use sb_sip::auth::DigestClient;
 use sb_sip::framing::{Frame, Framer};
 use sb_sip::message::{parse, Message, Method, NameAddr, NewRequest, Request, Response, Uri, Via};
 use sb_sip::transport::Transport;
-use sb_store::{ExtensionKind, NewCallCenter, Settings, SqliteStore, StoreHandle};
+use sb_store::{ExtensionKind, NewCallCenter, SqliteStore, StoreHandle};
 use switchboard_engine::clock::ManualClock;
 use switchboard_engine::{SipConfig, SipEndpoint, SipHandle};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -32,15 +32,7 @@ pub fn seeded_store(dir: &Path) -> StoreHandle {
     let store = StoreHandle::new(SqliteStore::open(dir).expect("the data dir opens"));
     let s = store.blocking();
     let cc = s
-        .create_callcenter(
-            &NewCallCenter {
-                name: "support".into(),
-                ivr_url: None,
-                callback_url: None,
-                settings: Settings::default(),
-            },
-            1,
-        )
+        .create_callcenter(&NewCallCenter::named("support"), 1)
         .expect("call center created");
     let kind = ExtensionKind::Terminal {
         user: USER.into(),
