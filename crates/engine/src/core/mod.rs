@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use rand::rngs::StdRng;
 use rand::SeedableRng as _;
+use sb_sip::malformed;
 use sb_sip::message::{parse, Message, Method, ParseError, Request, Response, SipHeaders};
 use sb_sip::registrar::{Binding, Registrar, RegistrarConfig, StoredBinding};
 use sb_sip::transaction::{Event, Input, Output, TransactionId, TransactionLayer};
@@ -33,7 +34,6 @@ use crate::transport::udp::Datagram;
 use crate::transport::Inbound;
 use call::{CallConfig, CallRecord, Calls};
 use digest::ShardedDigest;
-use sb_sip::malformed;
 
 /// How often idle rate-limit buckets and lapsed bans are forgotten.
 const PRUNE_EVERY: Duration = Duration::from_secs(30);
