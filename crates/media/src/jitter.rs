@@ -200,6 +200,23 @@ impl JitterBuffer {
         u64::from(self.cfg.capacity_frames)
     }
 
+    /// The ring slots the next tick will most likely touch: where the next packet in
+    /// sequence goes and the one playout takes next, as address ranges for a caller that
+    /// prefetches them (the ring is far larger than a cache line, and a thousand legs'
+    /// rings do not stay in cache from one tick to the next). Hints only: the addresses
+    /// must not be dereferenced.
+    pub fn upcoming_memory(&self, mut visit: impl FnMut(*const u8, usize)) {
+        let next_pop = match self.playout {
+            Playout::Playing { next } | Playout::Buffering { next: Some(next) } => Some(next),
+            Playout::Buffering { next: None } => None,
+        };
+        let next_push = self.highest.map(|h| h + 1);
+        for ext in [next_push, next_pop].into_iter().flatten() {
+            let slot = &self.slots[(ext % self.cap()) as usize];
+            visit((slot as *const Slot).cast(), std::mem::size_of::<Slot>());
+        }
+    }
+
     fn slot_mut(&mut self, ext: u64) -> &mut Slot {
         let i = (ext % self.cap()) as usize;
         &mut self.slots[i]
@@ -461,6 +478,30 @@ mod tests {
 
     fn frame(n: u16) -> Frame {
         [n as i16; FRAME_SAMPLES]
+    }
+
+    #[test]
+    fn upcoming_memory_names_the_next_push_and_pop_slots() {
+        let clock = FakeClock::new();
+        let mut jb = JitterBuffer::new(JitterConfig::default());
+        let mut seen = Vec::new();
+        jb.upcoming_memory(|p, len| seen.push((p, len)));
+        assert!(seen.is_empty(), "nothing is known before the first packet");
+        for i in 0..10u16 {
+            jb.push(clock.now(), 1, i, u32::from(i) * 160, &frame(i));
+            jb.pop();
+            clock.advance(Duration::from_millis(20));
+        }
+        jb.upcoming_memory(|p, len| seen.push((p, len)));
+        let slot = |ext: u64| {
+            let s = &jb.slots[(ext % jb.cap()) as usize];
+            ((s as *const Slot).cast::<u8>(), std::mem::size_of::<Slot>())
+        };
+        let Playout::Playing { next } = jb.playout else {
+            panic!("playing after ten frames");
+        };
+        let highest = jb.highest.unwrap();
+        assert_eq!(seen, [slot(highest + 1), slot(next)]);
     }
 
     #[test]

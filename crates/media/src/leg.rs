@@ -151,6 +151,12 @@ impl MediaLeg {
         self.stats.as_ref().map(ReceiverStats::quality)
     }
 
+    /// Memory outside the leg itself that its next tick will most likely touch (see
+    /// [`JitterBuffer::upcoming_memory`]).
+    pub fn upcoming_memory(&self, visit: impl FnMut(*const u8, usize)) {
+        self.jitter.upcoming_memory(visit);
+    }
+
     /// The jitter buffer's counters.
     pub fn jitter_stats(&self) -> JitterStats {
         self.jitter.stats()

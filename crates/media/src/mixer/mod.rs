@@ -181,6 +181,16 @@ impl Mixer {
         }
     }
 
+    /// Memory outside the mixer itself that its next tick touches: its members' state,
+    /// as one address range for a caller that prefetches it. A hint only: the address
+    /// must not be dereferenced.
+    pub fn upcoming_memory(&self, mut visit: impl FnMut(*const u8, usize)) {
+        visit(
+            self.members.as_ptr().cast(),
+            std::mem::size_of_val(self.members.as_slice()),
+        );
+    }
+
     fn index_of(&self, id: MemberId) -> Option<usize> {
         self.members.binary_search_by_key(&id, |m| m.id).ok()
     }
