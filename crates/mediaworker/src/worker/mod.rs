@@ -9,7 +9,9 @@
 
 mod ids;
 pub(crate) mod leg;
+mod order;
 pub(crate) mod state;
+mod table;
 mod tick;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -152,14 +154,15 @@ fn run(setup: WorkerSetup) {
         ..
     } = setup;
     let mut state = WorkerState {
-        legs: IdMap::default(),
-        conversations: IdMap::default(),
+        legs: Default::default(),
+        conversations: Default::default(),
         expected: IdMap::default(),
         rng,
         events,
         ports,
         stats,
         rtp_timeout,
+        order: order::TickOrder::default(),
     };
     let mut io = tick::TickIo::default();
     let start = clock::now();

@@ -11,6 +11,7 @@ use sb_media::mixer::{MemberId, Mixer, MixerConfig, MixerEvent, PlayEnd, VoiceMo
 
 use super::ids::IdMap;
 use super::leg::{leg_config, LegSlot};
+use super::order::{Conversations, Legs, TickOrder};
 use super::WorkerStats;
 use crate::command::{Command, ConversationId, Event, LegId, MovingLeg, WorkerError};
 use crate::ports::PortPool;
@@ -26,8 +27,8 @@ pub(crate) struct Conversation {
 /// Everything one worker owns.
 #[derive(Debug)]
 pub(crate) struct WorkerState {
-    pub legs: IdMap<LegId, LegSlot>,
-    pub conversations: IdMap<ConversationId, Conversation>,
+    pub legs: Legs,
+    pub conversations: Conversations,
     /// Commands for legs on their way from another worker, replayed on arrival.
     pub expected: IdMap<LegId, Vec<Command>>,
     pub rng: StdRng,
@@ -35,6 +36,8 @@ pub(crate) struct WorkerState {
     pub ports: Arc<Mutex<PortPool>>,
     pub stats: Arc<WorkerStats>,
     pub rtp_timeout: Duration,
+    /// The order the tick visits legs and conversations in.
+    pub order: TickOrder,
 }
 
 pub(crate) fn member(leg: LegId) -> MemberId {
@@ -51,6 +54,8 @@ impl WorkerState {
 
     /// Applies one command; failures are reported as [`Event::CommandFailed`].
     pub fn handle(&mut self, now: Instant, cmd: Command) {
+        // Most commands change legs or memberships; the rest are too rare to single out.
+        self.order.mark_stale();
         if let Some(leg) = cmd.leg().filter(|l| self.expected.contains_key(l)) {
             if let Some(queue) = self.expected.get_mut(&leg) {
                 queue.push(cmd);
@@ -291,12 +296,13 @@ impl WorkerState {
     }
 
     fn stop_play(&mut self, play: sb_media::mixer::PlayId) -> Result<(), WorkerError> {
-        if let Some(slot) = self
+        let playing = self
             .legs
             .values_mut()
             .find(|s| s.play.as_ref().is_some_and(|(p, _)| *p == play))
-        {
-            slot.play = None;
+            .map(|slot| slot.play = None)
+            .is_some();
+        if playing {
             self.emit(Event::PlaybackDone {
                 play,
                 reason: PlayEnd::Stopped,

@@ -8,9 +8,11 @@ use sb_media::leg::LegEvent;
 use sb_media::mixer::PlayEnd;
 
 use super::leg::LegSlot;
+use super::order::Step;
 use super::state::{forward_mixer_events, member, WorkerState};
+use super::table::Pos;
 use super::WorkerStats;
-use crate::command::Event;
+use crate::command::{Event, LegId};
 use crate::sys::{self, RecvBatch, BATCH, DATAGRAM_MAX};
 
 /// Buffers reused by every tick, so the steady-state tick does not allocate.
@@ -32,26 +34,38 @@ impl Default for TickIo {
 }
 
 impl WorkerState {
-    /// Runs one tick at `now` (`unix_ms`: the wall clock, for RTCP sender reports).
+    /// Runs one tick at `now` (`unix_ms`: the wall clock, for RTCP sender reports),
+    /// group of linked legs by group of linked legs (see [`super::order`]).
     pub(crate) fn tick(&mut self, io: &mut TickIo, now: Instant, unix_ms: u64) {
         let mut counts = Counts::default();
-        for slot in self.legs.values_mut() {
-            receive(slot, &mut io.batch, now, &mut counts);
-            leg_events(slot, &self.events, &self.stats);
+        let plan = self.order.take(&self.legs, &self.conversations);
+        for (k, step) in plan.steps.iter().enumerate() {
+            self.prefetch(plan.steps.get(k + 1), plan.steps.get(k + 2));
+            match *step {
+                Step::Receive(p) => {
+                    if let Some(slot) = self.legs.at_mut(p) {
+                        receive(slot, &mut io.batch, now, &mut counts);
+                        leg_events(slot, &self.events, &self.stats);
+                    }
+                }
+                Step::Mix { conv, from, to } => self.mix(conv, plan.members_of(from, to)),
+                Step::Send(p) => {
+                    if let Some(slot) = self.legs.at_mut(p) {
+                        send(
+                            slot,
+                            io,
+                            now,
+                            unix_ms,
+                            &mut counts,
+                            &self.events,
+                            &self.stats,
+                        );
+                        check_timeout(slot, now, self.rtp_timeout, &self.events, &self.stats);
+                    }
+                }
+            }
         }
-        self.mix();
-        for slot in self.legs.values_mut() {
-            send(
-                slot,
-                io,
-                now,
-                unix_ms,
-                &mut counts,
-                &self.events,
-                &self.stats,
-            );
-            check_timeout(slot, now, self.rtp_timeout, &self.events, &self.stats);
-        }
+        self.order.restore(plan);
         counts.publish(&self.stats);
         self.stats
             .legs
@@ -61,22 +75,55 @@ impl WorkerState {
             .store(self.conversations.len() as u64, Ordering::Relaxed);
     }
 
-    /// Runs every conversation's mixer and hands each member its delivery.
-    fn mix(&mut self) {
+    /// Starts loading what the next steps work on while this one makes its system
+    /// calls: a thousand legs' state does not stay in cache from one tick to the next.
+    /// The step after next gets its leg or conversation itself; the next step, whose
+    /// own state is on its way, the memory that state points to.
+    fn prefetch(&self, next: Option<&Step>, after: Option<&Step>) {
+        match after {
+            Some(Step::Receive(p)) => self.legs.prefetch(*p),
+            Some(Step::Mix { conv, .. }) => self.conversations.prefetch(*conv),
+            // Sending follows the same group's receiving and mixing: still cached.
+            Some(Step::Send(_)) | None => {}
+        }
+        match next {
+            Some(Step::Receive(p)) => {
+                if let Some(slot) = self.legs.at(*p) {
+                    slot.media.upcoming_memory(sys::prefetch_range);
+                }
+            }
+            Some(Step::Mix { conv, .. }) => {
+                if let Some(conv) = self.conversations.at(*conv) {
+                    conv.mixer.upcoming_memory(sys::prefetch_range);
+                }
+            }
+            Some(Step::Send(_)) | None => {}
+        }
+    }
+
+    /// Runs one conversation's mixer and hands each member its delivery. `members` are
+    /// the conversation's legs with their positions, in member-id order.
+    fn mix(&mut self, pos: Pos, members: &[(LegId, Pos)]) {
         let legs = &mut self.legs;
-        for conv in self.conversations.values_mut() {
-            let inputs = conv.members.iter().map(|id| {
-                let frame = legs.get(id).and_then(|l| l.input.as_ref());
-                (member(*id), frame)
-            });
-            let out = conv.mixer.mix(inputs);
-            for d in out.iter() {
-                if let Some(slot) = legs.get_mut(&crate::command::LegId(d.member.0)) {
+        let Some(conv) = self.conversations.at_mut(pos) else {
+            return;
+        };
+        let inputs = members.iter().map(|&(id, p)| {
+            let frame = legs.at(p).and_then(|l| l.input.as_ref());
+            (member(id), frame)
+        });
+        let out = conv.mixer.mix(inputs);
+        // Deliveries come in member-id order too: walk both lists together.
+        let mut rest = members.iter().peekable();
+        for d in out.iter() {
+            while rest.next_if(|(id, _)| id.0 < d.member.0).is_some() {}
+            if let Some((_, p)) = rest.next_if(|(id, _)| id.0 == d.member.0) {
+                if let Some(slot) = legs.at_mut(*p) {
                     slot.take_delivery(&d);
                 }
             }
-            forward_mixer_events(&self.events, &self.stats, &mut conv.mixer);
         }
+        forward_mixer_events(&self.events, &self.stats, &mut conv.mixer);
     }
 
     /// Closes every leg at shutdown, reporting their quality and freeing their ports.
