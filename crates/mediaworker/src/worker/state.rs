@@ -299,10 +299,9 @@ impl WorkerState {
         let playing = self
             .legs
             .values_mut()
-            .find(|s| s.play.as_ref().is_some_and(|(p, _)| *p == play))
-            .map(|slot| slot.play = None)
-            .is_some();
-        if playing {
+            .find(|s| s.play.as_ref().is_some_and(|(p, _)| *p == play));
+        if let Some(slot) = playing {
+            slot.play = None;
             self.emit(Event::PlaybackDone {
                 play,
                 reason: PlayEnd::Stopped,
