@@ -1,9 +1,8 @@
-//! Members of a conversation as the mixer sees them: ids, voice modes and per-member
-//! buffers.
+//! Members of a conversation as the mixer sees them: ids, voice modes, codecs and
+//! playbacks (their audio is in the tick's scratch).
 
 use crate::codec::Codec;
 use crate::player::Source;
-use crate::{Frame, FRAME_SAMPLES, SILENCE};
 
 /// A member of one conversation's mix (the media worker maps call legs to these).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -84,11 +83,9 @@ pub(super) struct Member {
     pub(super) id: MemberId,
     pub(super) mode: VoiceMode,
     pub(super) codec: Codec,
-    pub(super) input: Frame,
+    /// Whether the member's input this tick is in the scratch.
     pub(super) has_input: bool,
     pub(super) play: Option<(PlayId, Source)>,
-    pub(super) out: Frame,
-    pub(super) enc: [u8; FRAME_SAMPLES],
     pub(super) kind: DeliveryKind,
 }
 
@@ -98,11 +95,8 @@ impl Member {
             id,
             mode,
             codec,
-            input: SILENCE,
             has_input: false,
             play: None,
-            out: SILENCE,
-            enc: [codec.silence_byte(); FRAME_SAMPLES],
             kind: DeliveryKind::Silence,
         }
     }

@@ -23,8 +23,12 @@
 //!   plays to, and recorded.
 //! - **Recording** receives the full mix every tick.
 //!
-//! The tick ([`Mixer::mix`]) does not allocate once the members are added: every buffer
-//! lives in the member or the mixer.
+//! The tick does not allocate once the members are added. Its audio buffers (the sum,
+//! the full mix, each member's input and delivery) live in a [`MixScratch`], not in the
+//! mixer: a media worker mixing a thousand conversations hands every mixer the same
+//! scratch ([`Mixer::mix_with`]), so the buffers a tick writes stay in the CPU's cache
+//! instead of being a thousand conversations' worth of memory visited once per tick.
+//! [`Mixer::mix`] uses a scratch of the mixer's own.
 
 mod member;
 mod output;
@@ -34,12 +38,12 @@ use std::collections::VecDeque;
 use std::io::{Seek, Write};
 
 pub use member::{DeliveryKind, InvalidMode, MemberId, PlayId, VoiceMode};
-pub use output::{Delivery, MixOutput};
+pub use output::{Delivery, MixOutput, MixScratch};
 
 use crate::codec::Codec;
 use crate::player::{Player, Prompt, Source};
 use crate::wav::{WavError, WavWriter};
-use crate::{Frame, FRAME_SAMPLES, SILENCE};
+use crate::Frame;
 use member::Member;
 
 /// Bounds of one mixer.
@@ -150,11 +154,8 @@ pub struct Mixer {
     cfg: MixerConfig,
     /// Sorted by id, so lookups are binary searches and output order is stable.
     members: Vec<Member>,
-    sum: [i32; FRAME_SAMPLES],
-    full: Frame,
-    shared_enc: [[u8; FRAME_SAMPLES]; 2],
-    shared_ready: [bool; 2],
-    scratch: Frame,
+    /// The scratch [`Mixer::mix`] uses; [`Mixer::mix_with`] brings its own.
+    own: Option<Box<MixScratch>>,
     hold: Option<Player>,
     conversation_play: Option<(PlayId, Source)>,
     recorder: Option<Box<dyn FrameSink>>,
@@ -168,11 +169,7 @@ impl Mixer {
         Self {
             cfg,
             members: Vec::new(),
-            sum: [0; FRAME_SAMPLES],
-            full: SILENCE,
-            shared_enc: [[0; FRAME_SAMPLES]; 2],
-            shared_ready: [false; 2],
-            scratch: SILENCE,
+            own: None,
             hold: None,
             conversation_play: None,
             recorder: None,
@@ -343,6 +340,7 @@ impl Mixer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::FRAME_SAMPLES;
 
     fn flat(v: i16) -> Frame {
         [v; FRAME_SAMPLES]

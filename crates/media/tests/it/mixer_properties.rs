@@ -1,11 +1,14 @@
 //! Mixer invariants over random conversations: a member never hears itself; modes 2 and 4
 //! receive silence (or hold music only); modes 3 and 4 are never heard; members that get
-//! the full mix share one byte-identical encode per codec.
+//! the full mix share one byte-identical encode per codec; and mixers taking turns on one
+//! shared scratch deliver exactly what each delivers with its own.
 
 use proptest::prelude::*;
 use switchboard_media::codec::Codec;
 use switchboard_media::goertzel::amplitude;
-use switchboard_media::mixer::{DeliveryKind, MemberId, Mixer, MixerConfig, VoiceMode};
+use switchboard_media::mixer::{
+    Delivery, DeliveryKind, MemberId, MixScratch, Mixer, MixerConfig, VoiceMode,
+};
 use switchboard_media::player::Prompt;
 
 use crate::support::*;
@@ -98,6 +101,56 @@ proptest! {
     fn invariants_hold(c in case()) {
         run(&c)?;
     }
+
+    #[test]
+    fn a_shared_scratch_changes_nothing(cases in proptest::collection::vec(case(), 2..5)) {
+        shared_scratch(&cases)?;
+    }
+}
+
+fn mixer_for(case: &Case) -> Mixer {
+    let mut mx = Mixer::new(MixerConfig::default());
+    for (i, (&m, &c)) in case.modes.iter().zip(&case.codecs).enumerate() {
+        mx.add_member(MemberId(i as u64), m, c).unwrap();
+    }
+    if case.hold {
+        mx.set_hold_prompt(Some(Prompt::from_samples(
+            sine_frame(MUSIC_HZ, 3000.0, 0).to_vec(),
+        )));
+    }
+    mx
+}
+
+/// What a delivery carries, owned, to compare across ticks.
+fn owned(d: Delivery<'_>) -> (DeliveryKind, Vec<i16>, Vec<u8>) {
+    (d.kind, d.pcm.to_vec(), d.payload.to_vec())
+}
+
+/// Several conversations of different sizes mixed in turn on one scratch, three ticks
+/// each with who talks changing, against the same conversations each on its own.
+fn shared_scratch(cases: &[Case]) -> Result<(), TestCaseError> {
+    let mut alone: Vec<Mixer> = cases.iter().map(mixer_for).collect();
+    let mut turns: Vec<Mixer> = cases.iter().map(mixer_for).collect();
+    let mut scratch = MixScratch::default();
+    for tick in 0..3u64 {
+        for (k, case) in cases.iter().enumerate() {
+            let frames: Vec<_> = (0..case.modes.len()).map(|i| tone_frame(i, tick)).collect();
+            let inputs = || {
+                frames.iter().enumerate().map(|(i, f)| {
+                    let talks = case.talking[i] ^ (tick == 1 && i % 2 == 0);
+                    (MemberId(i as u64), talks.then_some(f))
+                })
+            };
+            let want = alone[k].mix(inputs());
+            let want: (Vec<_>, Vec<i16>) =
+                (want.iter().map(owned).collect(), want.full_mix().to_vec());
+            let out = turns[k].mix_with(&mut scratch, inputs());
+            let got: (Vec<_>, Vec<i16>) =
+                (out.iter().map(owned).collect(), out.full_mix().to_vec());
+            prop_assert_eq!(got, want, "conversation {} at tick {}", k, tick);
+        }
+    }
+    Ok(())
 }
 
 #[test]
