@@ -353,6 +353,17 @@ impl JitterBuffer {
         self.highest.map_or(0, |h| (h + 1).saturating_sub(next))
     }
 
+    /// The frame the last [`JitterBuffer::pop`] returned, unless that was silence: played
+    /// or concealed, it is the one concealment starts from.
+    pub fn played(&self) -> &Frame {
+        &self.last
+    }
+
+    /// [`JitterBuffer::played`], to change in place.
+    pub fn played_mut(&mut self) -> &mut Frame {
+        &mut self.last
+    }
+
     /// Takes one frame for this 20 ms tick. The returned frame is valid until the next
     /// call.
     pub fn pop(&mut self) -> (&Frame, FrameKind) {

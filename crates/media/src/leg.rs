@@ -112,7 +112,9 @@ pub struct MediaLeg {
     next_rtcp: Instant,
     /// Our last SR: its NTP middle bits and when it left, for RTT (RFC 3550 §6.4.1).
     last_sr: Option<(u32, Instant)>,
-    playout: Frame,
+    /// Whether the last [`MediaLeg::pop_frame`] gave a frame (it lives in the jitter
+    /// buffer, which keeps the frame it played last for concealment).
+    holding: bool,
 }
 
 impl MediaLeg {
@@ -131,7 +133,7 @@ impl MediaLeg {
             events: VecDeque::new(),
             next_rtcp: now + RTCP_INTERVAL,
             last_sr: None,
-            playout: SILENCE,
+            holding: false,
             cfg,
         }
     }
@@ -248,16 +250,27 @@ impl MediaLeg {
     /// The frame to give the mixer this tick, or None while nothing is playing.
     pub fn pop_frame(&mut self) -> Option<&Frame> {
         let (frame, kind) = self.jitter.pop();
-        if kind == FrameKind::Silence {
+        self.holding = kind != FrameKind::Silence;
+        if !self.holding {
             return None;
         }
-        self.playout = *frame;
         if let Some(det) = self.inband.as_mut() {
-            if let Some(d) = det.process(&self.playout) {
+            if let Some(d) = det.process(frame) {
                 self.events.push_back(LegEvent::Digit(d));
             }
         }
-        Some(&self.playout)
+        Some(frame)
+    }
+
+    /// The frame the last [`MediaLeg::pop_frame`] gave, until the next call.
+    pub fn frame(&self) -> Option<&Frame> {
+        self.holding.then(|| self.jitter.played())
+    }
+
+    /// [`MediaLeg::frame`], to process in place (noise suppression, gain). Concealment
+    /// then repeats the processed audio.
+    pub fn frame_mut(&mut self) -> Option<&mut Frame> {
+        self.holding.then(|| self.jitter.played_mut())
     }
 
     /// Queues digits to send as RFC 4733 events (characters that are not keys are
@@ -445,6 +458,40 @@ mod tests {
         assert!(amplitude(last, 1000.0) > 3000.0);
         assert_eq!(b.jitter_stats().lost, 0, "{:?}", b.jitter_stats());
         assert_eq!(b.quality().unwrap().lost, 0);
+    }
+
+    #[test]
+    fn the_popped_frame_stays_readable_and_editable_until_the_next_pop() {
+        let clock = FakeClock::new();
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(4);
+        let peer: SocketAddr = "192.0.2.1:4000".parse().unwrap();
+        let mut leg = MediaLeg::new(clock.now(), cfg("192.0.2.1:4000"), &mut rng);
+        let mut tx = RtpSender::new(1, 1, 1, 8);
+        let mut buf = [0u8; 200];
+        assert!(leg.pop_frame().is_none());
+        assert!(leg.frame().is_none() && leg.frame_mut().is_none());
+        let mut played = None;
+        for t in 0..10 {
+            let n = tx.write_frame(&tone(t), &mut buf).unwrap();
+            leg.handle_datagram(clock.now(), peer, &buf[..n]).unwrap();
+            clock.advance(Duration::from_millis(20));
+            if let Some(f) = leg.pop_frame() {
+                played = Some(*f);
+                break;
+            }
+        }
+        let played = played.expect("the buffer started playing");
+        assert_eq!(leg.frame(), Some(&played));
+        leg.frame_mut().unwrap()[0] = 1234;
+        assert_eq!(leg.frame().unwrap()[0], 1234);
+        // The stream stops: concealment repeats, then fades to silence and no frame.
+        let mut concealed = 0;
+        while let Some(f) = leg.pop_frame().copied() {
+            assert_eq!(leg.frame(), Some(&f));
+            concealed += 1;
+            assert!(concealed < 100, "concealment ends");
+        }
+        assert!(leg.frame().is_none());
     }
 
     #[test]
