@@ -16,16 +16,17 @@ use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criteri
 use rand::SeedableRng;
 use switchboard_media::codec::Codec;
 use switchboard_media::leg::{LegConfig, MediaLeg};
-use switchboard_media::mixer::{MemberId, Mixer, MixerConfig, VoiceMode};
+use switchboard_media::mixer::{MemberId, MixScratch, Mixer, MixerConfig, VoiceMode};
 use switchboard_media::rtp::RtpSender;
-use switchboard_media::{Frame, FRAME_SAMPLES};
+use switchboard_media::FRAME_SAMPLES;
 
 /// N legs in N/2 conversations, each leg with the RTP sender of its far end.
 struct Legs {
     legs: Vec<MediaLeg>,
     peers: Vec<RtpSender>,
     mixers: Vec<Mixer>,
-    inputs: Vec<Option<Frame>>,
+    /// Shared by every mix, as in a worker.
+    scratch: MixScratch,
     remote: SocketAddr,
     payload: [u8; FRAME_SAMPLES],
     start: Instant,
@@ -68,7 +69,7 @@ impl Legs {
             legs,
             peers,
             mixers,
-            inputs: vec![None; n],
+            scratch: MixScratch::default(),
             remote,
             payload,
             start,
@@ -81,26 +82,24 @@ impl Legs {
         self.tick += 1;
         let now = self.start + Duration::from_millis(20) * self.tick;
         let mut packet = [0u8; 1500];
-        for ((leg, peer), input) in self
-            .legs
-            .iter_mut()
-            .zip(&mut self.peers)
-            .zip(&mut self.inputs)
-        {
+        for (leg, peer) in self.legs.iter_mut().zip(&mut self.peers) {
             let len = peer
                 .write_frame(&self.payload, &mut packet)
                 .expect("a frame fits");
             leg.handle_datagram(now, self.remote, &packet[..len])
                 .expect("a valid packet");
-            *input = leg.pop_frame().copied();
+            leg.pop_frame();
         }
         let mut built = 0;
         for (c, mixer) in self.mixers.iter_mut().enumerate() {
             let (a, b) = (2 * c, 2 * c + 1);
-            let out = mixer.mix([
-                (MemberId(a as u64), self.inputs[a].as_ref()),
-                (MemberId(b as u64), self.inputs[b].as_ref()),
-            ]);
+            let out = mixer.mix_with(
+                &mut self.scratch,
+                [
+                    (MemberId(a as u64), self.legs[a].frame()),
+                    (MemberId(b as u64), self.legs[b].frame()),
+                ],
+            );
             for d in out.iter() {
                 let leg = &mut self.legs[d.member.0 as usize];
                 built += leg.write_frame(d.payload, &mut packet).unwrap_or(0);

@@ -32,8 +32,9 @@ pub(crate) struct LegSlot {
     pub port: u16,
     pub media: MediaLeg,
     pub spec: LegSpec,
-    /// This tick's decoded frame, for the mixers (None: nothing to play out).
-    pub input: Option<Frame>,
+    /// Whether the leg's media has a frame for the mixers this tick
+    /// ([`LegSlot::input`]).
+    pub has_input: bool,
     /// Conversations the leg is a member of.
     pub conversations: Vec<ConversationId>,
     /// A playback to this leg alone (IVR prompts, ringback, `play_num`).
@@ -48,7 +49,8 @@ pub(crate) struct LegSlot {
     /// A talking change seen this tick, to report.
     pub talk: Option<bool>,
     out: Outgoing,
-    pcm: Frame,
+    /// Audio added up from several sources; boxed, since most legs never need it.
+    pcm: Box<Frame>,
     enc: [u8; FRAME_SAMPLES],
 }
 
@@ -86,9 +88,9 @@ impl LegSlot {
 
     /// Runs the leg's audio processing on this tick's incoming frame, noting talking changes.
     #[cfg(feature = "apm")]
-    pub fn process(&mut self, frame: &mut Frame) {
+    pub fn process(&mut self) {
         use sb_media::apm::TalkEvent;
-        if let Some(p) = self.apm.as_mut() {
+        if let (Some(p), Some(frame)) = (self.apm.as_mut(), self.media.frame_mut()) {
             match p.process(frame) {
                 Ok(Some(TalkEvent::Started)) => self.talk = Some(true),
                 Ok(Some(TalkEvent::Stopped)) => self.talk = Some(false),
@@ -128,7 +130,7 @@ impl LegSlot {
             port,
             media,
             spec,
-            input: None,
+            has_input: false,
             conversations: Vec::new(),
             play: None,
             last_rx: now,
@@ -137,9 +139,15 @@ impl LegSlot {
             apm: None,
             talk: None,
             out: Outgoing::Silent,
-            pcm: SILENCE,
+            pcm: Box::new(SILENCE),
             enc: [0; FRAME_SAMPLES],
         }
+    }
+
+    /// This tick's frame for the mixers: None when nothing plays out or the leg does not
+    /// receive.
+    pub fn input(&self) -> Option<&Frame> {
+        self.media.frame().filter(|_| self.has_input)
     }
 
     /// Where RTP goes now, or None while the peer asked for nothing (`c=0.0.0.0`).
@@ -148,19 +156,23 @@ impl LegSlot {
         (!d.ip().is_unspecified() && d.port() != 0).then_some(d)
     }
 
-    /// Adds one conversation's delivery to what the leg sends this tick.
+    /// Adds one conversation's delivery to what the leg sends this tick. The linear
+    /// audio is kept only when more may be added to it: the leg is in several
+    /// conversations or has a playback of its own. Otherwise the payload alone is copied.
     pub fn take_delivery(&mut self, d: &Delivery<'_>) {
         if d.kind == DeliveryKind::Silence {
             return;
         }
         match self.out {
             Outgoing::Silent if d.codec == self.spec.codec => {
-                self.pcm = *d.pcm;
+                if self.conversations.len() > 1 || self.play.is_some() {
+                    *self.pcm = *d.pcm;
+                }
                 self.enc = *d.payload;
                 self.out = Outgoing::Encoded;
             }
             Outgoing::Silent => {
-                self.pcm = *d.pcm;
+                *self.pcm = *d.pcm;
                 self.out = Outgoing::Mixed;
             }
             Outgoing::Encoded | Outgoing::Mixed => {
@@ -178,7 +190,7 @@ impl LegSlot {
             let mut frame = SILENCE;
             if source.next_frame(&mut frame) {
                 if self.out == Outgoing::Silent {
-                    self.pcm = frame;
+                    *self.pcm = frame;
                 } else {
                     add_saturating(&mut self.pcm, &frame);
                 }
@@ -259,8 +271,27 @@ mod tests {
     }
 
     #[test]
+    fn one_conversation_sends_the_mixers_encode_as_is() {
+        let mut s = slot(Codec::Pcmu);
+        s.conversations = vec![ConversationId(1)];
+        let mut a = Mixer::new(MixerConfig::default());
+        let (m, other) = (sb_media::mixer::MemberId(1), sb_media::mixer::MemberId(2));
+        a.add_member(m, VoiceMode::Both, Codec::Pcmu).unwrap();
+        a.add_member(other, VoiceMode::Both, Codec::Pcmu).unwrap();
+        let voice = [1000i16; FRAME_SAMPLES];
+        let out = a.mix([(other, Some(&voice))]);
+        let d = out.get(m).unwrap();
+        s.take_delivery(&d);
+        assert_eq!(s.out, Outgoing::Encoded);
+        let (enc, _) = s.compose();
+        assert_eq!(enc, d.payload);
+        assert_eq!(s.pcm[0], 0, "the linear audio was not needed");
+    }
+
+    #[test]
     fn two_conversations_add_up() {
         let mut s = slot(Codec::Pcmu);
+        s.conversations = vec![ConversationId(1), ConversationId(2)];
         let mut a = Mixer::new(MixerConfig::default());
         let m = sb_media::mixer::MemberId(1);
         let other = sb_media::mixer::MemberId(2);

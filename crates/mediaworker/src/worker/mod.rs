@@ -163,6 +163,7 @@ fn run(setup: WorkerSetup) {
         stats,
         rtp_timeout,
         order: order::TickOrder::default(),
+        scratch: Default::default(),
     };
     let mut io = tick::TickIo::default();
     let start = clock::now();

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rand::rngs::StdRng;
-use sb_media::mixer::{MemberId, Mixer, MixerConfig, MixerEvent, PlayEnd, VoiceMode};
+use sb_media::mixer::{MemberId, MixScratch, Mixer, MixerConfig, MixerEvent, PlayEnd, VoiceMode};
 
 use super::ids::IdMap;
 use super::leg::{leg_config, LegSlot};
@@ -38,6 +38,8 @@ pub(crate) struct WorkerState {
     pub rtp_timeout: Duration,
     /// The order the tick visits legs and conversations in.
     pub order: TickOrder,
+    /// The buffers every conversation's mix uses in turn.
+    pub scratch: MixScratch,
 }
 
 pub(crate) fn member(leg: LegId) -> MemberId {

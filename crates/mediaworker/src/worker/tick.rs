@@ -105,14 +105,15 @@ impl WorkerState {
     /// the conversation's legs with their positions, in member-id order.
     fn mix(&mut self, pos: Pos, members: &[(LegId, Pos)]) {
         let legs = &mut self.legs;
+        let scratch = &mut self.scratch;
         let Some(conv) = self.conversations.at_mut(pos) else {
             return;
         };
         let inputs = members.iter().map(|&(id, p)| {
-            let frame = legs.at(p).and_then(|l| l.input.as_ref());
+            let frame = legs.at(p).and_then(|l| l.input());
             (member(id), frame)
         });
-        let out = conv.mixer.mix(inputs);
+        let out = conv.mixer.mix_with(scratch, inputs);
         // Deliveries come in member-id order too: walk both lists together.
         let mut rest = members.iter().peekable();
         for d in out.iter() {
@@ -182,13 +183,11 @@ fn receive(slot: &mut LegSlot, batch: &mut RecvBatch, now: Instant, counts: &mut
         }
     }
     // Pop every tick, even on hold, so the jitter buffer keeps pace with the sender.
-    #[allow(unused_mut)]
-    let mut frame = slot.media.pop_frame().copied();
+    // The frame stays in the leg's media state for the mixers.
+    let popped = slot.media.pop_frame().is_some();
     #[cfg(feature = "apm")]
-    if let Some(f) = frame.as_mut() {
-        slot.process(f);
-    }
-    slot.input = frame.filter(|_| slot.spec.direction.receives());
+    slot.process();
+    slot.has_input = popped && slot.spec.direction.receives();
 }
 
 fn emit(events: &std::sync::mpsc::SyncSender<Event>, stats: &WorkerStats, event: Event) {
