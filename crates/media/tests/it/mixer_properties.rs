@@ -44,14 +44,7 @@ fn case() -> impl Strategy<Value = Case> {
 }
 
 fn run(case: &Case) -> Result<(), TestCaseError> {
-    let mut mx = Mixer::new(MixerConfig::default());
-    for (i, (&m, &c)) in case.modes.iter().zip(&case.codecs).enumerate() {
-        mx.add_member(MemberId(i as u64), m, c).unwrap();
-    }
-    if case.hold {
-        let music: Vec<i16> = sine_frame(MUSIC_HZ, 3000.0, 0).to_vec();
-        mx.set_hold_prompt(Some(Prompt::from_samples(music)));
-    }
+    let mut mx = mixer_for(case);
     let frames: Vec<_> = (0..case.modes.len()).map(|i| tone_frame(i, 0)).collect();
     let out = mx.mix(
         frames
