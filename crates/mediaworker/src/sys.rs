@@ -76,6 +76,67 @@ pub fn send_batch(sock: &UdpSocket, msgs: &[(SocketAddr, &[u8])]) -> io::Result<
     Ok(sent)
 }
 
+/// Opens a second socket on `port`'s address, connected to `peer`: the leg's fast path.
+///
+/// A connected socket is cheaper per datagram than the port's own socket. Its sends skip
+/// the route lookup and carry no address, and its reads need no address back. The port's
+/// socket stays open beside it, so nothing is lost that the connected one would drop.
+/// The kernel hands a datagram to the connected socket only when it comes from `peer` to
+/// the address the connection uses; every other datagram still lands on the port's
+/// socket, where a [`Poller`] reports it. That keeps symmetric RTP's latching and a
+/// multi-homed host's other addresses working.
+///
+/// Binding twice to one port needs `SO_REUSEPORT` on both sockets for the moment of the
+/// bind. It is cleared on both afterwards, so no other socket can join the port later:
+/// the port range still belongs to this process alone. Linux only (other systems give
+/// `SO_REUSEPORT` different meanings): elsewhere an `Unsupported` error, and legs keep
+/// using their port's socket.
+pub fn connect_peer(port: &UdpSocket, peer: SocketAddr) -> io::Result<UdpSocket> {
+    imp::connect_peer(port, peer)
+}
+
+/// Raises the process's soft limit on open descriptors to its hard limit, and returns
+/// the limit now in force (Linux; elsewhere an `Unsupported` error). A leg holds two
+/// sockets once its peer is known ([`connect_peer`]), and a default soft limit of 1,024
+/// would stop a server at a few hundred calls.
+pub fn raise_fd_limit() -> io::Result<u64> {
+    imp::raise_fd_limit()
+}
+
+/// Watches sockets for datagrams waiting, with one call for all of them: the port
+/// sockets of legs that read their peer through a connected socket, where only strays
+/// (a peer that moved, a hijack attempt, another local address) arrive (`epoll` on Linux;
+/// elsewhere nothing is watched, since no leg gets a connected socket there).
+#[derive(Debug)]
+pub struct Poller(imp::Poller);
+
+impl Poller {
+    /// A poller watching nothing yet.
+    pub fn new() -> io::Result<Self> {
+        imp::Poller::new().map(Self)
+    }
+
+    /// Starts reporting `sock` under `key` whenever it holds a datagram.
+    pub fn watch(&self, sock: &UdpSocket, key: u64) -> io::Result<()> {
+        self.0.watch(sock, key)
+    }
+
+    /// Stops reporting `sock`.
+    pub fn unwatch(&self, sock: &UdpSocket) -> io::Result<()> {
+        self.0.unwatch(sock)
+    }
+
+    /// Replaces `keys` with the keys of watched sockets holding datagrams now; never
+    /// waits. At most [`Poller::MAX_READY`] per call: the rest are reported next time.
+    pub fn ready(&mut self, keys: &mut Vec<u64>) -> io::Result<()> {
+        keys.clear();
+        self.0.ready(keys)
+    }
+
+    /// Sockets reported by one [`Poller::ready`] at most.
+    pub const MAX_READY: usize = 256;
+}
+
 /// Pins the calling thread to the `nth` CPU (counting from 0) of those the process may
 /// run on, wrapping around when there are fewer. Returns the CPU chosen (Linux; elsewhere
 /// an `Unsupported` error).
@@ -200,6 +261,114 @@ mod imp {
         };
         // The sizes of sockaddr_in/_in6 (16/28 bytes) fit socklen_t.
         (ss, len as libc::socklen_t)
+    }
+
+    pub(super) fn raise_fd_limit() -> io::Result<u64> {
+        let mut lim = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: `lim` is a valid, writable rlimit for the call.
+        if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        if lim.rlim_cur < lim.rlim_max {
+            let raised = libc::rlimit {
+                rlim_cur: lim.rlim_max,
+                rlim_max: lim.rlim_max,
+            };
+            // SAFETY: `raised` is a valid rlimit the kernel only reads.
+            if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } != 0 {
+                return Err(io::Error::last_os_error());
+            }
+            lim = raised;
+        }
+        Ok(lim.rlim_cur)
+    }
+
+    pub(super) fn connect_peer(port: &UdpSocket, peer: SocketAddr) -> io::Result<UdpSocket> {
+        use socket2::{Domain, Protocol, SockRef, Socket, Type};
+        let local = port.local_addr()?;
+        let port = SockRef::from(port);
+        let twin = Socket::new(Domain::for_address(local), Type::DGRAM, Some(Protocol::UDP))?;
+        twin.set_nonblocking(true)?;
+        twin.set_cloexec(true)?;
+        twin.set_reuse_port(true)?;
+        port.set_reuse_port(true)?;
+        let joined = twin.bind(&local.into());
+        // Whatever happened, the port must not stay open to other sockets.
+        let closed = port.set_reuse_port(false);
+        joined?;
+        closed?;
+        twin.set_reuse_port(false)?;
+        twin.connect(&peer.into())?;
+        Ok(twin.into())
+    }
+
+    /// An `epoll` instance, level-triggered: a socket left with datagrams is reported
+    /// again on the next call.
+    #[derive(Debug)]
+    pub(super) struct Poller {
+        fd: std::os::fd::OwnedFd,
+        events: Vec<libc::epoll_event>,
+    }
+
+    impl Poller {
+        pub(super) fn new() -> io::Result<Self> {
+            use std::os::fd::FromRawFd;
+            // SAFETY: plain system call; a non-negative result is a new descriptor that
+            // nothing else owns.
+            let fd = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+            if fd < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            // SAFETY: `fd` was just opened and is owned here alone.
+            let fd = unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) };
+            let events = vec![libc::epoll_event { events: 0, u64: 0 }; super::Poller::MAX_READY];
+            Ok(Self { fd, events })
+        }
+
+        fn ctl(&self, op: libc::c_int, sock: &UdpSocket, key: u64) -> io::Result<()> {
+            let mut ev = libc::epoll_event {
+                events: libc::EPOLLIN as u32,
+                u64: key,
+            };
+            // SAFETY: both descriptors are open for the call; `ev` is a valid event the
+            // kernel only reads.
+            let rc = unsafe { libc::epoll_ctl(self.fd.as_raw_fd(), op, sock.as_raw_fd(), &mut ev) };
+            if rc < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(())
+        }
+
+        pub(super) fn watch(&self, sock: &UdpSocket, key: u64) -> io::Result<()> {
+            self.ctl(libc::EPOLL_CTL_ADD, sock, key)
+        }
+
+        pub(super) fn unwatch(&self, sock: &UdpSocket) -> io::Result<()> {
+            self.ctl(libc::EPOLL_CTL_DEL, sock, 0)
+        }
+
+        pub(super) fn ready(&mut self, keys: &mut Vec<u64>) -> io::Result<()> {
+            // SAFETY: `events` is a writable buffer of the length passed; a zero timeout
+            // returns at once.
+            let n = unsafe {
+                libc::epoll_wait(
+                    self.fd.as_raw_fd(),
+                    self.events.as_mut_ptr(),
+                    self.events.len() as libc::c_int,
+                    0,
+                )
+            };
+            if n < 0 {
+                let e = io::Error::last_os_error();
+                return if would_block(&e) { Ok(()) } else { Err(e) };
+            }
+            let n = (n as usize).min(self.events.len());
+            keys.extend(self.events[..n].iter().map(|e| e.u64));
+            Ok(())
+        }
     }
 
     pub(super) fn pin_current_thread(nth: usize) -> io::Result<usize> {
@@ -417,6 +586,36 @@ mod imp {
         }
     }
 
+    pub(super) fn raise_fd_limit() -> io::Result<u64> {
+        Err(io::Error::from(io::ErrorKind::Unsupported))
+    }
+
+    pub(super) fn connect_peer(_port: &UdpSocket, _peer: SocketAddr) -> io::Result<UdpSocket> {
+        Err(io::Error::from(io::ErrorKind::Unsupported))
+    }
+
+    /// Nothing to watch: no leg has a connected socket here.
+    #[derive(Debug)]
+    pub(super) struct Poller;
+
+    impl Poller {
+        pub(super) fn new() -> io::Result<Self> {
+            Ok(Self)
+        }
+
+        pub(super) fn watch(&self, _sock: &UdpSocket, _key: u64) -> io::Result<()> {
+            Ok(())
+        }
+
+        pub(super) fn unwatch(&self, _sock: &UdpSocket) -> io::Result<()> {
+            Ok(())
+        }
+
+        pub(super) fn ready(&mut self, _keys: &mut Vec<u64>) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
     pub(super) fn thread_cpu_time() -> std::time::Duration {
         std::time::Duration::ZERO
     }
@@ -536,6 +735,23 @@ mod tests {
         let (n, from) = rx.recv_from(&mut buf).unwrap();
         assert_eq!((n, from), (172, tx.local_addr().unwrap()));
         assert!(buf[..n].iter().all(|&b| b == 7));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_descriptor_limit_ends_at_the_hard_limit() {
+        let limit = raise_fd_limit().unwrap();
+        let limits = std::fs::read_to_string("/proc/self/limits").unwrap();
+        let line = limits
+            .lines()
+            .find(|l| l.starts_with("Max open files"))
+            .unwrap();
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        // "Max open files <soft> <hard> files"
+        assert_eq!(fields[3], fields[4], "{line}");
+        if fields[3] != "unlimited" {
+            assert_eq!(fields[3], limit.to_string());
+        }
     }
 
     #[test]
