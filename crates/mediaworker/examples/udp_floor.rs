@@ -2,10 +2,14 @@
 //! machine, with no media processing at all.
 //!
 //! One thread owns `--legs` UDP sockets and, every 20 ms, does exactly the system calls a
-//! worker makes per leg: drain the socket with `recvmmsg` (the same [`RecvBatch`]) and send
-//! one 172-byte datagram with `sendto` (the same [`send_batch`]). A generator thread drives
-//! every socket with one datagram per tick from a few sockets, as `rtp_load` does, and reads
-//! the answers back. Nothing is decoded, buffered or mixed.
+//! worker makes per leg. Each leg's port gets a second socket connected to its peer
+//! ([`connect_peer`]), as in the worker: one `recv` per tick, read dry every
+//! [`DRAIN_EVERY`]th tick, one 172-byte `send`, and one `epoll_wait` per tick over the
+//! ports ([`Poller`]). With `--port-only 1` it makes the calls of a worker without
+//! connected sockets instead: drain the port's socket with `recvmmsg` (the same
+//! [`RecvBatch`]) and `sendto` (the same [`send_batch`]). A generator thread drives every
+//! socket with one datagram per tick from a few sockets, as `rtp_load` does, and reads the
+//! answers back. Nothing is decoded, buffered or mixed.
 //!
 //! ```text
 //! cargo run --release -p switchboard-mediaworker --example udp_floor -- --legs 1000 --secs 5
@@ -22,7 +26,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use switchboard_mediaworker::sys::{send_batch, thread_cpu_time, RecvBatch, BATCH};
+use switchboard_mediaworker::sys::{
+    connect_peer, send_batch, thread_cpu_time, Poller, RecvBatch, BATCH,
+};
+use switchboard_mediaworker::worker::DRAIN_EVERY;
 use switchboard_mediaworker::TICK;
 
 /// Sockets the generator spreads the legs over.
@@ -30,8 +37,8 @@ const LEGS_PER_SOCKET: usize = 48;
 /// Ticks before measuring, so every socket has traffic flowing.
 const WARMUP: u32 = 50;
 
-fn parse_args() -> Result<(usize, u32), String> {
-    let (mut legs, mut secs) = (1000usize, 5u32);
+fn parse_args() -> Result<(usize, u32, bool), String> {
+    let (mut legs, mut secs, mut port_only) = (1000usize, 5u32, false);
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let value = it.next().ok_or(format!("{flag} needs a value"))?;
@@ -39,13 +46,18 @@ fn parse_args() -> Result<(usize, u32), String> {
         match flag.as_str() {
             "--legs" => legs = value.parse().map_err(bad)?,
             "--secs" => secs = value.parse().map_err(bad)?,
-            _ => return Err(format!("unknown flag {flag} (--legs N, --secs S)")),
+            "--port-only" => port_only = value.parse::<u8>().map_err(bad)? != 0,
+            _ => {
+                return Err(format!(
+                    "unknown flag {flag} (--legs N, --secs S, --port-only 0|1)"
+                ))
+            }
         }
     }
     if legs == 0 || secs == 0 {
         return Err("--legs and --secs must be at least 1".into());
     }
-    Ok((legs, secs))
+    Ok((legs, secs, port_only))
 }
 
 fn bind() -> UdpSocket {
@@ -82,7 +94,7 @@ fn generate(legs: Vec<SocketAddr>, start: Instant, ticks: u32, received: Arc<Ato
 }
 
 fn main() {
-    let (legs, secs) = match parse_args() {
+    let (legs, secs, port_only) = match parse_args() {
         Ok(a) => a,
         Err(e) => {
             eprintln!("udp_floor: {e}");
@@ -105,7 +117,11 @@ fn main() {
     // The I/O thread runs half a tick behind the generator, so each tick finds a datagram.
     let payload = [0x80u8; 172];
     let mut batch = RecvBatch::default();
+    let mut buf = [0u8; 1500];
+    let mut poller = Poller::new().expect("an epoll instance");
+    let mut strays = Vec::new();
     let mut peers: Vec<Option<SocketAddr>> = vec![None; legs];
+    let mut connected: Vec<Option<UdpSocket>> = (0..legs).map(|_| None).collect();
     let (mut rx, mut tx) = (0u64, 0u64);
     let mut cpu_at_warmup = Duration::ZERO;
     for n in 0..ticks {
@@ -117,19 +133,38 @@ fn main() {
             cpu_at_warmup = thread_cpu_time();
             (rx, tx) = (0, 0);
         }
-        for (sock, peer) in sockets.iter().zip(&mut peers) {
+        if !port_only {
+            // Nothing arrives on the ports once connected, but the worker asks every tick.
+            let _ = poller.ready(&mut strays);
+        }
+        for (i, sock) in sockets.iter().enumerate() {
+            if let Some(c) = &connected[i] {
+                let drain = (u64::from(n) + i as u64) % DRAIN_EVERY == 0;
+                while c.recv(&mut buf).is_ok() {
+                    rx += 1;
+                    if !drain {
+                        break;
+                    }
+                }
+                tx += u64::from(c.send(&payload).is_ok());
+                continue;
+            }
             loop {
                 let got = batch.recv(sock).unwrap_or(0);
                 rx += got as u64;
                 if let Some((from, _)) = batch.datagrams().last() {
-                    *peer = Some(from);
+                    peers[i] = Some(from);
                 }
                 if got < BATCH {
                     break;
                 }
             }
-            if let Some(to) = *peer {
+            if let Some(to) = peers[i] {
                 tx += send_batch(sock, &[(to, &payload[..])]).unwrap_or(0) as u64;
+                if !port_only {
+                    connected[i] = Some(connect_peer(sock, to).expect("a connected socket"));
+                    poller.watch(sock, i as u64).expect("the port is watched");
+                }
             }
         }
     }
@@ -141,7 +176,7 @@ fn main() {
         .checked_div(cpu_per_tick)
         .unwrap_or(0);
     println!(
-        "legs={legs} secs={secs} rx={rx} tx={tx} answered={} cpu_us_per_tick={cpu_per_tick} cpu_legs_per_core={legs_per_core}",
+        "legs={legs} secs={secs} port_only={port_only} rx={rx} tx={tx} answered={} cpu_us_per_tick={cpu_per_tick} cpu_legs_per_core={legs_per_core}",
         answered.load(Ordering::Relaxed)
     );
 }

@@ -200,6 +200,9 @@ impl MediaEngine {
             });
         }
         let ports = Arc::new(Mutex::new(PortPool::new(cfg.ports.clone())?));
+        // Each leg holds up to two sockets. Where the limit cannot be raised, legs past
+        // it fail to bind with a clear error, and connected sockets are skipped.
+        let _ = crate::sys::raise_fd_limit();
         let (events_tx, events) = sync_channel(cfg.event_capacity);
         let mut workers = Vec::with_capacity(cfg.workers);
         for index in 0..cfg.workers {

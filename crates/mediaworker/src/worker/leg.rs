@@ -11,6 +11,7 @@ use sb_media::mixer::{Delivery, DeliveryKind, PlayId};
 use sb_media::player::Source;
 use sb_media::{Frame, FRAME_SAMPLES, SILENCE};
 
+use super::peer::PeerPath;
 use crate::command::{ConversationId, LegId, LegSpec};
 
 /// What the conversations gave the leg this tick.
@@ -28,7 +29,10 @@ enum Outgoing {
 #[derive(Debug)]
 pub(crate) struct LegSlot {
     pub id: LegId,
+    /// The socket bound to the leg's port: everything not from the peer arrives here.
     pub socket: UdpSocket,
+    /// The socket connected to the peer, when the leg has one.
+    pub path: PeerPath,
     pub port: u16,
     pub media: MediaLeg,
     pub spec: LegSpec,
@@ -127,6 +131,7 @@ impl LegSlot {
         Self {
             id,
             socket,
+            path: PeerPath::default(),
             port,
             media,
             spec,

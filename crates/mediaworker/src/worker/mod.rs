@@ -10,6 +10,7 @@
 mod ids;
 pub(crate) mod leg;
 mod order;
+mod peer;
 pub(crate) mod state;
 mod table;
 mod tick;
@@ -26,6 +27,7 @@ use crate::clock;
 use crate::command::{Command, Event};
 use crate::ports::PortPool;
 use ids::IdMap;
+pub use peer::DRAIN_EVERY;
 use state::WorkerState;
 
 /// One tick: one 20 ms frame of G.711 per leg.
@@ -164,6 +166,9 @@ fn run(setup: WorkerSetup) {
         rtp_timeout,
         order: order::TickOrder::default(),
         scratch: Default::default(),
+        // Without a poller legs keep to their port's socket, which works everywhere.
+        poller: crate::sys::Poller::new().ok(),
+        ticks: 0,
     };
     let mut io = tick::TickIo::default();
     let start = clock::now();

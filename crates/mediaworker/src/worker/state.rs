@@ -40,6 +40,10 @@ pub(crate) struct WorkerState {
     pub order: TickOrder,
     /// The buffers every conversation's mix uses in turn.
     pub scratch: MixScratch,
+    /// Watches the ports of legs with a connected socket, for datagrams from others.
+    pub poller: Option<crate::sys::Poller>,
+    /// Ticks run, to take turns at reading sockets dry.
+    pub ticks: u64,
 }
 
 pub(crate) fn member(leg: LegId) -> MemberId {
@@ -222,6 +226,10 @@ impl WorkerState {
             .legs
             .remove(&leg)
             .ok_or(WorkerError::UnknownLeg { leg })?;
+        // Another worker watches with its own poller: it connects the leg afresh.
+        if let Some(poller) = &self.poller {
+            slot.path.leave(&slot.socket, poller);
+        }
         for c in std::mem::take(&mut slot.conversations) {
             if let Some(conv) = self.conversations.get_mut(&c) {
                 conv.members.retain(|l| *l != leg);

@@ -1,6 +1,6 @@
 //! One tick of a worker: receive, mix, send.
 
-use std::net::SocketAddr;
+use std::net::{SocketAddr, UdpSocket};
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
@@ -9,26 +9,32 @@ use sb_media::mixer::PlayEnd;
 
 use super::leg::LegSlot;
 use super::order::Step;
+use super::peer::{self, Followed, PeerPath, DRAIN_EVERY};
 use super::state::{forward_mixer_events, member, WorkerState};
 use super::table::Pos;
 use super::WorkerStats;
 use crate::command::{Event, LegId};
-use crate::sys::{self, RecvBatch, BATCH, DATAGRAM_MAX};
+use crate::sys::{self, Poller, RecvBatch, BATCH, DATAGRAM_MAX};
 
 /// Buffers reused by every tick, so the steady-state tick does not allocate.
 #[derive(Debug)]
 pub(crate) struct TickIo {
     batch: RecvBatch,
+    rx: [u8; DATAGRAM_MAX],
     rtp: [u8; DATAGRAM_MAX],
     rtcp: [u8; DATAGRAM_MAX],
+    /// Legs whose port socket holds strays this tick.
+    strays: Vec<u64>,
 }
 
 impl Default for TickIo {
     fn default() -> Self {
         Self {
             batch: RecvBatch::default(),
+            rx: [0; DATAGRAM_MAX],
             rtp: [0; DATAGRAM_MAX],
             rtcp: [0; DATAGRAM_MAX],
+            strays: Vec::with_capacity(Poller::MAX_READY),
         }
     }
 }
@@ -38,19 +44,25 @@ impl WorkerState {
     /// group of linked legs by group of linked legs (see [`super::order`]).
     pub(crate) fn tick(&mut self, io: &mut TickIo, now: Instant, unix_ms: u64) {
         let mut counts = Counts::default();
+        self.ticks = self.ticks.wrapping_add(1);
+        self.read_strays(io, now, &mut counts);
         let plan = self.order.take(&self.legs, &self.conversations);
         for (k, step) in plan.steps.iter().enumerate() {
             self.prefetch(plan.steps.get(k + 1), plan.steps.get(k + 2));
             match *step {
                 Step::Receive(p) => {
                     if let Some(slot) = self.legs.at_mut(p) {
-                        receive(slot, &mut io.batch, now, &mut counts);
+                        let drain = (self.ticks.wrapping_add(slot.id.0)) % DRAIN_EVERY == 0;
+                        receive(slot, io, now, drain, &mut counts);
                         leg_events(slot, &self.events, &self.stats);
                     }
                 }
                 Step::Mix { conv, from, to } => self.mix(conv, plan.members_of(from, to)),
                 Step::Send(p) => {
                     if let Some(slot) = self.legs.at_mut(p) {
+                        if let Some(poller) = &self.poller {
+                            follow(slot, poller, &mut io.batch, now, &mut counts);
+                        }
                         send(
                             slot,
                             io,
@@ -73,6 +85,23 @@ impl WorkerState {
         self.stats
             .conversations
             .store(self.conversations.len() as u64, Ordering::Relaxed);
+    }
+
+    /// Reads the port sockets of legs with a connected socket that hold datagrams from
+    /// someone other than the peer.
+    fn read_strays(&mut self, io: &mut TickIo, now: Instant, counts: &mut Counts) {
+        let Some(poller) = self.poller.as_mut() else {
+            return;
+        };
+        if poller.ready(&mut io.strays).is_err() {
+            return;
+        }
+        for &key in &io.strays {
+            if let Some(slot) = self.legs.get_mut(&LegId(key)) {
+                let (socket, _, mut take) = split(slot, counts, now);
+                read_addressed(socket, &mut io.batch, &mut take);
+            }
+        }
     }
 
     /// Starts loading what the next steps work on while this one makes its system
@@ -163,23 +192,71 @@ impl Counts {
     }
 }
 
-/// Drains a leg's socket into its media state and takes this tick's frame.
-fn receive(slot: &mut LegSlot, batch: &mut RecvBatch, now: Instant, counts: &mut Counts) {
+/// A leg's port socket, its peer path, and what hands a datagram from a source to its
+/// media state, counting it. The latter says whether the datagram was an RTP packet
+/// (not RTCP, not refused).
+fn split<'a>(
+    slot: &'a mut LegSlot,
+    counts: &'a mut Counts,
+    now: Instant,
+) -> (
+    &'a UdpSocket,
+    &'a PeerPath,
+    impl FnMut(SocketAddr, &[u8]) -> bool + 'a,
+) {
+    let LegSlot {
+        socket,
+        path,
+        media,
+        last_rx,
+        timed_out,
+        ..
+    } = slot;
+    let take = move |from, bytes: &[u8]| match media.handle_datagram(now, from, bytes) {
+        Ok(()) => {
+            counts.rx += 1;
+            *last_rx = now;
+            *timed_out = false;
+            !sb_media::rtp::is_rtcp(bytes)
+        }
+        Err(_) => {
+            counts.refused += 1;
+            false
+        }
+    };
+    (socket, path, take)
+}
+
+/// Reads `socket` dry, with each datagram's source.
+fn read_addressed(
+    socket: &UdpSocket,
+    batch: &mut RecvBatch,
+    take: &mut impl FnMut(SocketAddr, &[u8]) -> bool,
+) {
     loop {
         // A socket error (an ICMP report queued on it) loses nothing but this read.
-        let n = batch.recv(&slot.socket).unwrap_or_default();
+        let n = batch.recv(socket).unwrap_or_default();
         for (from, bytes) in batch.datagrams() {
-            match slot.media.handle_datagram(now, from, bytes) {
-                Ok(()) => {
-                    counts.rx += 1;
-                    slot.last_rx = now;
-                    slot.timed_out = false;
-                }
-                Err(_) => counts.refused += 1,
-            }
+            take(from, bytes);
         }
         if n < BATCH {
             break;
+        }
+    }
+}
+
+/// Reads what the leg's peer sent into its media state and takes this tick's frame.
+/// With a connected socket, the first RTP packet is enough unless `drain`; without
+/// one, the port's socket is read dry.
+fn receive(slot: &mut LegSlot, io: &mut TickIo, now: Instant, drain: bool, counts: &mut Counts) {
+    {
+        let (socket, path, mut take) = split(slot, counts, now);
+        match path.peer() {
+            Some(peer) => {
+                let from = peer.to;
+                peer::read_connected(&peer.socket, &mut io.rx, drain, |bytes| take(from, bytes));
+            }
+            None => read_addressed(socket, &mut io.batch, &mut take),
         }
     }
     // Pop every tick, even on hold, so the jitter buffer keeps pace with the sender.
@@ -221,6 +298,26 @@ fn leg_events(
             _ => continue,
         };
         emit(events, stats, out);
+    }
+}
+
+/// Keeps the leg's connected socket pointed at its destination. A new one is read once
+/// with addresses: what reached it before `connect` may come from anyone.
+fn follow(
+    slot: &mut LegSlot,
+    poller: &Poller,
+    batch: &mut RecvBatch,
+    now: Instant,
+    counts: &mut Counts,
+) {
+    let dest = slot.destination();
+    let followed = slot.path.follow(&slot.socket, dest, poller, slot.id.0);
+    if followed != Followed::Connected {
+        return;
+    }
+    let (_, path, mut take) = split(slot, counts, now);
+    if let Some(peer) = path.peer() {
+        read_addressed(&peer.socket, batch, &mut take);
     }
 }
 
@@ -273,7 +370,13 @@ fn send(
     if count == 0 {
         return;
     }
-    let sent = sys::send_batch(&slot.socket, &msgs[..count]).unwrap_or(0);
+    let sent = match slot.path.peer().filter(|p| p.to == to) {
+        Some(peer) => msgs[..count]
+            .iter()
+            .filter(|(_, bytes)| peer::send_connected(&peer.socket, bytes))
+            .count(),
+        None => sys::send_batch(&slot.socket, &msgs[..count]).unwrap_or(0),
+    };
     counts.tx += sent as u64;
     counts.tx_failed += (count - sent) as u64;
 }

@@ -9,6 +9,7 @@ mod hold_music;
 mod latching;
 mod leg_move;
 mod light_load;
+mod peer_socket;
 mod phone;
 mod port_exhaustion;
 mod prompt_to_leg;
