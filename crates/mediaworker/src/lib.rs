@@ -3,11 +3,13 @@
 //!
 //! A [`MediaEngine`] starts N [`worker`]s (one per core by default). Each worker is a
 //! plain OS thread, not an async task: it sleeps until absolute 20 ms deadlines, then
-//! drains its command channel, reads every socket with `recvmmsg`, feeds the datagrams
-//! to each leg's sans-IO [`sb_media::leg::MediaLeg`] (latching, statistics,
-//! RFC 4733, jitter buffer), runs each conversation's [`sb_media::mixer::Mixer`]
-//! and sends each leg's packets with one call (`sendto` for the lone RTP packet of
-//! most ticks, `sendmmsg` when an RTCP report goes with it). Outgoing RTP timestamps
+//! drains its command channel, reads each leg's packets, feeds the datagrams to each
+//! leg's sans-IO [`sb_media::leg::MediaLeg`] (latching, statistics, RFC 4733, jitter
+//! buffer), runs each conversation's [`sb_media::mixer::Mixer`] and sends each leg's
+//! packets. A leg whose peer is known reads and answers it through a socket connected to
+//! it (`recv` and `send`, see [`sys::connect_peer`]); its port's own socket, and the
+//! socket of a leg with no peer, are read with `recvmmsg` and answered with `sendto`
+//! (`sendmmsg` when an RTCP report goes with the RTP packet). Outgoing RTP timestamps
 //! follow the frame counter, never the wall clock. The control plane talks to workers through
 //! bounded channels: typed commands in, [`Event`]s out.
 //!
