@@ -168,6 +168,16 @@ mod tests {
         s
     }
 
+    /// A leg's port and a peer, the leg connected to the peer.
+    fn connected() -> (UdpSocket, UdpSocket, PeerPath) {
+        let (leg, peer) = (port(), port());
+        let poller = Poller::new().unwrap();
+        let mut path = PeerPath::default();
+        path.follow(&leg, peer.local_addr().ok(), &poller, 1);
+        assert!(path.peer().is_some());
+        (leg, peer, path)
+    }
+
     fn drain(s: &UdpSocket) -> Vec<Vec<u8>> {
         let mut out = Vec::new();
         let mut buf = [0u8; 100];
@@ -239,11 +249,7 @@ mod tests {
 
     #[test]
     fn no_other_socket_can_join_the_port() {
-        let (leg, peer) = (port(), port());
-        let poller = Poller::new().unwrap();
-        let mut path = PeerPath::default();
-        path.follow(&leg, peer.local_addr().ok(), &poller, 1);
-        assert!(path.peer().is_some());
+        let (leg, _peer, _path) = connected();
         let local = leg.local_addr().unwrap();
         assert!(UdpSocket::bind(local).is_err());
         let joiner =
@@ -283,10 +289,7 @@ mod tests {
 
     #[test]
     fn reading_stops_at_the_first_rtp_packet_unless_draining() {
-        let (leg, peer) = (port(), port());
-        let poller = Poller::new().unwrap();
-        let mut path = PeerPath::default();
-        path.follow(&leg, peer.local_addr().ok(), &poller, 1);
+        let (leg, peer, path) = connected();
         let local = leg.local_addr().unwrap();
         for m in [&b"rtcp"[..], b"rtp1", b"rtp2", b"rtp3"] {
             peer.send_to(m, local).unwrap();

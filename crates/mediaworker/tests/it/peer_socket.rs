@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use sb_media::codec::Codec;
 use sb_media::latch::DEFAULT_PACKETS_TO_LATCH;
 use switchboard_mediaworker::worker::DRAIN_EVERY;
-use switchboard_mediaworker::{Event, MediaEngine};
+use switchboard_mediaworker::{Event, LegInfo, MediaEngine};
 
 use crate::phone::{engine, wait_for, Phone};
 
@@ -27,15 +27,22 @@ fn ticks_until_received(engine: &MediaEngine, from: u64, count: u64) -> Option<u
     None
 }
 
-#[test]
-fn a_burst_waiting_in_the_socket_is_read_within_a_few_ticks() {
-    let engine = engine(1, 45_000..=45_009);
+/// An engine on `ports` and a phone whose leg already reads it through a connected
+/// socket (a few packets exchanged).
+fn connected_phone(ports: std::ops::RangeInclusive<u16>) -> (MediaEngine, Phone, LegInfo) {
+    let engine = engine(1, ports);
     let mut phone = Phone::new(500.0, Codec::Pcmu);
-    phone.leg = Some(engine.create_leg(phone.spec()).unwrap());
-    // A few exchanges: the leg now reads the phone through its connected socket.
+    let leg = engine.create_leg(phone.spec()).unwrap();
+    phone.leg = Some(leg);
     for _ in 0..5 {
         assert!(phone.exchange(false));
     }
+    (engine, phone, leg)
+}
+
+#[test]
+fn a_burst_waiting_in_the_socket_is_read_within_a_few_ticks() {
+    let (engine, mut phone, _) = connected_phone(45_000..=45_009);
     let before = engine.stats()[0].rx_datagrams;
     // Forty frames at once, as after a network stall: one read per tick would take forty
     // ticks to catch up; reading the socket dry every few ticks takes at most that many.
@@ -55,13 +62,7 @@ fn a_burst_waiting_in_the_socket_is_read_within_a_few_ticks() {
 
 #[test]
 fn a_peer_that_moves_is_followed() {
-    let engine = engine(1, 45_010..=45_019);
-    let mut phone = Phone::new(500.0, Codec::Pcmu);
-    let leg = engine.create_leg(phone.spec()).unwrap();
-    phone.leg = Some(leg);
-    for _ in 0..5 {
-        assert!(phone.exchange(false));
-    }
+    let (engine, mut phone, leg) = connected_phone(45_010..=45_019);
     // The phone's media moves to another port (a NAT rebinding, say).
     let old = std::mem::replace(
         &mut phone.socket,
@@ -97,13 +98,7 @@ fn a_peer_that_moves_is_followed() {
 
 #[test]
 fn a_leg_on_hold_keeps_receiving_and_resumes_sending() {
-    let engine = engine(1, 45_020..=45_029);
-    let mut phone = Phone::new(500.0, Codec::Pcmu);
-    let leg = engine.create_leg(phone.spec()).unwrap();
-    phone.leg = Some(leg);
-    for _ in 0..5 {
-        assert!(phone.exchange(false));
-    }
+    let (engine, mut phone, leg) = connected_phone(45_020..=45_029);
     // Held with `c=0.0.0.0`: no destination, so no connected socket either.
     let mut held = phone.spec();
     held.remote = "0.0.0.0:0".parse().unwrap();
