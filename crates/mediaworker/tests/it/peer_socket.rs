@@ -8,23 +8,33 @@ use std::time::{Duration, Instant};
 use sb_media::codec::Codec;
 use sb_media::latch::DEFAULT_PACKETS_TO_LATCH;
 use switchboard_mediaworker::worker::DRAIN_EVERY;
-use switchboard_mediaworker::{Event, LegInfo, MediaEngine};
+use switchboard_mediaworker::{Event, LegInfo, MediaEngine, WorkerSnapshot};
 
 use crate::phone::{engine, wait_for, Phone};
 
-/// Waits until the worker has received `count` more datagrams than `from`, returning how
-/// many ticks that took; None after two seconds.
-fn ticks_until_received(engine: &MediaEngine, from: u64, count: u64) -> Option<u64> {
-    let start = engine.stats()[0];
+/// Polls the worker's counters until `done` holds for them, returning them; None after
+/// two seconds. Commands and packets take effect on the worker's own thread, so its
+/// counters are what a test can wait on.
+fn wait_stats(
+    engine: &MediaEngine,
+    done: impl Fn(&WorkerSnapshot) -> bool,
+) -> Option<WorkerSnapshot> {
     let end = Instant::now() + Duration::from_secs(2);
     while Instant::now() < end {
         let now = engine.stats()[0];
-        if now.rx_datagrams >= from + count {
-            return Some(now.ticks - start.ticks);
+        if done(&now) {
+            return Some(now);
         }
         std::thread::sleep(Duration::from_millis(2));
     }
     None
+}
+
+/// Waits until the worker has received `count` more datagrams than `from`, returning how
+/// many ticks that took.
+fn ticks_until_received(engine: &MediaEngine, from: u64, count: u64) -> Option<u64> {
+    let start = engine.stats()[0].ticks;
+    wait_stats(engine, |s| s.rx_datagrams >= from + count).map(|s| s.ticks - start)
 }
 
 /// An engine on `ports` and a phone whose leg already reads it through a connected
@@ -84,11 +94,14 @@ fn a_peer_that_moves_is_followed() {
     for _ in 0..10 {
         assert!(phone.exchange(false), "media reaches the phone's new port");
     }
-    // Whatever the old port still had queued, nothing new arrives there.
+    // Whatever the old port still had queued, nothing new arrives there over the next
+    // exchanges (loopback delivers a datagram within the worker's send).
     old.set_nonblocking(true).unwrap();
     let mut buf = [0u8; 512];
     while old.recv(&mut buf).is_ok() {}
-    std::thread::sleep(Duration::from_millis(100));
+    for _ in 0..5 {
+        assert!(phone.exchange(false));
+    }
     assert!(
         old.recv(&mut buf).is_err(),
         "the old port hears nothing more"
@@ -103,7 +116,9 @@ fn a_leg_on_hold_keeps_receiving_and_resumes_sending() {
     let mut held = phone.spec();
     held.remote = "0.0.0.0:0".parse().unwrap();
     engine.update_leg(leg.leg, held).unwrap();
-    std::thread::sleep(Duration::from_millis(100));
+    // A command applies at the start of a tick: two ticks later the hold is in force.
+    let ticks = engine.stats()[0].ticks;
+    wait_stats(&engine, |s| s.ticks >= ticks + 2).expect("the worker ticks");
     let before = engine.stats()[0].rx_datagrams;
     for _ in 0..3 {
         phone.speak_to(leg.local);
