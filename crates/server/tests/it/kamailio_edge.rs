@@ -4,6 +4,7 @@
 //! IVR answers and hangs up; the ACK and the node's BYE follow the edge's route set.
 
 use std::net::UdpSocket;
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -26,7 +27,7 @@ fn free_port(ip: &str) -> u16 {
 }
 
 /// Kamailio running the documented edge configuration, trying `nodes` in order, with the placeholders pointed at
-/// this test's addresses; killed when dropped.
+/// this test's addresses; killed when dropped, with every process it forked.
 struct Edge(Child);
 
 impl Edge {
@@ -50,7 +51,10 @@ impl Edge {
             .replace("log_stderror=no", "log_stderror=yes");
         let cfg_path = dir.join("edge.cfg");
         std::fs::write(&cfg_path, cfg).expect("the configuration is written");
+        // Its own process group: Kamailio forks workers that outlive a killed main
+        // process and keep probing the nodes' ports, which later tests reuse.
         let child = Command::new("kamailio")
+            .process_group(0)
             .args(["-DD", "-E", "-f"])
             .arg(&cfg_path)
             .arg("-Y")
@@ -66,6 +70,8 @@ impl Edge {
 
 impl Drop for Edge {
     fn drop(&mut self) {
+        let group = format!("-{}", self.0.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
