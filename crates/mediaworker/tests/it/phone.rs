@@ -88,7 +88,8 @@ impl Phone {
         self.socket.send_to(&buf[..n], to).unwrap();
     }
 
-    /// Waits for the worker's next RTP packet (RTCP is skipped), records it, and answers
+    /// Waits for the worker's next RTP packet from the phone's leg (RTCP is skipped),
+    /// records it, and answers
     /// with one frame of the tone (unless `mute`). Returns false on a timeout.
     pub fn exchange(&mut self, mute: bool) -> bool {
         let mut buf = [0u8; 2048];
@@ -96,6 +97,12 @@ impl Phone {
             let Ok((n, from)) = self.socket.recv_from(&mut buf) else {
                 return false;
             };
+            // Only the leg's own port speaks to this phone; whatever else reaches it (a
+            // stray for a previous owner of the port number) is not the worker's. A worker
+            // answering from another address leaves the phone waiting, and the test fails.
+            if self.leg.is_some_and(|l| l.local != from) {
+                continue;
+            }
             if rtp::is_rtcp(&buf[..n]) {
                 continue;
             }
